@@ -1,0 +1,150 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { LocalProvider } from "@cdktf/provider-local/lib/provider";
+import { App, TerraformStack, Testing } from "cdktf";
+import {
+  CUTTER_LAYOUT,
+  ManagedFile,
+  PathKind,
+  PermissionCommand,
+  RuntimeDirectory,
+  RuntimeStack,
+  RuntimeTree,
+  readRuntimeInputs,
+} from "../constructs";
+
+function stackWith(build: (stack: TerraformStack) => void): any {
+  const app = Testing.app();
+  const stack = new TerraformStack(app, "test");
+  new LocalProvider(stack, "local");
+  build(stack);
+  return JSON.parse(Testing.synth(stack, true));
+}
+
+const resources = (json: any, type: string): any[] => Object.values(json.resource?.[type] ?? {});
+const scripts = (r: any): any[] => r.provisioner.map((p: any) => p["local-exec"]);
+
+describe("RuntimeDirectory", () => {
+  test("creates with install -d and removes only if empty, values passed through the environment", () => {
+    const json = stackWith((s) => new RuntimeDirectory(s, "Dir", { path: "/srv/cutter/runs", owner: "nobody", group: "nogroup", mode: "0700" }));
+    const [dir] = resources(json, "terraform_data").filter((r) => r.input);
+    assert.deepEqual(dir.triggers_replace, { path: "/srv/cutter/runs" });
+    const [create, destroy] = scripts(dir);
+    assert.match(create.command, /install -d -o "\$CUTTER_OWNER" -g "\$CUTTER_GROUP" -m "\$CUTTER_MODE" -- "\$p"/);
+    assert.deepEqual(create.environment, { CUTTER_PATH: "/srv/cutter/runs", CUTTER_OWNER: "nobody", CUTTER_GROUP: "nogroup", CUTTER_MODE: "0700" });
+    assert.equal(destroy.when, "destroy");
+    assert.match(destroy.command, /rmdir -- "\$p"/);
+    assert.deepEqual(destroy.environment, { CUTTER_PATH: "${self.input.path}" });
+    for (const p of [create, destroy]) {
+      assert.deepEqual(p.interpreter, ["/bin/sh", "-c"]);
+      assert.doesNotMatch(p.command, /srv\/cutter/, "no value is interpolated into a command");
+    }
+  });
+
+  test("keeps owner, group and mode out of the directory's triggers so a change never re-creates it", () => {
+    const json = stackWith((s) => new RuntimeDirectory(s, "Dir", { path: "/srv/cutter/runs", mode: "0700" }));
+    const all = resources(json, "terraform_data");
+    const perms = all.find((r) => r.triggers_replace.mode);
+    assert.deepEqual(perms.triggers_replace, { path: "/srv/cutter/runs", kind: "directory", owner: "root", group: "root", mode: "0700" });
+    assert.equal(perms.depends_on.length, 1);
+    assert.match(perms.depends_on[0], /Dir_Directory/);
+  });
+
+  test("fails if the path is relative, naming the prop, the value and the rule", () => {
+    assert.throws(() => stackWith((s) => new RuntimeDirectory(s, "Dir", { path: "srv/cutter" })), /path: "srv\/cutter" must be an absolute path/);
+  });
+
+  test("fails if the mode is looser than 0750, with every problem in one error", () => {
+    assert.throws(
+      () => stackWith((s) => new RuntimeDirectory(s, "Dir", { path: "/srv/x/y", mode: "0777", owner: "a b" })),
+      (e: Error) => /2 invalid value\(s\)/.test(e.message) && /mode: "0777"/.test(e.message) && /owner: "a b"/.test(e.message),
+    );
+  });
+});
+
+describe("PermissionCommand", () => {
+  test("re-applies when the revision changes and refuses file modes above 0640", () => {
+    const json = stackWith((s) => new PermissionCommand(s, "P", { path: "/srv/x/f", kind: PathKind.FILE, mode: "0600", revision: "abc" }));
+    const [p] = resources(json, "terraform_data");
+    assert.equal(p.triggers_replace.revision, "abc");
+    assert.match(scripts(p)[0].command, /chown -- "\$CUTTER_OWNER:\$CUTTER_GROUP" "\$p"/);
+    assert.throws(() => stackWith((s) => new PermissionCommand(s, "P", { path: "/srv/x/f", kind: PathKind.FILE, mode: "0644" })), /mode: "0644"/);
+  });
+});
+
+describe("ManagedFile", () => {
+  test("writes with the mode asked, a private parent mode, and owns the file after writing", () => {
+    const json = stackWith((s) => new ManagedFile(s, "F", { path: "/srv/x/f.json", content: "{}\n", owner: "nobody", group: "nogroup" }));
+    const [file] = resources(json, "local_file");
+    assert.equal(file.filename, "/srv/x/f.json");
+    assert.equal(file.content, "{}\n");
+    assert.equal(file.file_permission, CUTTER_LAYOUT.fileMode);
+    assert.equal(file.directory_permission, "0700");
+    const [perm] = resources(json, "terraform_data");
+    assert.equal(perm.triggers_replace.owner, "nobody");
+    assert.match(perm.triggers_replace.revision, /^[0-9a-f]{64}$/);
+    assert.match(perm.depends_on[0], /local_file\./);
+  });
+});
+
+describe("RuntimeTree", () => {
+  test("builds the root, one directory per layout entry, the config and the README", () => {
+    const json = stackWith((s) => new RuntimeTree(s, "Tree", { rootPath: "/srv/cutter" }));
+    const dirs = resources(json, "terraform_data").filter((r) => r.input).map((r) => r.input.path).sort();
+    const expected = ["/srv/cutter", ...CUTTER_LAYOUT.subdirectories.map((d) => `/srv/cutter/${d.name}`)].sort();
+    assert.deepEqual(dirs, expected);
+    const files = resources(json, "local_file").map((f) => f.filename).sort();
+    assert.deepEqual(files, ["/srv/cutter/README.md", "/srv/cutter/orchestrator.config.json"]);
+    for (const r of [...resources(json, "local_file"), ...resources(json, "terraform_data").filter((r) => r.input && r.input.path !== "/srv/cutter")]) {
+      assert.ok(r.depends_on.some((d: string) => /Tree_Root_Directory/.test(d)), "written only after the root exists");
+    }
+  });
+
+  test("fails if the root is a system directory", () => {
+    assert.throws(() => stackWith((s) => new RuntimeTree(s, "Tree", { rootPath: "/var/lib" })), /rootPath: "\/var\/lib" is a system directory/);
+  });
+});
+
+describe("RuntimeStack", () => {
+  test("uses local state at the path asked and pins the mirrored local provider", () => {
+    const app = new App({ outdir: "/tmp/unused-cdktf-out" });
+    const stack = new RuntimeStack(app, "cutter-runtime", {
+      inputs: readRuntimeInputs({ CUTTER_RUNTIME_ROOT: "/srv/cutter", CUTTER_STATE_PATH: "/srv/state/s.tfstate" }),
+    });
+    const json = JSON.parse(Testing.synth(stack, true));
+    assert.deepEqual(json.terraform.backend, { local: { path: "/srv/state/s.tfstate" } });
+    assert.equal(json.terraform.required_providers.local.version, require("../tools/engine-pins.json").providers.local.version);
+  });
+});
+
+describe("readRuntimeInputs", () => {
+  test("defaults to /var/lib/cutter, root:root, the incomex env file and a state file outside the tree", () => {
+    const inputs = readRuntimeInputs({});
+    assert.equal(inputs.rootPath, "/var/lib/cutter");
+    assert.equal(inputs.owner, "root");
+    assert.equal(inputs.group, "root");
+    assert.equal(inputs.envFilePath, "/opt/incomex/docker/.env");
+    assert.match(inputs.statePath, /^\/var\/lib\/cutter-runtime\/state\/var-lib-cutter\.[0-9a-f]{8}\.tfstate$/);
+  });
+
+  test("gives two roots two default state files", () => {
+    assert.notEqual(readRuntimeInputs({ CUTTER_RUNTIME_ROOT: "/srv/a" }).statePath, readRuntimeInputs({ CUTTER_RUNTIME_ROOT: "/srv/b" }).statePath);
+  });
+
+  test("fails naming every bad variable, its value and the rule", () => {
+    assert.throws(
+      () => readRuntimeInputs({ CUTTER_RUNTIME_ROOT: "cutter", CUTTER_OWNER: "root;id", CUTTER_GROUP: "a b", CUTTER_ENV_FILE: "env", CUTTER_STATE_PATH: "/x/../s" }),
+      (e: Error) =>
+        /5 invalid value\(s\); nothing was changed/.test(e.message) &&
+        /CUTTER_RUNTIME_ROOT: "cutter" must be an absolute path/.test(e.message) &&
+        /CUTTER_OWNER: "root;id" must be a POSIX/.test(e.message) &&
+        /CUTTER_GROUP: "a b" must be a POSIX/.test(e.message) &&
+        /CUTTER_ENV_FILE: "env" must be an absolute path/.test(e.message) &&
+        /CUTTER_STATE_PATH: "\/x\/..\/s" must be normalised/.test(e.message),
+    );
+  });
+
+  test("fails if the state file is inside the managed tree", () => {
+    assert.throws(() => readRuntimeInputs({ CUTTER_RUNTIME_ROOT: "/srv/cutter", CUTTER_STATE_PATH: "/srv/cutter/runs/s.tfstate" }), /CUTTER_STATE_PATH: .* is inside the managed tree/);
+  });
+});

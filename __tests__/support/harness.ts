@@ -1,0 +1,176 @@
+/**
+ * Test support: real engine runs under temporary roots.
+ *
+ * Every TempHost lives in its own directory below the system temp dir, with its
+ * own runtime root, state file and cdktf output dir, and is removed by `dispose`.
+ * Nothing here ever touches /var/lib/cutter.
+ */
+import { spawnSync, SpawnSyncReturns } from "child_process";
+import { createHash } from "crypto";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+
+export const REPO = path.resolve(__dirname, "..", "..", "..");
+const CACHE = process.env.CUTTER_CACHE_DIR ?? path.join(os.homedir(), ".cache", "cutter-runtime");
+
+interface EngineInfo {
+  engine: { kind: string; version: string; path: string };
+  pathPrefix: string;
+  env: Record<string, string>;
+}
+
+/** The offline engine environment written by `npm run setup`. */
+export function engineInfo(): EngineInfo {
+  const file = path.join(CACHE, "env.json");
+  if (!fs.existsSync(file)) throw new Error(`${file} is missing: run \`npm run setup\` first`);
+  return JSON.parse(fs.readFileSync(file, "utf8"));
+}
+
+export function engineEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const info = engineInfo();
+  const env: NodeJS.ProcessEnv = { ...process.env, ...info.env, FORCE_COLOR: "0", NO_COLOR: "1", CI: "1" };
+  env.PATH = `${info.pathPrefix}:${process.env.PATH}`;
+  for (const key of Object.keys(env)) if (key.startsWith("CUTTER_") && !(key in info.env) && key !== "CUTTER_CACHE_DIR") delete env[key];
+  return { ...env, ...extra };
+}
+
+export interface RunResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  /** stdout and stderr, with cdktf's terminal redraw codes removed. */
+  output: string;
+}
+
+export function clean(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, "").replace(/\r/g, "\n");
+}
+
+export function run(command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number } = {}): RunResult {
+  const result: SpawnSyncReturns<string> = spawnSync(command, args, {
+    cwd: options.cwd ?? REPO,
+    env: options.env ?? engineEnv(),
+    input: options.input,
+    encoding: "utf8",
+    timeout: options.timeoutMs ?? 300_000,
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  if (result.error) throw result.error;
+  const stdout = result.stdout ?? "";
+  const stderr = result.stderr ?? "";
+  return { code: result.status, stdout, stderr, output: clean(stdout + "\n" + stderr) };
+}
+
+const CDKTF = path.join(REPO, "node_modules", ".bin", "cdktf");
+export const STACK = "cutter-runtime";
+
+/** A temporary host: its own root, state and output dir. */
+export class TempHost {
+  public readonly dir: string;
+  public readonly root: string;
+  public readonly statePath: string;
+  public readonly outDir: string;
+  public inputs: Record<string, string>;
+
+  constructor(inputs: Record<string, string> = {}) {
+    this.dir = fs.mkdtempSync(path.join(os.tmpdir(), "cutter-e2e-"));
+    fs.chmodSync(this.dir, 0o755);
+    this.root = path.join(this.dir, "cutter");
+    this.statePath = path.join(this.dir, "state", "cutter-runtime.tfstate");
+    this.outDir = path.join(this.dir, "cdktf.out");
+    this.inputs = { CUTTER_RUNTIME_ROOT: this.root, CUTTER_STATE_PATH: this.statePath, ...inputs };
+  }
+
+  public env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+    return engineEnv({ ...this.inputs, ...extra });
+  }
+
+  /** `cdktf <verb>` as an operator runs it (with the compiled app, no TS loader). */
+  public cdktf(verb: "synth" | "plan" | "deploy" | "destroy", extraArgs: string[] = [], extraEnv: Record<string, string> = {}): RunResult {
+    const args = [verb, "--app", "node dist/main.js", "--output", this.outDir];
+    if (verb === "deploy" || verb === "destroy") args.push("--auto-approve");
+    if (verb !== "synth") args.push("--skip-provider-lock");
+    return run(CDKTF, [...args, ...extraArgs], { env: this.env(extraEnv) });
+  }
+
+  /** Synthesizes with `node dist/main.js` directly (fast; no CLI). */
+  public synth(extraEnv: Record<string, string> = {}): RunResult {
+    return run("node", [path.join(REPO, "dist", "main.js")], { env: this.env({ CDKTF_OUTDIR: this.outDir, ...extraEnv }) });
+  }
+
+  public get stackDir(): string {
+    return path.join(this.outDir, "stacks", STACK);
+  }
+
+  public get synthesized(): any {
+    return JSON.parse(fs.readFileSync(path.join(this.stackDir, "cdk.tf.json"), "utf8"));
+  }
+
+  /** Runs the engine directly in the synthesized stack dir. */
+  public engine(args: string[], extraEnv: Record<string, string> = {}): RunResult {
+    return run(engineInfo().engine.path, args, { cwd: this.stackDir, env: this.env(extraEnv) });
+  }
+
+  public dispose(): void {
+    fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+export function expectSuccess(result: RunResult, what: string): RunResult {
+  if (result.code !== 0) throw new Error(`${what} failed (exit ${result.code}):\n${result.output.slice(-6000)}`);
+  return result;
+}
+
+/** The counts in an engine plan summary line; 0/0/0 for "No changes". */
+export function planCounts(output: string): { add: number; change: number; destroy: number } {
+  if (/No changes\./.test(output)) return { add: 0, change: 0, destroy: 0 };
+  const m = /Plan: (\d+) to add, (\d+) to change, (\d+) to destroy/.exec(output);
+  if (!m) throw new Error(`no plan summary in output:\n${output.slice(-4000)}`);
+  return { add: +m[1], change: +m[2], destroy: +m[3] };
+}
+
+export interface Entry {
+  path: string;
+  type: "directory" | "file" | "symlink" | "other";
+  uid: number;
+  gid: number;
+  mode: string;
+  sha256?: string;
+}
+
+/** Everything below (and including) `top`, sorted, with owner, mode and file hashes. */
+export function snapshot(top: string): Entry[] {
+  const entries: Entry[] = [];
+  const visit = (p: string) => {
+    const st = fs.lstatSync(p);
+    const type = st.isDirectory() ? "directory" : st.isFile() ? "file" : st.isSymbolicLink() ? "symlink" : "other";
+    const entry: Entry = { path: p, type, uid: st.uid, gid: st.gid, mode: (st.mode & 0o7777).toString(8).padStart(4, "0") };
+    if (type === "file") entry.sha256 = createHash("sha256").update(fs.readFileSync(p)).digest("hex");
+    entries.push(entry);
+    if (type === "directory") for (const name of fs.readdirSync(p).sort()) visit(path.join(p, name));
+  };
+  if (fs.existsSync(top) || isLink(top)) visit(top);
+  return entries;
+}
+
+function isLink(p: string): boolean {
+  try {
+    return fs.lstatSync(p).isSymbolicLink();
+  } catch {
+    return false;
+  }
+}
+
+/** Numeric id of a user or group name on this host. */
+export function idOf(kind: "user" | "group", name: string): number {
+  const r = run("id", kind === "user" ? ["-u", name] : ["-g", name], { env: process.env });
+  if (kind === "group") {
+    const g = run("getent", ["group", name], { env: process.env });
+    if (g.code !== 0) throw new Error(`no group ${name}`);
+    return Number(g.stdout.split(":")[2]);
+  }
+  if (r.code !== 0) throw new Error(`no user ${name}`);
+  return Number(r.stdout.trim());
+}

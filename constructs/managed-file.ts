@@ -1,0 +1,65 @@
+import { File } from "@cdktf/provider-local/lib/file";
+import { ITerraformDependable } from "cdktf";
+import { Construct } from "constructs";
+import { createHash } from "crypto";
+import { CUTTER_LAYOUT } from "./layout";
+import { PathKind, PermissionCommand, checkPermissions } from "./permission-command";
+import { Problems } from "./validation";
+
+export interface ManagedFileProps {
+  /** Absolute, normalised path of the file; its directory must already exist. */
+  readonly path: string;
+  /** The exact bytes to write (UTF-8). */
+  readonly content: string;
+  /** User name. @default "root" */
+  readonly owner?: string;
+  /** Group name. @default "root" */
+  readonly group?: string;
+  /** Octal mode, 0640 at most. @default - the layout's file mode, "0640" */
+  readonly mode?: string;
+  /** The directory resource(s) the file lives in. @default - nothing */
+  readonly dependsOn?: ITerraformDependable[];
+}
+
+/**
+ * A file the stack writes (`local_file`), then owns and chmods in place.
+ *
+ * It is written only after its directory exists (`dependsOn`), so the provider
+ * never creates a parent directory with a default mode.
+ */
+export class ManagedFile extends Construct {
+  public readonly path: string;
+  public readonly content: string;
+  /** sha256 of `content`, hex: what the verifier compares the file with. */
+  public readonly contentSha256: string;
+  public readonly file: File;
+  public readonly permissions: PermissionCommand;
+
+  constructor(scope: Construct, id: string, props: ManagedFileProps) {
+    super(scope, id);
+    const owner = props.owner ?? CUTTER_LAYOUT.defaultOwner;
+    const group = props.group ?? CUTTER_LAYOUT.defaultGroup;
+    const mode = props.mode ?? CUTTER_LAYOUT.fileMode;
+    const permissionProps = { path: props.path, kind: PathKind.FILE, owner, group, mode };
+    const problems = new Problems();
+    checkPermissions(permissionProps, problems);
+    problems.throwIfAny(`ManagedFile ${this.node.path}`);
+
+    this.path = props.path;
+    this.content = props.content;
+    this.contentSha256 = createHash("sha256").update(props.content, "utf8").digest("hex");
+    this.file = new File(this, "File", {
+      filename: props.path,
+      content: props.content,
+      filePermission: mode,
+      // Never used while the parent exists first; private if it ever is.
+      directoryPermission: "0700",
+      dependsOn: props.dependsOn,
+    });
+    this.permissions = new PermissionCommand(this, "Permissions", {
+      ...permissionProps,
+      revision: this.contentSha256,
+      dependsOn: [this.file],
+    });
+  }
+}

@@ -1,0 +1,112 @@
+import { ITerraformDependable } from "cdktf";
+import { Construct } from "constructs";
+import { ResolvedLayout } from "./layout";
+import { ManagedFile } from "./managed-file";
+import { Problems, absolutePathRule } from "./validation";
+
+/** Where the orchestrator's secrets live unless an operator says otherwise. */
+export const DEFAULT_ENV_FILE = "/opt/incomex/docker/.env";
+
+/**
+ * Names of the environment variables the orchestrator reads its database wiring
+ * and backup key from. Only names: no value ever appears in the config.
+ */
+export const DB_ENV_NAMES = {
+  host: "DOT_CUTTER_DB_HOST",
+  port: "DOT_CUTTER_DB_PORT",
+  name: "DOT_CUTTER_DB_NAME",
+  sslmode: "DOT_CUTTER_DB_SSLMODE",
+  execUser: "DOT_CUTTER_EXEC_DB_USER",
+  execPassword: "DOT_CUTTER_EXEC_DB_PASSWORD",
+  verifyUser: "DOT_CUTTER_VERIFY_DB_USER",
+  verifyPassword: "DOT_CUTTER_VERIFY_DB_PASSWORD",
+} as const;
+
+export const BACKUP_KEY_ENV_NAME = "BACKUP_GPG_FPR";
+
+/** Version of the document's shape; bump when a consumer must change. */
+export const CONFIG_SCHEMA_VERSION = 1;
+
+/** Builds the non-sensitive config document. Key order is fixed, so output is deterministic. */
+export function buildOrchestratorConfig(layout: ResolvedLayout, envFilePath: string = DEFAULT_ENV_FILE) {
+  return {
+    schema_version: CONFIG_SCHEMA_VERSION,
+    generated_by: "cutter-runtime (CDKTF); edits are reported by verify and kept by destroy",
+    sensitivity: "non-sensitive by construction: every credential below is the NAME of an environment variable, never a value",
+    runtime_root: layout.root,
+    layout: Object.fromEntries(layout.directories.map((d) => [d.name, d.path])),
+    sidecar_root: layout.sidecarRoot,
+    run_layout: "<sidecar_root>/<run_id>/{state.json, state.lock, kb/}",
+    credentials: {
+      source: "environment variables, resolved at runtime",
+      env_file: envFilePath,
+    },
+    database: {
+      host_env: DB_ENV_NAMES.host,
+      port_env: DB_ENV_NAMES.port,
+      name_env: DB_ENV_NAMES.name,
+      sslmode_env: DB_ENV_NAMES.sslmode,
+      roles: {
+        exec: { user_env: DB_ENV_NAMES.execUser, password_env: DB_ENV_NAMES.execPassword },
+        verify: { user_env: DB_ENV_NAMES.verifyUser, password_env: DB_ENV_NAMES.verifyPassword },
+      },
+      driver: {
+        available: "psycopg2",
+        adapter: "Psycopg2ConnectionShim",
+        note: "the host has psycopg2 only; wrap every connection via Psycopg2ConnectionShim",
+      },
+    },
+    backup: {
+      directory: layout.backupPath,
+      format: "pg_dump, encrypted with gpg",
+      gpg_fpr_env: BACKUP_KEY_ENV_NAME,
+      provisioning: "NOT PROVISIONED",
+      note: `${BACKUP_KEY_ENV_NAME} is not provisioned on this host yet; encrypted backups cannot run until it is`,
+    },
+  };
+}
+
+export type OrchestratorConfigDocument = ReturnType<typeof buildOrchestratorConfig>;
+
+/** 2-space JSON with a trailing newline: re-synth gives the same bytes. */
+export function renderOrchestratorConfig(document: OrchestratorConfigDocument): string {
+  return JSON.stringify(document, null, 2) + "\n";
+}
+
+export interface OrchestratorConfigProps {
+  readonly layout: ResolvedLayout;
+  /** Absolute path of the file holding the secret values. @default "/opt/incomex/docker/.env" */
+  readonly envFilePath?: string;
+  /** User name. @default "root" */
+  readonly owner?: string;
+  /** Group name. @default "root" */
+  readonly group?: string;
+  /** Octal mode, 0640 at most. @default "0640" */
+  readonly mode?: string;
+  readonly dependsOn?: ITerraformDependable[];
+}
+
+/** `orchestrator.config.json` in the runtime root: paths and env-var names, zero secret values. */
+export class OrchestratorConfig extends Construct {
+  public readonly document: OrchestratorConfigDocument;
+  public readonly file: ManagedFile;
+
+  constructor(scope: Construct, id: string, props: OrchestratorConfigProps) {
+    super(scope, id);
+    const envFilePath = props.envFilePath ?? DEFAULT_ENV_FILE;
+    const problems = new Problems();
+    const envProblem = absolutePathRule(envFilePath);
+    if (envProblem) problems.add("envFilePath", envFilePath, envProblem);
+    problems.throwIfAny(`OrchestratorConfig ${this.node.path}`);
+
+    this.document = buildOrchestratorConfig(props.layout, envFilePath);
+    this.file = new ManagedFile(this, "Config", {
+      path: props.layout.configPath,
+      content: renderOrchestratorConfig(this.document),
+      owner: props.owner,
+      group: props.group,
+      mode: props.mode,
+      dependsOn: props.dependsOn,
+    });
+  }
+}

@@ -1,0 +1,107 @@
+import { DataResource, ITerraformDependable } from "cdktf";
+import { Construct } from "constructs";
+import { shellProvisioner } from "./shell";
+import { Problems, absolutePathRule, modeWithinRule, posixNameRule } from "./validation";
+
+/** What a managed path is. */
+export enum PathKind {
+  DIRECTORY = "directory",
+  FILE = "file",
+}
+
+/** Ceilings: a mode may tighten these, never loosen them. */
+export const MODE_CEILING: Record<PathKind, number> = {
+  [PathKind.DIRECTORY]: 0o750,
+  [PathKind.FILE]: 0o640,
+};
+
+export interface PermissionCommandProps {
+  /** Absolute, normalised path whose owner, group and mode are set. */
+  readonly path: string;
+  readonly kind: PathKind;
+  /** User name. @default "root" */
+  readonly owner?: string;
+  /** Group name. @default "root" */
+  readonly group?: string;
+  /** Octal mode, at most 0750 for directories and 0640 for files. */
+  readonly mode: string;
+  /**
+   * Changes whenever the path is rewritten (a file's content hash), so owner and
+   * mode are applied again to the new file. @default - none
+   */
+  readonly revision?: string;
+  /** What must exist before the command runs. @default - nothing */
+  readonly dependsOn?: ITerraformDependable[];
+}
+
+/** Adds to `problems` every rule that path, owner, group and mode break. */
+export function checkPermissions(props: PermissionCommandProps, problems: Problems): void {
+  const pathProblem = absolutePathRule(props.path);
+  if (pathProblem) problems.add("path", props.path, pathProblem);
+  if (props.owner !== undefined) {
+    const ownerProblem = posixNameRule(props.owner);
+    if (ownerProblem) problems.add("owner", props.owner, ownerProblem);
+  }
+  if (props.group !== undefined) {
+    const groupProblem = posixNameRule(props.group);
+    if (groupProblem) problems.add("group", props.group, groupProblem);
+  }
+  const modeProblem = modeWithinRule(props.mode, MODE_CEILING[props.kind]);
+  if (modeProblem) problems.add("mode", props.mode, modeProblem);
+}
+
+/** Sets owner/group (`chown`) and mode (`chmod`) of one path in place; refuses symlinks. */
+const APPLY_PERMISSIONS = `set -eu
+p=$CUTTER_PATH
+if [ -L "$p" ]; then
+  echo "cutter-runtime: refusing to change $p: it is a symbolic link (remove it, or restore the real $CUTTER_KIND)" >&2; exit 1
+fi
+case $CUTTER_KIND in
+  directory) [ -d "$p" ] || { echo "cutter-runtime: $p is missing or not a directory" >&2; exit 1; } ;;
+  file) [ -f "$p" ] || { echo "cutter-runtime: $p is missing or not a regular file" >&2; exit 1; } ;;
+esac
+chown -- "$CUTTER_OWNER:$CUTTER_GROUP" "$p"
+chmod -- "$CUTTER_MODE" "$p"
+`;
+
+/**
+ * Owner, group and mode of one path, applied in place.
+ *
+ * A change of owner, group or mode replaces only this resource: the command runs
+ * again and the path itself is never re-created, so no data is touched.
+ */
+export class PermissionCommand extends Construct {
+  public readonly path: string;
+  public readonly owner: string;
+  public readonly group: string;
+  public readonly mode: string;
+  public readonly resource: DataResource;
+
+  constructor(scope: Construct, id: string, props: PermissionCommandProps) {
+    super(scope, id);
+    const owner = props.owner ?? "root";
+    const group = props.group ?? "root";
+    const problems = new Problems();
+    checkPermissions({ ...props, owner, group }, problems);
+    problems.throwIfAny(`PermissionCommand ${this.node.path}`);
+
+    this.path = props.path;
+    this.owner = owner;
+    this.group = group;
+    this.mode = props.mode;
+    const settings = { path: props.path, kind: props.kind, owner, group, mode: props.mode };
+    this.resource = new DataResource(this, "Apply", {
+      triggersReplace: props.revision === undefined ? settings : { ...settings, revision: props.revision },
+      dependsOn: props.dependsOn,
+      provisioners: [
+        shellProvisioner(APPLY_PERMISSIONS, {
+          CUTTER_PATH: props.path,
+          CUTTER_KIND: props.kind,
+          CUTTER_OWNER: owner,
+          CUTTER_GROUP: group,
+          CUTTER_MODE: props.mode,
+        }),
+      ],
+    });
+  }
+}

@@ -1,0 +1,122 @@
+/**
+ * Rules for every value that can reach a command line or the filesystem.
+ *
+ * Values are checked against strict allow-lists (not deny-lists): what passes can
+ * be handed to a provisioner as an environment variable and used quoted, with no
+ * way to inject a command, an option or a glob.
+ */
+
+/** Collects problems so one error can name all of them. */
+export class Problems {
+  private readonly lines: string[] = [];
+
+  /** Records that `label` (a prop or variable name) got `value`, which breaks `rule`. */
+  public add(label: string, value: unknown, rule: string): void {
+    this.lines.push(`${label}: ${show(value)} ${rule}`);
+  }
+
+  public addAll(problems: readonly string[]): void {
+    this.lines.push(...problems);
+  }
+
+  public get list(): readonly string[] {
+    return this.lines;
+  }
+
+  /** Throws one Error listing every problem, headed by `what`. */
+  public throwIfAny(what: string): void {
+    if (this.lines.length === 0) return;
+    throw new Error(`${what}: ${this.lines.length} invalid value(s); nothing was changed.\n` + this.lines.map((l) => `  - ${l}`).join("\n"));
+  }
+}
+
+/** Shows a value with invisible characters escaped and long values cut. */
+export function show(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 80 ? `${text.slice(0, 77)}..."` : text;
+}
+
+const SEGMENT = /^[A-Za-z0-9._][A-Za-z0-9._-]*$/;
+const MAX_PATH_LENGTH = 1024;
+const MAX_SEGMENT_LENGTH = 255;
+
+/**
+ * Absolute, normalised path of safe characters: `/a/b`, no `.`/`..`, no `//`,
+ * no trailing `/`, each segment `[A-Za-z0-9._][A-Za-z0-9._-]*` (so never a leading `-`).
+ * Returns the rule broken, or undefined.
+ */
+export function absolutePathRule(value: unknown): string | undefined {
+  if (typeof value !== "string" || value.length === 0) return "must be a non-empty string";
+  if (value.length > MAX_PATH_LENGTH) return `is ${value.length} characters long; the limit is ${MAX_PATH_LENGTH}`;
+  if (!value.startsWith("/")) return 'must be an absolute path (start with "/")';
+  if (value === "/") return 'must not be "/"';
+  if (value.endsWith("/")) return 'must not end with "/"';
+  for (const segment of value.slice(1).split("/")) {
+    if (segment === "") return 'must not contain "//"';
+    if (segment === "." || segment === "..") return `must be normalised: no "." or ".." segments (found "${segment}")`;
+    if (segment.length > MAX_SEGMENT_LENGTH) return `has a segment longer than ${MAX_SEGMENT_LENGTH} characters`;
+    if (!SEGMENT.test(segment)) {
+      return `has an unsafe segment ${show(segment)}: each segment must match ${SEGMENT.source} (letters, digits, ".", "_", "-"; not starting with "-")`;
+    }
+  }
+  return undefined;
+}
+
+/** System directories that a runtime root must never be. */
+const PROTECTED_ROOTS = new Set([
+  "/bin", "/boot", "/dev", "/etc", "/home", "/lib", "/lib64", "/media", "/mnt", "/opt", "/proc", "/root", "/run",
+  "/sbin", "/srv", "/sys", "/tmp", "/usr", "/var",
+  "/usr/bin", "/usr/lib", "/usr/local", "/usr/sbin", "/usr/share", "/usr/local/bin",
+  "/var/lib", "/var/log", "/var/tmp", "/var/cache", "/var/run", "/var/spool", "/var/mail",
+]);
+
+/** A runtime root: an absolute path (see above), at least two levels deep and not a system directory. */
+export function runtimeRootRule(value: unknown): string | undefined {
+  const pathProblem = absolutePathRule(value);
+  if (pathProblem) return pathProblem;
+  const text = value as string;
+  if (PROTECTED_ROOTS.has(text)) return "is a system directory; the runtime root must be a directory of its own, e.g. /var/lib/cutter";
+  if (text.split("/").length < 3) return "must be at least two levels deep (e.g. /var/lib/cutter or /srv/cutter)";
+  return undefined;
+}
+
+const POSIX_NAME = /^[a-z_][a-z0-9_-]{0,31}$/;
+
+/** A POSIX user or group name as useradd accepts it by default: `[a-z_][a-z0-9_-]{0,31}`. */
+export function posixNameRule(value: unknown): string | undefined {
+  if (typeof value !== "string" || !POSIX_NAME.test(value)) {
+    return "must be a POSIX user/group name: a lowercase letter or _ first, then up to 31 of [a-z0-9_-]";
+  }
+  return undefined;
+}
+
+/** An octal mode written as 3 or 4 digits: `750`, `0750`. Returns its numeric value. */
+export function parseMode(value: unknown): number | undefined {
+  if (typeof value !== "string" || !/^[0-7]?[0-7]{3}$/.test(value)) return undefined;
+  return parseInt(value, 8);
+}
+
+/** Formats a numeric mode as four octal digits. */
+export function formatMode(mode: number): string {
+  return mode.toString(8).padStart(4, "0");
+}
+
+/**
+ * A mode that may tighten `ceiling` but never loosen it: no bit outside the ceiling,
+ * so no setuid/setgid/sticky, no group/world write, nothing more than asked.
+ */
+export function modeWithinRule(value: unknown, ceiling: number): string | undefined {
+  const mode = parseMode(value);
+  if (mode === undefined) return 'must be an octal mode of 3 or 4 digits, e.g. "0750"';
+  const extra = mode & ~ceiling;
+  if (extra !== 0) {
+    const reasons: string[] = [];
+    if (extra & 0o7000) reasons.push("setuid/setgid/sticky bits are refused");
+    if (extra & 0o022) reasons.push("group/world write is refused");
+    if (extra & 0o007 & ~0o002) reasons.push("world access is refused");
+    if (extra & 0o700) reasons.push("owner bits beyond the ceiling are refused");
+    if (extra & 0o050) reasons.push("group bits beyond the ceiling are refused");
+    return `adds bits ${formatMode(extra)} beyond the allowed ceiling ${formatMode(ceiling)} (${reasons.join("; ")}); a mode may be tightened, never loosened`;
+  }
+  return undefined;
+}
