@@ -101,9 +101,23 @@ minimum=$(pin "minimumEngine.$engine_kind")
 version_at_least "$engine_version" "$minimum" \
   || die "$engine_path is $engine_kind $engine_version; cutter-runtime needs $engine_kind >= $minimum (check blocks, terraform_data)"
 
-# cdktf looks the engine up by name on PATH: put a link named after its kind first.
+# cdktf looks the engine up by name on PATH: put a shim named after its kind first.
+# With no lock file, cdktf runs `providers lock`, which asks the registry even when
+# a mirror is configured; the shim answers it from the mirror instead.
 mkdir -p "$cache/engine-bin"
-ln -sfn "$engine_path" "$cache/engine-bin/$engine_kind"
+shim=$cache/engine-bin/$engine_kind
+rm -f "$shim.tmp"
+cat >"$shim.tmp" <<EOF
+#!/bin/sh
+# Written by cutter-runtime tools/setup.sh: $engine_kind $engine_version, offline.
+if [ "\$1" = providers ] && [ "\$2" = lock ]; then
+  shift 2
+  exec '$engine_path' providers lock -fs-mirror='$cache/mirror' "\$@"
+fi
+exec '$engine_path' "\$@"
+EOF
+chmod 0755 "$shim.tmp"
+mv -f "$shim.tmp" "$shim"
 say "engine: $engine_kind $engine_version ($engine_path)"
 
 # --- providers -----------------------------------------------------------------
