@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, test } from "node:test";
-import { REPO, TempHost, expectSuccess, planCounts, run } from "./support/harness";
+import { REPO, TempHost, engineEnv, engineInfo, expectSuccess, planCounts, run } from "./support/harness";
 
 const CDKTF = path.join(REPO, "node_modules", ".bin", "cdktf");
 
@@ -29,5 +29,15 @@ describe("plain cdktf CLI with the README's environment, first run, no lock file
     assert.deepEqual(planCounts(expectSuccess(cdktf("plan"), "cdktf plan").output), { add: 0, change: 0, destroy: 0 });
     expectSuccess(cdktf("destroy", "--auto-approve"), "cdktf destroy");
     assert.equal(fs.existsSync(host.root), false);
+  });
+});
+
+describe("setup run again with its own environment sourced", () => {
+  test("still finds the real engine, not its own shim", () => {
+    const env = engineEnv();
+    expectSuccess(run("bash", [path.join(REPO, "tools", "setup.sh")], { env: { ...env, CUTTER_SETUP_QUIET: "1" } }), "setup with engine-bin on PATH");
+    const shim = fs.readFileSync(path.join(engineInfo().pathPrefix, engineInfo().engine.kind), "utf8");
+    assert.doesNotMatch(shim, new RegExp(`exec '${engineInfo().pathPrefix}`), "the shim must not call itself");
+    expectSuccess(run(engineInfo().engine.path, ["version"], { env }), "engine version through the shim");
   });
 });

@@ -78,17 +78,23 @@ EOF
   echo "$bin"
 }
 
+# Look engines up on PATH without our own shim directory (it is on PATH once the
+# env file is sourced; finding the shim would make it call itself).
+search_path=$(printf '%s' "$PATH" | tr ':' '\n' | grep -vxF "$cache/engine-bin" | paste -sd: -)
+find_engine() { PATH=$search_path command -v "$1" || true; }
+
 choice=${CUTTER_ENGINE:-auto}
 engine_path=
 case $choice in
   auto)
-    engine_path=$(command -v tofu || command -v terraform || true)
+    engine_path=$(find_engine tofu)
+    [ -n "$engine_path" ] || engine_path=$(find_engine terraform)
     [ -n "$engine_path" ] || engine_path=$(build_tofu) ;;
   tofu)
-    engine_path=$(command -v tofu || true)
+    engine_path=$(find_engine tofu)
     [ -n "$engine_path" ] || engine_path=$(build_tofu) ;;
   terraform)
-    engine_path=$(command -v terraform || true)
+    engine_path=$(find_engine terraform)
     [ -n "$engine_path" ] || die "CUTTER_ENGINE=terraform but no terraform on PATH; use CUTTER_ENGINE=tofu to build OpenTofu" ;;
   *) die "CUTTER_ENGINE='$choice' is not one of auto, terraform, tofu" ;;
 esac
