@@ -50,5 +50,5 @@ export function lineOf(content: string, offset: number): number {
 
 /** A value cut for an error message: enough to find it, not enough to leak it. */
 export function hint(value: string): string {
-  return value.length <= 6 ? `${JSON.stringify(value.slice(0, 2) + "…")}` : JSON.stringify(value.slice(0, 4) + "…");
+  return JSON.stringify(value.slice(0, value.length < 12 ? 2 : 4) + "…");
 }
