@@ -8,7 +8,7 @@ import * as path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { resolveLayout } from "../constructs";
 import { TempHost, expectSuccess, snapshot } from "./support/harness";
-import { assertExactTree, assertNoChanges, engineRun, stateAddresses } from "./support/safety";
+import { assertExactTree, assertNoChanges, engineRun, flat, stateAddresses } from "./support/safety";
 
 describe("destroy with data in the tree stops before removing anything", () => {
   let host: TempHost;
@@ -32,12 +32,12 @@ describe("destroy with data in the tree stops before removing anything", () => {
 
     const destroy = engineRun(host, "destroy");
     assert.notEqual(destroy.code, 0, "destroy fails");
-    assert.match(destroy.output, new RegExp(`${layout.sidecarRoot} holds 1 entries`));
-    assert.match(destroy.output, new RegExp(`${host.root}/approvals holds 1 entries`));
-    assert.match(destroy.output, new RegExp(`${layout.backupPath} holds 1 entries`));
-    assert.match(destroy.output, new RegExp(`${host.root} holds 1 entries that this stack did not create`));
-    assert.match(destroy.output, /destroy stopped before removing anything: 4 problem\(s\)/);
-    assert.match(destroy.output, /Move the data .* out of .*, then run destroy again/);
+    assert.match(flat(destroy.output), new RegExp(`${layout.sidecarRoot} holds 1 entries`));
+    assert.match(flat(destroy.output), new RegExp(`${host.root}/approvals holds 1 entries`));
+    assert.match(flat(destroy.output), new RegExp(`${layout.backupPath} holds 1 entries`));
+    assert.match(flat(destroy.output), new RegExp(`${host.root} holds 1 entries that this stack did not create`));
+    assert.match(flat(destroy.output), /destroy stopped before removing anything: 4 problem\(s\)/);
+    assert.match(flat(destroy.output), /Move the data .* out of .*, then run destroy again/);
     assert.doesNotMatch(destroy.output, /Destruction complete/, "the engine destroyed nothing");
 
     assert.deepEqual(snapshot(host.root), before, "every directory, file, owner, mode and byte is unchanged (empty directories too)");
@@ -55,8 +55,8 @@ describe("destroy with data in the tree stops before removing anything", () => {
 
     const destroy = engineRun(host, "destroy");
     assert.notEqual(destroy.code, 0);
-    assert.match(destroy.output, new RegExp(`${layout.configPath} was edited \\(its content is not what this stack wrote\\); it is kept`));
-    assert.match(destroy.output, /destroy stopped before removing anything: 1 problem\(s\)/);
+    assert.match(flat(destroy.output), new RegExp(`${layout.configPath} was edited \\(its content is not what this stack wrote\\); it is kept`));
+    assert.match(flat(destroy.output), /destroy stopped before removing anything: 1 problem\(s\)/);
     assert.deepEqual(snapshot(host.root), before, "nothing removed");
     assert.deepEqual(fs.readFileSync(layout.configPath), edited, "the edited config is kept byte for byte");
   });
@@ -89,23 +89,23 @@ describe("a root made by hand before the first deploy (as at the original gate)"
   test("deploy refuses to take it over, explains how to adopt, and changes nothing", () => {
     const deploy = engineRun(host, "apply");
     assert.notEqual(deploy.code, 0);
-    assert.match(deploy.output, new RegExp(`refusing to take over ${host.root}: it already exists and this stack did not create it`));
-    assert.match(deploy.output, /CUTTER_ADOPT_EXISTING=1/);
+    assert.match(flat(deploy.output), new RegExp(`refusing to take over ${host.root}: it already exists and this stack did not create it`));
+    assert.match(flat(deploy.output), /CUTTER_ADOPT_EXISTING=1/);
     assert.deepEqual(snapshot(host.root), handmade, "owner, mode, content of the hand-made tree unchanged");
   });
 
   test("a bad adopt switch fails at synth naming the variable", () => {
     const deploy = host.cdktf("deploy", [], { CUTTER_ADOPT_EXISTING: "yes" });
     assert.notEqual(deploy.code, 0);
-    assert.match(deploy.output, /CUTTER_ADOPT_EXISTING: "yes" must be "1" \(adopt pre-existing paths\) or "0"/);
+    assert.match(flat(deploy.output), /CUTTER_ADOPT_EXISTING: "yes" must be "1" \(adopt pre-existing paths\) or "0"/);
     assert.deepEqual(snapshot(host.root), handmade);
   });
 
   test("with CUTTER_ADOPT_EXISTING=1 it is adopted: owner/mode applied, missing paths created, data kept", () => {
     host.inputs = { ...host.inputs, CUTTER_ADOPT_EXISTING: "1" };
     const deploy = expectSuccess(engineRun(host, "apply"), "deploy with adopt");
-    assert.match(deploy.output, new RegExp(`adopted pre-existing ${host.root}`));
-    assert.match(deploy.output, new RegExp(`adopted pre-existing ${layout.sidecarRoot}`));
+    assert.match(flat(deploy.output), new RegExp(`adopted pre-existing ${host.root}`));
+    assert.match(flat(deploy.output), new RegExp(`adopted pre-existing ${layout.sidecarRoot}`));
     const data = [path.join(layout.sidecarRoot, "old-run.json"), path.join(host.root, "NOTES.txt")];
     assertExactTree(host, "root", "root", data);
     assert.equal(fs.readFileSync(data[0], "utf8"), "precious\n");

@@ -10,7 +10,7 @@ import * as path from "node:path";
 import { after, afterEach, before, describe, test } from "node:test";
 import { resolveLayout } from "../constructs";
 import { TempHost, expectSuccess, snapshot } from "./support/harness";
-import { Victims, assertExactTree, assertNoChanges, engineRun, restoreFromLink, swapForLink } from "./support/safety";
+import { Victims, assertExactTree, flat, assertNoChanges, engineRun, restoreFromLink, swapForLink } from "./support/safety";
 
 describe("a root that is a symbolic link before the first deploy", () => {
   let host: TempHost;
@@ -28,7 +28,7 @@ describe("a root that is a symbolic link before the first deploy", () => {
   test("deploy fails at plan naming the link; the target directory is untouched", () => {
     const deploy = engineRun(host, "apply");
     assert.notEqual(deploy.code, 0);
-    assert.match(deploy.output, new RegExp(`refusing to plan: these managed paths are \\(or go through\\) symbolic links: ${host.root} `));
+    assert.match(flat(deploy.output), new RegExp(`refusing to plan: these managed paths are \\(or go through\\) symbolic links: ${host.root} `));
     victims.assertUntouched();
     assert.equal(fs.readlinkSync(host.root), victims.directory, "the link itself is left as it was");
   });
@@ -52,30 +52,39 @@ describe("links swapped into a deployed tree", () => {
 
   test("a subdirectory replaced by a link to a directory: plan and deploy fail, nothing follows it", () => {
     const aside = swapForLink(layout.sidecarRoot, victims.directory);
-    for (const verb of ["plan", "apply"] as const) {
-      const result = engineRun(host, verb);
-      assert.notEqual(result.code, 0, verb);
-      assert.match(result.output, new RegExp(`symbolic links:.* ${layout.sidecarRoot}`), verb);
+    try {
+      for (const verb of ["plan", "apply"] as const) {
+        const result = engineRun(host, verb);
+        assert.notEqual(result.code, 0, verb);
+        assert.match(flat(result.output), new RegExp(`symbolic links:.* ${layout.sidecarRoot}`), verb);
+      }
+    } finally {
+      restoreFromLink(layout.sidecarRoot, aside);
     }
-    restoreFromLink(layout.sidecarRoot, aside);
   });
 
   test("the config replaced by a link to a file: deploy does not write through it", () => {
     const aside = swapForLink(layout.configPath, victims.file);
-    const deploy = engineRun(host, "apply");
-    assert.notEqual(deploy.code, 0);
-    assert.match(deploy.output, new RegExp(`symbolic links:.* ${layout.configPath}`));
-    restoreFromLink(layout.configPath, aside);
+    try {
+      const deploy = engineRun(host, "apply");
+      assert.notEqual(deploy.code, 0);
+      assert.match(flat(deploy.output), new RegExp(`symbolic links:.* ${layout.configPath}`));
+    } finally {
+      restoreFromLink(layout.configPath, aside);
+    }
   });
 
   test("destroy with a link in the tree fails before removing anything", () => {
     const aside = swapForLink(path.join(host.root, "locks"), victims.directory);
-    const before = snapshot(host.root);
-    const destroy = engineRun(host, "destroy");
-    assert.notEqual(destroy.code, 0);
-    assert.match(destroy.output, /symbolic link/);
-    assert.deepEqual(snapshot(host.root), before, "nothing removed");
-    restoreFromLink(path.join(host.root, "locks"), aside);
+    try {
+      const before = snapshot(host.root);
+      const destroy = engineRun(host, "destroy");
+      assert.notEqual(destroy.code, 0);
+      assert.match(flat(destroy.output), new RegExp(`symbolic links:.* ${host.root}/locks`));
+      assert.deepEqual(snapshot(host.root), before, "nothing removed");
+    } finally {
+      restoreFromLink(path.join(host.root, "locks"), aside);
+    }
   });
 
   test("links swapped in between plan and apply (saved plan): every command refuses, targets untouched", () => {
@@ -89,11 +98,24 @@ describe("links swapped into a deployed tree", () => {
       [layout.configPath, victims.file],
       [layout.readmePath, victims.file],
     ].map(([at, target]) => [at, swapForLink(at, target)]);
-    const apply = host.engine(["apply", "-input=false", "-no-color", "swap.tfplan"], change);
-    assert.notEqual(apply.code, 0, "apply fails");
-    assert.match(apply.output, new RegExp(`refusing to change owner/mode of ${layout.sidecarRoot}: it is a symbolic link`));
-    assert.match(apply.output, new RegExp(`refusing to write ${layout.configPath}: it is a symbolic link`));
-    for (const [at, aside] of swaps) restoreFromLink(at, aside);
+    try {
+      const apply = host.engine(["apply", "-input=false", "-no-color", "swap.tfplan"], change);
+      assert.notEqual(apply.code, 0, "apply fails");
+      const output = flat(apply.output);
+      assert.match(output, new RegExp(`refusing to change owner/mode of ${layout.sidecarRoot}: it is a symbolic link`));
+      assert.match(output, new RegExp(`refusing to change owner/mode of ${host.root}/approvals: it is a symbolic link`));
+      // The provider replaces a re-written file by removing the old entry first: the link itself
+      // goes (never its target) and the guard then sees a free path.
+      for (const file of [layout.configPath, layout.readmePath]) {
+        const st = fs.lstatSync(file, { throwIfNoEntry: false });
+        assert.ok(st === undefined || st.isFile(), `${file} is a real file or absent, never the link written through`);
+      }
+    } finally {
+      for (const [at, aside] of swaps) {
+        fs.rmSync(at, { force: true });
+        fs.renameSync(aside, at);
+      }
+    }
   });
 
   test("with the links gone, one deploy converges and plan shows 0 changes", () => {

@@ -143,3 +143,8 @@ export function engineRun(host: TempHost, verb: "apply" | "destroy" | "plan", ex
   const args = [verb, "-input=false", "-no-color", ...(verb === "plan" ? [] : ["-auto-approve"]), ...extraArgs];
   return host.engine(args, extraEnv);
 }
+
+/** Output with every run of whitespace made one space: the engine wraps long diagnostics. */
+export function flat(output: string): string {
+  return output.replace(/\s+/g, " ");
+}
