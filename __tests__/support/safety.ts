@@ -14,10 +14,11 @@ import { Entry, RunResult, TempHost, clean, engineInfo, expectSuccess, idOf, pla
 export function assertExactTree(host: TempHost, owner = "root", group = "root", extra: string[] = []): void {
   const uid = idOf("user", owner);
   const gid = idOf("group", group);
-  const layout = resolveLayout(host.root);
+  const root = host.inputs.CUTTER_RUNTIME_ROOT ?? host.root;
+  const layout = resolveLayout(root);
   const files = [layout.configPath, layout.readmePath];
-  const expected = [host.root, ...layout.directories.map((d) => d.path), ...files, ...extra].sort();
-  const entries = snapshot(host.root);
+  const expected = [root, ...layout.directories.map((d) => d.path), ...files, ...extra].sort();
+  const entries = snapshot(root);
   assert.deepEqual(entries.map((e) => e.path).sort(), expected, "exactly the managed paths");
   for (const e of entries.filter((e) => !extra.some((x) => e.path === x || e.path.startsWith(x + "/")))) {
     const isFile = files.includes(e.path);
