@@ -124,3 +124,29 @@ describe("links swapped into a deployed tree", () => {
     assertNoChanges(host);
   });
 });
+
+describe("a link placed where a file is about to be written for the first time", () => {
+  let host: TempHost;
+  let victims: Victims;
+  before(() => {
+    host = new TempHost({ CUTTER_ADOPT_EXISTING: "1" });
+    victims = new Victims();
+    fs.mkdirSync(host.root, { mode: 0o750 });
+  });
+  after(() => {
+    host.dispose();
+    victims.dispose();
+  });
+
+  test("planned with the path free, linked before apply: the write guard refuses and the target keeps its bytes", () => {
+    const layout = resolveLayout(host.root);
+    const plan = engineRun(host, "plan", {}, ["-out=first.tfplan"]);
+    assert.equal(plan.code, 0, plan.output.slice(-3000));
+    fs.symlinkSync(victims.file, layout.configPath);
+    const apply = host.engine(["apply", "-input=false", "-no-color", "first.tfplan"]);
+    assert.notEqual(apply.code, 0);
+    assert.match(flat(apply.output), new RegExp(`refusing to write ${layout.configPath}: it is a symbolic link; nothing was written`));
+    victims.assertUntouched();
+    assert.equal(fs.readlinkSync(layout.configPath), victims.file, "the link is left for the operator to see");
+  });
+});
