@@ -30,11 +30,14 @@ describe("RuntimeDirectory", () => {
     const [dir] = resources(json, "terraform_data").filter((r) => r.input);
     assert.deepEqual(dir.triggers_replace, { path: "/srv/cutter/runs" });
     const [create, destroy] = scripts(dir);
-    assert.match(create.command, /install -d -o "\$CUTTER_OWNER" -g "\$CUTTER_GROUP" -m "\$CUTTER_MODE" -- "\$p"/);
-    assert.deepEqual(create.environment, { CUTTER_PATH: "/srv/cutter/runs", CUTTER_OWNER: "nobody", CUTTER_GROUP: "nogroup", CUTTER_MODE: "0700" });
+    assert.match(create.command, /mkdir -m 0700 -- "\$name"/);
+    assert.match(create.command, /install -d -o "\$CUTTER_OWNER" -g "\$CUTTER_GROUP" -m "\$CUTTER_MODE" -- \.\n/);
+    assert.deepEqual(create.environment, {
+      CUTTER_PATH: "/srv/cutter/runs", CUTTER_OWNER: "nobody", CUTTER_GROUP: "nogroup", CUTTER_MODE: "0700", CUTTER_RECORD_DIR: "", CUTTER_ADOPT: "0",
+    });
     assert.equal(destroy.when, "destroy");
-    assert.match(destroy.command, /rmdir -- "\$p"/);
-    assert.deepEqual(destroy.environment, { CUTTER_PATH: "${self.input.path}" });
+    assert.match(destroy.command, /rmdir -- "\$name"/);
+    assert.deepEqual(destroy.environment, { CUTTER_PATH: "${self.input.path}", CUTTER_RECORD_DIR: "${self.input.record_dir}" });
     for (const p of [create, destroy]) {
       assert.deepEqual(p.interpreter, ["/bin/sh", "-c"]);
       assert.doesNotMatch(p.command, /srv\/cutter/, "no value is interpolated into a command");
@@ -67,7 +70,7 @@ describe("PermissionCommand", () => {
     const json = stackWith((s) => new PermissionCommand(s, "P", { path: "/srv/x/f", kind: PathKind.FILE, mode: "0600", revision: "abc" }));
     const [p] = resources(json, "terraform_data");
     assert.equal(p.triggers_replace.revision, "abc");
-    assert.match(scripts(p)[0].command, /chown -- "\$CUTTER_OWNER:\$CUTTER_GROUP" "\$p"/);
+    assert.match(scripts(p)[0].command, /chown -- "\$CUTTER_OWNER:\$CUTTER_GROUP" \/proc\/self\/fd\/3/);
     assert.throws(() => stackWith((s) => new PermissionCommand(s, "P", { path: "/srv/x/f", kind: PathKind.FILE, mode: "0644" })), /mode: "0644"/);
   });
 });
@@ -90,12 +93,13 @@ describe("ManagedFile", () => {
 describe("RuntimeTree", () => {
   test("builds the root, one directory per layout entry, the config and the README", () => {
     const json = stackWith((s) => new RuntimeTree(s, "Tree", { rootPath: "/srv/cutter" }));
-    const dirs = resources(json, "terraform_data").filter((r) => r.input).map((r) => r.input.path).sort();
+    const directoryResources = resources(json, "terraform_data").filter((r) => r.input?.path && Object.keys(r.triggers_replace).length === 1);
+    const dirs = directoryResources.map((r) => r.input.path).sort();
     const expected = ["/srv/cutter", ...CUTTER_LAYOUT.subdirectories.map((d) => `/srv/cutter/${d.name}`)].sort();
     assert.deepEqual(dirs, expected);
     const files = resources(json, "local_file").map((f) => f.filename).sort();
     assert.deepEqual(files, ["/srv/cutter/README.md", "/srv/cutter/orchestrator.config.json"]);
-    for (const r of [...resources(json, "local_file"), ...resources(json, "terraform_data").filter((r) => r.input && r.input.path !== "/srv/cutter")]) {
+    for (const r of [...resources(json, "local_file"), ...directoryResources.filter((r) => r.input.path !== "/srv/cutter")]) {
       assert.ok(r.depends_on.some((d: string) => /Tree_Root_Directory/.test(d)), "written only after the root exists");
     }
   });

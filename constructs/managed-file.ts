@@ -1,9 +1,11 @@
 import { File } from "@cdktf/provider-local/lib/file";
-import { ITerraformDependable } from "cdktf";
+import { DataResource, ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 import { createHash } from "crypto";
 import { CUTTER_LAYOUT } from "./layout";
+import { OwnershipRecord, RECORD_FUNCTIONS, checkOwnershipRecord } from "./ownership-record";
 import { PathKind, PermissionCommand, checkPermissions } from "./permission-command";
+import { SHELL_FUNCTIONS, shellProvisioner } from "./shell";
 import { Problems } from "./validation";
 
 export interface ManagedFileProps {
@@ -19,7 +21,44 @@ export interface ManagedFileProps {
   readonly mode?: string;
   /** The directory resource(s) the file lives in. @default - nothing */
   readonly dependsOn?: ITerraformDependable[];
+  /**
+   * Where the stack records what it wrote or adopted (see OwnershipRecord).
+   * @default - no record: only links and non-regular files are refused before writing
+   */
+  readonly ownership?: OwnershipRecord;
 }
+
+/**
+ * Runs right before the provider writes the file: the path must not be a link or
+ * anything but a regular file, and its directory must resolve to itself. A file
+ * already there is overwritten only if the stack wrote it (the record says so) or
+ * the operator asked to adopt pre-existing paths. The plan-time link check
+ * (LinkCheck) covers re-writes of a file that is already in state.
+ */
+const GUARD_WRITE = `set -eu
+${SHELL_FUNCTIONS}${RECORD_FUNCTIONS}p=$CUTTER_PATH
+what="refusing to write $p"
+enter_real_dir "$(dirname -- "$p")" "$what"
+name=$(basename -- "$p")
+if [ -L "$name" ]; then fail "$what: it is a symbolic link; nothing was written (remove the link and deploy again)"; fi
+if [ -e "$name" ]; then
+  [ -f "$name" ] || fail "$what: something that is not a regular file is in its place; nothing was written"
+  [ -n "$CUTTER_RECORD_DIR" ] || exit 0
+  owned=$(record_of "$p")
+  case $owned in
+    created|adopted) exit 0 ;;
+  esac
+  if [ "$CUTTER_ADOPT" = "1" ]; then record "$p" adopted; exit 0; fi
+  fail "$what: it already exists and this stack did not write it (no record in $CUTTER_RECORD_DIR); nothing was changed. Move it away and deploy again, or deploy with CUTTER_ADOPT_EXISTING=1 to let the stack take it over."
+fi
+record "$p" created
+`;
+
+/** After the provider removed the file on destroy: forget it. */
+const FORGET_WRITE = `set -eu
+${RECORD_FUNCTIONS}p=$CUTTER_PATH
+if [ ! -e "$p" ] && [ ! -L "$p" ]; then forget "$p"; fi
+`;
 
 /**
  * A file the stack writes (`local_file`), then owns and chmods in place.
@@ -33,6 +72,8 @@ export class ManagedFile extends Construct {
   /** sha256 of `content`, hex: what the verifier compares the file with. */
   public readonly contentSha256: string;
   public readonly file: File;
+  /** Checks the path right before every first write (and on every content change). */
+  public readonly writeGuard: DataResource;
   public readonly permissions: PermissionCommand;
 
   constructor(scope: Construct, id: string, props: ManagedFileProps) {
@@ -43,18 +84,33 @@ export class ManagedFile extends Construct {
     const permissionProps = { path: props.path, kind: PathKind.FILE, owner, group, mode };
     const problems = new Problems();
     checkPermissions(permissionProps, problems);
+    if (props.ownership) checkOwnershipRecord("ownership.directory", props.ownership, props.path, problems);
     problems.throwIfAny(`ManagedFile ${this.node.path}`);
 
     this.path = props.path;
     this.content = props.content;
     this.contentSha256 = createHash("sha256").update(props.content, "utf8").digest("hex");
+    const recordDir = props.ownership?.directory ?? "";
+    this.writeGuard = new DataResource(this, "WriteGuard", {
+      triggersReplace: { path: props.path, revision: this.contentSha256 },
+      input: { path: props.path, record_dir: recordDir },
+      dependsOn: props.dependsOn,
+      provisioners: [
+        shellProvisioner(GUARD_WRITE, {
+          CUTTER_PATH: props.path,
+          CUTTER_RECORD_DIR: recordDir,
+          CUTTER_ADOPT: props.ownership?.adoptExisting ? "1" : "0",
+        }),
+        shellProvisioner(FORGET_WRITE, { CUTTER_PATH: "${self.input.path}", CUTTER_RECORD_DIR: "${self.input.record_dir}" }, "destroy"),
+      ],
+    });
     this.file = new File(this, "File", {
       filename: props.path,
       content: props.content,
       filePermission: mode,
       // Never used while the parent exists first; private if it ever is.
       directoryPermission: "0700",
-      dependsOn: props.dependsOn,
+      dependsOn: [...(props.dependsOn ?? []), this.writeGuard],
     });
     this.permissions = new PermissionCommand(this, "Permissions", {
       ...permissionProps,

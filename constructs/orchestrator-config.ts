@@ -2,6 +2,7 @@ import { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 import { ResolvedLayout } from "./layout";
 import { ManagedFile } from "./managed-file";
+import { OwnershipRecord } from "./ownership-record";
 import { Problems, absolutePathRule } from "./validation";
 
 /** Where the orchestrator's secrets live unless an operator says otherwise. */
@@ -84,6 +85,8 @@ export interface OrchestratorConfigProps {
   /** Octal mode, 0640 at most. @default "0640" */
   readonly mode?: string;
   readonly dependsOn?: ITerraformDependable[];
+  /** Passed to the ManagedFile. @default - no ownership record */
+  readonly ownership?: OwnershipRecord;
 }
 
 /** `orchestrator.config.json` in the runtime root: paths and env-var names, zero secret values. */
@@ -107,6 +110,7 @@ export class OrchestratorConfig extends Construct {
       group: props.group,
       mode: props.mode,
       dependsOn: props.dependsOn,
+      ownership: props.ownership,
     });
   }
 }

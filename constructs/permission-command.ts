@@ -1,6 +1,6 @@
 import { DataResource, ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
-import { shellProvisioner } from "./shell";
+import { SHELL_FUNCTIONS, shellProvisioner } from "./shell";
 import { Problems, absolutePathRule, modeWithinRule, posixNameRule } from "./validation";
 
 /** What a managed path is. */
@@ -50,18 +50,35 @@ export function checkPermissions(props: PermissionCommandProps, problems: Proble
   if (modeProblem) problems.add("mode", props.mode, modeProblem);
 }
 
-/** Sets owner/group (`chown`) and mode (`chmod`) of one path in place; refuses symlinks. */
+/**
+ * Sets owner/group (`chown`) and mode (`chmod`) of one path in place, never
+ * through a symbolic link: a directory is entered with `cd -P` and checked to be
+ * itself, then `.` is changed; a file is opened, checked to be the same inode as
+ * the directory entry (no link), and changed through its open descriptor. A link
+ * swapped in at any moment is refused or misses: the target is never touched.
+ */
 const APPLY_PERMISSIONS = `set -eu
-p=$CUTTER_PATH
-if [ -L "$p" ]; then
-  echo "cutter-runtime: refusing to change $p: it is a symbolic link (remove it, or restore the real $CUTTER_KIND)" >&2; exit 1
-fi
+${SHELL_FUNCTIONS}p=$CUTTER_PATH
+what="refusing to change owner/mode of $p"
 case $CUTTER_KIND in
-  directory) [ -d "$p" ] || { echo "cutter-runtime: $p is missing or not a directory" >&2; exit 1; } ;;
-  file) [ -f "$p" ] || { echo "cutter-runtime: $p is missing or not a regular file" >&2; exit 1; } ;;
+  directory)
+    if [ -L "$p" ]; then fail "$what: it is a symbolic link; nothing was changed (remove the link, or restore the real directory)"; fi
+    enter_real_dir "$p" "$what"
+    chown -- "$CUTTER_OWNER:$CUTTER_GROUP" .
+    chmod -- "$CUTTER_MODE" .
+    ;;
+  file)
+    enter_real_dir "$(dirname -- "$p")" "$what"
+    name=$(basename -- "$p")
+    if [ -L "$name" ]; then fail "$what: it is a symbolic link; nothing was changed (remove the link; deploy writes the real file)"; fi
+    [ -f "$name" ] || fail "$p is missing or not a regular file"
+    exec 3< "$name"
+    [ "$(stat -L -c %d:%i /proc/self/fd/3)" = "$(stat -c %d:%i -- "$name")" ] || fail "$what: it was swapped while being checked; nothing was changed"
+    chown -- "$CUTTER_OWNER:$CUTTER_GROUP" /proc/self/fd/3
+    chmod -- "$CUTTER_MODE" /proc/self/fd/3
+    ;;
+  *) fail "internal: unknown kind $CUTTER_KIND" ;;
 esac
-chown -- "$CUTTER_OWNER:$CUTTER_GROUP" "$p"
-chmod -- "$CUTTER_MODE" "$p"
 `;
 
 /**

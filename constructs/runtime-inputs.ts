@@ -12,6 +12,10 @@ export interface RuntimeInputs {
   readonly envFilePath: string;
   /** Local state file; never inside the managed tree. */
   readonly statePath: string;
+  /** Ownership record directory (what the stack created/adopted); outside the tree. */
+  readonly ownershipDir: string;
+  /** Adopt paths that exist before the first deploy instead of refusing them. */
+  readonly adoptExisting: boolean;
 }
 
 /** Directory holding local state files unless CUTTER_STATE_PATH says otherwise. */
@@ -34,6 +38,8 @@ export const INPUT_VARIABLES = {
   CUTTER_GROUP: `group of every managed path (default ${CUTTER_LAYOUT.defaultGroup})`,
   CUTTER_ENV_FILE: `env file the orchestrator reads secrets from (default ${DEFAULT_ENV_FILE})`,
   CUTTER_STATE_PATH: `local state file (default ${DEFAULT_STATE_DIR}/<root>.<hash>.tfstate)`,
+  CUTTER_OWNERSHIP_DIR: "record of the paths the stack created or adopted (default <state file>.ownership)",
+  CUTTER_ADOPT_EXISTING: "1 to adopt a root or subdirectory that exists before the first deploy (default 0: refuse)",
 } as const;
 
 function isInside(child: string, parent: string): boolean {
@@ -53,7 +59,11 @@ export function readRuntimeInputs(env: Record<string, string | undefined>): Runt
     group: pick("CUTTER_GROUP", CUTTER_LAYOUT.defaultGroup),
     envFilePath: pick("CUTTER_ENV_FILE", DEFAULT_ENV_FILE),
     statePath: pick("CUTTER_STATE_PATH", defaultStatePath(rootPath)),
+    ownershipDir: "",
+    adoptExisting: pick("CUTTER_ADOPT_EXISTING", "0") === "1",
   };
+  const ownershipDir = pick("CUTTER_OWNERSHIP_DIR", `${inputs.statePath}.ownership`);
+  const adopt = pick("CUTTER_ADOPT_EXISTING", "0");
   const problems = new Problems();
   const check = (name: string, value: string, rule: (v: unknown) => string | undefined) => {
     const problem = rule(value);
@@ -71,6 +81,13 @@ export function readRuntimeInputs(env: Record<string, string | undefined>): Runt
       problems.add("CUTTER_STATE_PATH", inputs.statePath, `would put the state's directory around the managed tree ${inputs.rootPath}; use a directory of its own`);
     }
   }
+  if (adopt !== "0" && adopt !== "1") problems.add("CUTTER_ADOPT_EXISTING", adopt, 'must be "1" (adopt pre-existing paths) or "0" (refuse them, the default)');
+  const ownershipGiven = env.CUTTER_OWNERSHIP_DIR !== undefined && env.CUTTER_OWNERSHIP_DIR !== "";
+  const stateOk = absolutePathRule(inputs.statePath) === undefined;
+  // A derived default is only as good as the state path, which is reported already.
+  if ((ownershipGiven || stateOk) && check("CUTTER_OWNERSHIP_DIR", ownershipDir, absolutePathRule) && rootOk && (isInside(ownershipDir, inputs.rootPath) || isInside(inputs.rootPath, ownershipDir))) {
+    problems.add("CUTTER_OWNERSHIP_DIR", ownershipDir, `overlaps the managed tree ${inputs.rootPath}; keep it outside (next to the state file)`);
+  }
   problems.throwIfAny("cutter-runtime inputs (fix the environment variables named below)");
-  return inputs;
+  return { ...inputs, ownershipDir };
 }

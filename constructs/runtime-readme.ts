@@ -2,6 +2,7 @@ import { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 import { ResolvedLayout } from "./layout";
 import { ManagedFile } from "./managed-file";
+import { OwnershipRecord } from "./ownership-record";
 
 /** Draws the tree as the original gate report did, from the layout. */
 export function renderLayoutTree(layout: ResolvedLayout, owner: string, group: string): string {
@@ -49,6 +50,8 @@ export interface RuntimeReadmeProps {
   /** Octal mode, 0640 at most. @default "0640" */
   readonly mode?: string;
   readonly dependsOn?: ITerraformDependable[];
+  /** Passed to the ManagedFile. @default - no ownership record */
+  readonly ownership?: OwnershipRecord;
 }
 
 /** `README.md` in the runtime root, describing the layout. */
@@ -66,6 +69,7 @@ export class RuntimeReadme extends Construct {
       group,
       mode: props.mode,
       dependsOn: props.dependsOn,
+      ownership: props.ownership,
     });
   }
 }

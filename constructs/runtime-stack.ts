@@ -25,6 +25,7 @@ export class RuntimeStack extends TerraformStack {
       owner: inputs.owner,
       group: inputs.group,
       envFilePath: inputs.envFilePath,
+      ownership: { directory: inputs.ownershipDir, adoptExisting: inputs.adoptExisting },
     });
   }
 }

@@ -1,4 +1,9 @@
+import { Aspects, ITerraformDependable, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
+import { DestroyGuard } from "./destroy-guard";
+import { WrittenFilesGuard } from "./guards";
+import { LinkCheck } from "./link-check";
+import { OwnershipRecord, checkOwnershipRecord, defaultOwnershipDirectory } from "./ownership-record";
 import { CUTTER_LAYOUT, ResolvedLayout, RuntimeLayout, resolveLayout } from "./layout";
 import { OrchestratorConfig } from "./orchestrator-config";
 import { RuntimeDirectory } from "./runtime-directory";
@@ -20,6 +25,12 @@ export interface RuntimeTreeProps {
   readonly fileMode?: string;
   /** The layout to build. @default CUTTER_LAYOUT */
   readonly layout?: RuntimeLayout;
+  /**
+   * Where the stack records what it created or adopted, and whether it adopts
+   * paths that exist before the first deploy.
+   * @default - /var/lib/cutter-runtime/ownership/<root>.<hash>, no adoption
+   */
+  readonly ownership?: OwnershipRecord;
 }
 
 /** The whole runtime tree of one host: root, subdirectories, config and README. */
@@ -31,6 +42,11 @@ export class RuntimeTree extends Construct {
   public readonly directories: readonly RuntimeDirectory[];
   public readonly config: OrchestratorConfig;
   public readonly readme: RuntimeReadme;
+  public readonly ownership: OwnershipRecord;
+  /** Destroyed first; stops a destroy before anything is removed if the tree holds data. */
+  public readonly destroyGuard: DestroyGuard;
+  /** Plan-time refusal of symbolic links at managed paths. */
+  public readonly linkCheck: LinkCheck;
 
   constructor(scope: Construct, id: string, props: RuntimeTreeProps = {}) {
     super(scope, id);
@@ -39,6 +55,8 @@ export class RuntimeTree extends Construct {
     const problems = new Problems();
     const rootProblem = runtimeRootRule(rootPath);
     if (rootProblem) problems.add("rootPath", rootPath, rootProblem);
+    const ownership = props.ownership ?? { directory: defaultOwnershipDirectory(rootPath) };
+    if (!rootProblem) checkOwnershipRecord("ownership.directory", ownership, rootPath, problems);
     problems.throwIfAny(`RuntimeTree ${this.node.path}`);
 
     this.layout = resolveLayout(rootPath, layout);
@@ -46,7 +64,8 @@ export class RuntimeTree extends Construct {
     this.group = props.group ?? layout.defaultGroup;
     const directoryMode = props.directoryMode ?? layout.directoryMode;
     const fileMode = props.fileMode ?? layout.fileMode;
-    const ids = { owner: this.owner, group: this.group };
+    this.ownership = ownership;
+    const ids = { owner: this.owner, group: this.group, ownership };
 
     this.root = new RuntimeDirectory(this, "Root", { path: rootPath, ...ids, mode: directoryMode });
     const inRoot = [this.root.directory];
@@ -62,5 +81,21 @@ export class RuntimeTree extends Construct {
       dependsOn: inRoot,
     });
     this.readme = new RuntimeReadme(this, "RuntimeReadme", { layout: this.layout, ...ids, mode: fileMode, dependsOn: inRoot });
+
+    const files = [this.config.file, this.readme.file];
+    const everything: ITerraformDependable[] = [this.root, ...this.directories].flatMap((d) => [d.directory, d.permissions.resource]);
+    everything.push(...files.flatMap((f) => [f.writeGuard, f.file, f.permissions.resource]));
+    this.destroyGuard = new DestroyGuard(this, "DestroyGuard", {
+      rootPath,
+      directories: this.directories.map((d) => d.path),
+      files: files.map((f) => ({ path: f.path, sha256: f.contentSha256 })),
+      ownership,
+      dependsOn: everything,
+    });
+    this.linkCheck = new LinkCheck(this, "LinkCheck", { paths: [rootPath, ...this.directories.map((d) => d.path), ...files.map((f) => f.path)] });
+
+    // Every file any construct of the stack writes is checked for secrets and modes.
+    const stackAspects = Aspects.of(TerraformStack.of(this));
+    if (!stackAspects.all.some((a) => a instanceof WrittenFilesGuard)) stackAspects.add(new WrittenFilesGuard());
   }
 }

@@ -1,0 +1,167 @@
+/**
+ * The written-files guard (an Aspect over the whole construct tree): one
+ * Compliance case and numbered Noncompliance cases per rule, through
+ * Testing.synth(stack, true) and Testing.fullSynth, which run validations.
+ */
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { File } from "@cdktf/provider-local/lib/file";
+import { LocalProvider } from "@cdktf/provider-local/lib/provider";
+import { SensitiveFile } from "@cdktf/provider-local/lib/sensitive-file";
+import { Aspects, TerraformStack, Testing } from "cdktf";
+import { Construct } from "constructs";
+import {
+  CONNECTION_STRING_RULE,
+  EXECUTION_SWITCH_RULE,
+  GuardRule,
+  HIGH_ENTROPY_RULE,
+  MODE_CEILING_RULE,
+  PRIVATE_KEY_RULE,
+  RuntimeTree,
+  SECRET_KEY_VALUE_RULE,
+  WrittenFilesGuard,
+  buildOrchestratorConfig,
+  renderOrchestratorConfig,
+  resolveLayout,
+} from "../constructs";
+
+/** A stack with the guard and one plain local_file holding `content`. */
+function stackWithFile(content: string, modes: { filePermission?: string; directoryPermission?: string } = { filePermission: "0640", directoryPermission: "0700" }): TerraformStack {
+  const stack = new TerraformStack(Testing.app(), "guarded");
+  new LocalProvider(stack, "local");
+  Aspects.of(stack).add(new WrittenFilesGuard());
+  // Deep in the tree, as a stranger construct would put it.
+  new File(new Construct(new Construct(stack, "Deep"), "Deeper"), "F", { filename: "/srv/x/f", content, ...modes });
+  return stack;
+}
+
+const synthFails = (stack: TerraformStack, message: RegExp) => assert.throws(() => Testing.synth(stack, true), message);
+const synthPasses = (stack: TerraformStack) => assert.doesNotThrow(() => Testing.synth(stack, true));
+
+describe("WrittenFilesGuard over a real RuntimeTree", () => {
+  test("Compliance: the config and README the stack writes pass every rule (synth with validations)", () => {
+    const stack = new TerraformStack(Testing.app(), "tree");
+    new LocalProvider(stack, "local");
+    new RuntimeTree(stack, "Tree", { rootPath: "/srv/cutter" });
+    synthPasses(stack);
+    assert.doesNotThrow(() => Testing.fullSynth(stack));
+  });
+
+  test("the tree adds the guard once to its stack, so a stranger's file in the same stack is checked too", () => {
+    const stack = new TerraformStack(Testing.app(), "tree");
+    new LocalProvider(stack, "local");
+    new RuntimeTree(stack, "Tree", { rootPath: "/srv/cutter" });
+    new File(stack, "Stranger", { filename: "/srv/other/app.env", content: "DB_PASSWORD=hunter2\n", filePermission: "0600", directoryPermission: "0700" });
+    synthFails(stack, /CR-SECRET-KEY-VALUE \/srv\/other\/app.env: line 1: DB_PASSWORD = "hu…"/);
+    assert.throws(() => Testing.fullSynth(stack), /CR-SECRET-KEY-VALUE/);
+    assert.equal(Aspects.of(stack).all.filter((a) => a instanceof WrittenFilesGuard).length, 1);
+  });
+
+  test("Testing.synth(stack) without validations would not see it (why the tests use synth(stack, true))", () => {
+    assert.doesNotThrow(() => Testing.synth(stackWithFile('{"password":"hunter2"}')));
+  });
+});
+
+const config = renderOrchestratorConfig(buildOrchestratorConfig(resolveLayout("/srv/cutter")));
+
+const cases: Array<[GuardRule, string[], Array<[string, string, RegExp?]>]> = [
+  [
+    SECRET_KEY_VALUE_RULE,
+    [config, '{"password_env":"DOT_CUTTER_EXEC_DB_PASSWORD","gpgFpr":"BACKUP_GPG_FPR","monkey":"x1"}', "token_env: SOME_TOKEN\n"],
+    [
+      ["a password value in JSON", '{"db":{"password":"hunter2"}}', /\$\.db\.password holds "hu…"/],
+      ["a camelCase apiKey at depth", '{"a":[{"b":{"apiKey":"abc"}}]}', /\$\.a\[0\]\.b\.apiKey/],
+      ["a numeric token", '{"token":123456}', /holds a number/],
+      ["a lowercase env name", '{"secret_env":"dot_cutter_secret"}'],
+      ["a passphrase in text", "gpg passphrase: correct horse\n", /line 1: passphrase = "co…"/],
+      ["an fpr in text", "BACKUP_GPG_FPR=0123456789ABCDEF\n"],
+      ["a key in YAML-ish text", "  private-key: 'abc'\n"],
+    ],
+  ],
+  [
+    PRIVATE_KEY_RULE,
+    [config, "-----BEGIN PUBLIC KEY-----\n"],
+    [
+      ["a PEM RSA key", "-----BEGIN RSA PRIVATE KEY-----\nMIIB\n-----END RSA PRIVATE KEY-----\n"],
+      ["an OpenSSH key", "x\n-----BEGIN OPENSSH PRIVATE KEY-----\n", /line 2/],
+      ["a PGP key", "-----BEGIN PGP PRIVATE KEY BLOCK-----\n"],
+      ["a PKCS#8 key", '{"k":"-----BEGIN PRIVATE KEY-----"}'],
+    ],
+  ],
+  [
+    CONNECTION_STRING_RULE,
+    [config, "see https://example.com/docs and postgres://db/cutter\n"],
+    [
+      ["a postgres URL with a password", '{"dsn":"postgres://exec:s3cr3t@db:5432/cutter"}', /URL with user and password/],
+      ["a libpq DSN with password=", "host=db user=exec password=s3cr3t dbname=cutter\n", /password=/],
+      ["an amqp URL", "amqps://u:p@mq/\n"],
+    ],
+  ],
+  [
+    HIGH_ENTROPY_RULE,
+    [config, "DOT_CUTTER_VERIFY_DB_PASSWORD Psycopg2ConnectionShim /var/lib/cutter/orchestrator.config.json\n"],
+    [
+      ["a GitHub-style token", '{"note":"ghp_aK9xQ2mZ7vL4pR8tY3wB6nC1dF5gH0jS"}', /bits\/char/],
+      ["a base64 blob", "blob: c2VjcmV0LXZhbHVlLXRoYXQtaXMtbG9uZw==9Zx\n"],
+      ["a 40-digit hex fingerprint", "0123456789ABCDEF0123456789ABCDEF01234567\n"],
+    ],
+  ],
+  [
+    EXECUTION_SWITCH_RULE,
+    [config, "The execution switch is a source constant.\n"],
+    [
+      ["snake case", '{"execution_enabled":false}'],
+      ["upper case at depth", '{"a":{"b":[{"EXECUTION_ENABLED":true}]}}'],
+      ["camel case", '{"executionEnabled":1}'],
+      ["kebab case in a value", '{"note":"set Execution-Enabled here"}'],
+      ["spaced prose", "execution enabled\n"],
+      ["fullwidth letters", "\uff45\uff58\uff45\uff43\uff55\uff54\uff49\uff4f\uff4e_enabled\n"],
+    ],
+  ],
+];
+
+for (const [rule, compliant, noncompliant] of cases) {
+  describe(`${rule.id}: ${rule.what}`, () => {
+    compliant.forEach((content, i) =>
+      test(`Compliance ${i + 1}`, () => {
+        assert.deepEqual(rule.check({ source: "t", path: "/srv/x/f", content }), []);
+        synthPasses(stackWithFile(content));
+      }),
+    );
+    noncompliant.forEach(([what, content, message], i) =>
+      test(`Noncompliance ${i + 1}: ${what} fails synth`, () => {
+        assert.notDeepEqual(rule.check({ source: "t", path: "/srv/x/f", content }), []);
+        synthFails(stackWithFile(content), new RegExp(`${rule.id} /srv/x/f: .*Nothing was written`));
+        if (message) synthFails(stackWithFile(content), message);
+      }),
+    );
+  });
+}
+
+describe(`${MODE_CEILING_RULE.id}: ${MODE_CEILING_RULE.what}`, () => {
+  test("Compliance: 0640/0600/0400 files, 0700/0750 parent directories", () => {
+    for (const [f, d] of [["0640", "0700"], ["0600", "0750"], ["0400", "0500"]]) synthPasses(stackWithFile("x\n", { filePermission: f, directoryPermission: d }));
+  });
+  const bad: Array<[string, { filePermission?: string; directoryPermission?: string }]> = [
+    ["a world-readable file 0644", { filePermission: "0644", directoryPermission: "0700" }],
+    ["a group-writable file 0660", { filePermission: "0660", directoryPermission: "0700" }],
+    ["a setuid file 4640", { filePermission: "4640", directoryPermission: "0700" }],
+    ["an unset file mode (the provider's 0777)", { directoryPermission: "0700" }],
+    ["a world-open parent 0777", { filePermission: "0640", directoryPermission: "0777" }],
+    ["a sticky parent 1750", { filePermission: "0640", directoryPermission: "1750" }],
+    ["an unset parent mode (the provider's 0777)", { filePermission: "0640" }],
+  ];
+  bad.forEach(([what, modes], i) =>
+    test(`Noncompliance ${i + 1}: ${what} fails synth`, () => synthFails(stackWithFile("x\n", modes), /CR-MODE-CEILING \/srv\/x\/f: (file|directory)_permission/)),
+  );
+});
+
+describe("sensitive files are guarded too", () => {
+  test("Noncompliance: a local_sensitive_file with a private key fails synth", () => {
+    const stack = new TerraformStack(Testing.app(), "s");
+    new LocalProvider(stack, "local");
+    Aspects.of(stack).add(new WrittenFilesGuard());
+    new SensitiveFile(stack, "S", { filename: "/srv/x/k", content: "-----BEGIN EC PRIVATE KEY-----\n", filePermission: "0600", directoryPermission: "0700" });
+    synthFails(stack, /CR-PRIVATE-KEY \/srv\/x\/k/);
+  });
+});

@@ -1,0 +1,94 @@
+/** The safety constructs as synthesized: what the engine will be asked to do. */
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { LocalProvider } from "@cdktf/provider-local/lib/provider";
+import { TerraformStack, Testing } from "cdktf";
+import { DestroyGuard, LinkCheck, ManagedFile, RuntimeTree, readRuntimeInputs } from "../constructs";
+
+function synthWith(build: (stack: TerraformStack) => void): any {
+  const stack = new TerraformStack(Testing.app(), "safety");
+  new LocalProvider(stack, "local");
+  build(stack);
+  return JSON.parse(Testing.synth(stack, true));
+}
+
+const tree = () => synthWith((s) => new RuntimeTree(s, "Tree", { rootPath: "/srv/cutter", ownership: { directory: "/srv/state/own" } }));
+
+describe("DestroyGuard", () => {
+  test("depends on every other managed resource, so destroy removes it first", () => {
+    const json = tree();
+    const data = json.resource.terraform_data;
+    const guardName = Object.keys(data).find((k) => k.includes("DestroyGuard"))!;
+    const guard = data[guardName];
+    const others = [
+      ...Object.keys(data).filter((k) => k !== guardName).map((k) => `terraform_data.${k}`),
+      ...Object.keys(json.resource.local_file).map((k) => `local_file.${k}`),
+    ].sort();
+    assert.equal(others.length, 22);
+    assert.deepEqual([...guard.depends_on].sort(), others);
+  });
+
+  test("has stable triggers (the root only) and a destroy-time check that reads only self", () => {
+    const json = tree();
+    const guard = Object.entries<any>(json.resource.terraform_data).find(([k]) => k.includes("DestroyGuard"))![1];
+    assert.deepEqual(guard.triggers_replace, { root: "/srv/cutter" });
+    assert.equal(guard.input.root_entries, "runs approvals artifacts backups rollback reports locks orchestrator.config.json README.md");
+    assert.equal(guard.input.record_dir, "/srv/state/own");
+    const [check] = guard.provisioner.map((p: any) => p["local-exec"]);
+    assert.equal(check.when, "destroy");
+    for (const value of Object.values<string>(check.environment)) assert.match(value, /^\$\{self\.input\.[a-z0-9_]+\}$/);
+    assert.doesNotMatch(check.command, /\/srv\/cutter/);
+  });
+
+  test("fails if a path is not directly below the root or a hash is not sha256", () => {
+    assert.throws(
+      () => synthWith((s) => new DestroyGuard(s, "G", { rootPath: "/srv/c", directories: ["/srv/c/a/b"], files: [{ path: "/srv/c/f", sha256: "x" }], dependsOn: [] })),
+      (e: Error) => /2 invalid value\(s\)/.test(e.message) && /path: "\/srv\/c\/a\/b" must be directly below the root/.test(e.message) && /sha256: "x" must be 64/.test(e.message),
+    );
+  });
+});
+
+describe("LinkCheck", () => {
+  test("runs /bin/sh with a constant script and the paths as arguments", () => {
+    const json = synthWith((s) => new LinkCheck(s, "L", { paths: ["/srv/cutter", "/srv/cutter/runs"] }));
+    const [check] = Object.values<any>(json.data.local_command);
+    assert.equal(check.command, "/bin/sh");
+    assert.deepEqual(check.arguments.slice(2), ["cutter-link-check", "/srv/cutter", "/srv/cutter/runs"]);
+    assert.doesNotMatch(check.arguments[1], /\/srv\/cutter/);
+  });
+
+  test("fails for a hostile path", () => {
+    assert.throws(() => synthWith((s) => new LinkCheck(s, "L", { paths: ["/srv/$(id)"] })), /path: "\/srv\/\$\(id\)" has an unsafe segment/);
+  });
+});
+
+describe("ManagedFile write guard", () => {
+  test("runs before the write, is replaced with every content change, and refuses links", () => {
+    const json = synthWith((s) => new ManagedFile(s, "F", { path: "/srv/x/f", content: "a\n", ownership: { directory: "/srv/state/own", adoptExisting: true } }));
+    const [file] = Object.values<any>(json.resource.local_file);
+    const [guardName, guard] = Object.entries<any>(json.resource.terraform_data).find(([k]) => k.includes("WriteGuard"))!;
+    assert.ok(file.depends_on.includes(`terraform_data.${guardName}`));
+    assert.match(guard.triggers_replace.revision, /^[0-9a-f]{64}$/);
+    const [create] = guard.provisioner.map((p: any) => p["local-exec"]);
+    assert.match(create.command, /\$what: it is a symbolic link; nothing was written/);
+    assert.deepEqual(create.environment, { CUTTER_PATH: "/srv/x/f", CUTTER_RECORD_DIR: "/srv/state/own", CUTTER_ADOPT: "1" });
+  });
+
+  test("fails if the ownership record is inside the file's path", () => {
+    assert.throws(() => synthWith((s) => new ManagedFile(s, "F", { path: "/srv/x", content: "a\n", ownership: { directory: "/srv/x/own" } })), /ownership\.directory: "\/srv\/x\/own" overlaps the managed tree/);
+  });
+});
+
+describe("inputs for ownership", () => {
+  test("the record defaults to <state file>.ownership and adoption to off", () => {
+    const inputs = readRuntimeInputs({ CUTTER_RUNTIME_ROOT: "/srv/cutter", CUTTER_STATE_PATH: "/srv/state/s.tfstate" });
+    assert.equal(inputs.ownershipDir, "/srv/state/s.tfstate.ownership");
+    assert.equal(inputs.adoptExisting, false);
+    assert.equal(readRuntimeInputs({ CUTTER_ADOPT_EXISTING: "1" }).adoptExisting, true);
+  });
+
+  test("fails if the record is inside the tree or relative", () => {
+    assert.throws(() => readRuntimeInputs({ CUTTER_RUNTIME_ROOT: "/srv/cutter", CUTTER_OWNERSHIP_DIR: "/srv/cutter/own" }), /CUTTER_OWNERSHIP_DIR: "\/srv\/cutter\/own" overlaps the managed tree/);
+    assert.throws(() => readRuntimeInputs({ CUTTER_OWNERSHIP_DIR: "own" }), /CUTTER_OWNERSHIP_DIR: "own" must be an absolute path/);
+  });
+});

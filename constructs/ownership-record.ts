@@ -1,0 +1,72 @@
+/**
+ * The ownership record: which managed paths this stack created and which it
+ * adopted. One small file per path, in a directory kept next to the state file
+ * (outside the managed tree), written BEFORE a path is created.
+ *
+ * It is what tells "existed before the stack" (refused, or adopted when asked)
+ * apart from "created by a deploy that was killed before it could record the
+ * resource in state" (ours: carry on), and what makes destroy leave adopted paths.
+ */
+import { createHash } from "crypto";
+import * as path from "path";
+import { Problems, absolutePathRule } from "./validation";
+
+export interface OwnershipRecord {
+  /** Absolute directory holding the record; outside the managed tree. */
+  readonly directory: string;
+  /**
+   * Take over paths that exist before the first deploy: apply owner and mode,
+   * record them as adopted, and never remove them on destroy.
+   * @default false - a pre-existing path stops the deploy with instructions
+   */
+  readonly adoptExisting?: boolean;
+}
+
+/** Directory holding ownership records unless told otherwise. */
+export const DEFAULT_OWNERSHIP_DIR = "/var/lib/cutter-runtime/ownership";
+
+/** Default record for a root: one directory per root, next to the default state. */
+export function defaultOwnershipDirectory(rootPath: string): string {
+  const readable = rootPath.slice(1).replace(/\//g, "-");
+  const digest = createHash("sha256").update(rootPath).digest("hex").slice(0, 8);
+  return path.posix.join(DEFAULT_OWNERSHIP_DIR, `${readable}.${digest}`);
+}
+
+function isInside(child: string, parent: string): boolean {
+  return child === parent || child.startsWith(parent + "/");
+}
+
+/** Adds a problem if the record directory is not absolute or overlaps the tree at `rootPath`. */
+export function checkOwnershipRecord(label: string, record: OwnershipRecord, rootPath: string, problems: Problems): void {
+  const problem = absolutePathRule(record.directory);
+  if (problem) {
+    problems.add(label, record.directory, problem);
+  } else if (isInside(record.directory, rootPath) || isInside(rootPath, record.directory)) {
+    problems.add(label, record.directory, `overlaps the managed tree ${rootPath}; keep the ownership record outside it (destroy removes the tree)`);
+  }
+}
+
+/**
+ * Shell functions over the record (constant text; needs CUTTER_RECORD_DIR):
+ * - `record_of PATH`: prints what the record says about PATH ("created", "adopted" or nothing).
+ * - `record PATH WORD`: records PATH as WORD, atomically (write then rename).
+ * - `forget PATH`: removes PATH's record.
+ */
+export const RECORD_FUNCTIONS = `record_file() { printf '%s' "$1" | sha256sum | cut -c1-64; }
+record_of() {
+  [ -n "$CUTTER_RECORD_DIR" ] || return 0
+  f="$CUTTER_RECORD_DIR/$(record_file "$1")"
+  if [ -f "$f" ]; then cut -d' ' -f1 < "$f"; fi
+}
+record() {
+  [ -n "$CUTTER_RECORD_DIR" ] || return 0
+  mkdir -p -m 0700 -- "$CUTTER_RECORD_DIR"
+  f="$CUTTER_RECORD_DIR/$(record_file "$1")"
+  printf '%s %s\\n' "$2" "$1" > "$f.tmp"
+  mv -f -- "$f.tmp" "$f"
+}
+forget() {
+  [ -n "$CUTTER_RECORD_DIR" ] || return 0
+  rm -f -- "$CUTTER_RECORD_DIR/$(record_file "$1")"
+}
+`;
