@@ -9,3 +9,4 @@ export * from "./runtime-readme";
 export * from "./runtime-tree";
 export * from "./runtime-inputs";
 export * from "./runtime-stack";
+export * from "./host-files";
