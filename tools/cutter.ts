@@ -114,7 +114,7 @@ function engineFromEnvironment(env: NodeJS.ProcessEnv): Engine {
   const enginePath = env.CUTTER_ENGINE_PATH;
   if (!enginePath) throw new CutterError("no engine environment: run through the npm scripts (they use tools/with-engine.sh), or `. ~/.cache/cutter-runtime/env` first");
   const version = spawnSync(enginePath, ["version", "-json"], { encoding: "utf8", env });
-  if (version.status !== 0) throw new CutterError(`${enginePath} version -json failed:\n${version.stderr}`);
+  if (version.status !== 0) throw new CutterError(`${enginePath} version -json failed: ${version.error?.message ?? `exit ${version.status}`}\n${version.stderr ?? ""}`);
   const kind = /OpenTofu/.test(spawnSync(enginePath, ["version"], { encoding: "utf8", env }).stdout) ? "tofu" : "terraform";
   return { path: enginePath, kind, version: JSON.parse(version.stdout).terraform_version };
 }

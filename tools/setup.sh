@@ -78,6 +78,11 @@ EOF
   echo "$bin"
 }
 
+# Resolve the engine without our own link dir on PATH (it is there when setup runs under
+# with-engine.sh, e.g. `npm run deploy` from a shell that sourced env): linking
+# engine-bin/terraform to itself would break the engine for every user of this cache.
+PATH=$(printf '%s' "$PATH" | tr ':' '\n' | grep -vxF "$cache/engine-bin" | paste -sd: -)
+
 choice=${CUTTER_ENGINE:-auto}
 engine_path=
 case $choice in
@@ -93,6 +98,8 @@ case $choice in
   *) die "CUTTER_ENGINE='$choice' is not one of auto, terraform, tofu" ;;
 esac
 
+engine_path=$(readlink -f "$engine_path")
+[ "$engine_path" != "$cache/engine-bin/$(basename "$engine_path")" ] || die "engine resolves to its own link in $cache/engine-bin"
 engine_version_json=$(TF_CLI_CONFIG_FILE=/dev/null CHECKPOINT_DISABLE=1 "$engine_path" version -json 2>/dev/null) \
   || die "$engine_path version -json failed"
 engine_version=$(node -e 'process.stdout.write(JSON.parse(process.argv[1]).terraform_version)' "$engine_version_json")
