@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, test } from "node:test";
-import { expectSuccess, planCounts, run, snapshot } from "./support/harness";
+import { REPO, expectSuccess, planCounts, run, snapshot } from "./support/harness";
 import { TempHosts } from "./support/operator";
 
 describe("two hosts from host files, side by side", () => {
@@ -47,6 +47,12 @@ describe("two hosts from host files, side by side", () => {
     assert.equal(fs.statSync(path.join(hosts.rootOf("alpha"), "runs")).uid, 0);
     assert.equal(fs.existsSync(hosts.rootOf("beta")), false, "beta untouched");
     assert.equal(fs.existsSync(hosts.statePathOf("beta")), false, "beta has no state");
+  });
+
+  test("plain cdktf works on one host's stack too: cdktf plan cutter-runtime-alpha sees 0 changes", () => {
+    const cdktf = path.join(REPO, "node_modules", ".bin", "cdktf");
+    const planned = run(cdktf, ["plan", "cutter-runtime-alpha", "--app", "node dist/main.js", "--output", hosts.outDir, "--skip-provider-lock"], { env: hosts.env() });
+    assert.deepEqual(planCounts(expectSuccess(planned, "cdktf plan cutter-runtime-alpha").output), { add: 0, change: 0, destroy: 0 });
   });
 
   test("a saved plan for beta applies to beta; alpha is untouched", () => {

@@ -236,6 +236,7 @@ interface PlanManifest {
   source: string;
   engine: { kind: string; version: string };
   synthSha256: string;
+  planSha256: string;
   counts: PlanCounts;
   createdAt: string;
 }
@@ -274,6 +275,7 @@ function plan(cmd: CommandLine, spec: StackSpec, engine: Engine, env: NodeJS.Pro
       source: spec.source,
       engine: { kind: engine.kind, version: engine.version },
       synthSha256: sha256(path.join(dir, "cdk.tf.json")),
+      planSha256: sha256(planFile),
       counts: countPlan(showJson),
       createdAt: new Date().toISOString(),
     };
@@ -327,7 +329,10 @@ function deploySavedPlan(cmd: CommandLine, specs: readonly StackSpec[], engine: 
     const current = path.join(stackDirectory(cmd.outputDir, spec), "cdk.tf.json");
     const reviewedBytes = fs.readFileSync(reviewed);
     const currentBytes = fs.readFileSync(current);
-    if (sha256(reviewed) !== manifest.synthSha256) throw new CutterError(`refusing to apply ${cmd.plan}: its stack/cdk.tf.json does not match its manifest (the archive was altered); nothing was changed`);
+    // Guards against a mixed-up or corrupted archive (not against deliberate forgery: sign artifacts for that).
+    if (sha256(reviewed) !== manifest.synthSha256 || sha256(path.join(work, PLAN_FILE)) !== manifest.planSha256) {
+      throw new CutterError(`refusing to apply ${cmd.plan}: its files do not match its manifest (the archive was altered); nothing was changed`);
+    }
     if (!reviewedBytes.equals(currentBytes)) {
       const differences = jsonDifferences(JSON.parse(reviewedBytes.toString("utf8")), JSON.parse(currentBytes.toString("utf8")));
       throw new CutterError(
