@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, test } from "node:test";
-import { REPO, expectSuccess, planCounts, run, snapshot } from "./support/harness";
+import { REPO, engineInfo, expectSuccess, planCounts, run, snapshot } from "./support/harness";
 import { TempHosts } from "./support/operator";
 
 describe("two hosts from host files, side by side", () => {
@@ -42,8 +42,11 @@ describe("two hosts from host files, side by side", () => {
   });
 
   test("deploy of alpha (through npm run, as a pipeline does) creates alpha only", () => {
-    const deployed = run("npm", ["run", "--silent", "deploy", "--", "alpha", "--output", hosts.outDir], { env: hosts.env() });
+    const kind = engineInfo().engine.kind;
+    // npm run re-runs setup: keep it on the engine under test (CUTTER_ENGINE is not passed on by engineEnv).
+    const deployed = run("npm", ["run", "--silent", "deploy", "--", "alpha", "--output", hosts.outDir], { env: hosts.env({ CUTTER_ENGINE: kind }) });
     expectSuccess(deployed, "npm run deploy -- alpha");
+    assert.equal(engineInfo().engine.kind, kind, "setup kept the engine under test");
     assert.equal(fs.statSync(path.join(hosts.rootOf("alpha"), "runs")).uid, 0);
     assert.equal(fs.existsSync(hosts.rootOf("beta")), false, "beta untouched");
     assert.equal(fs.existsSync(hosts.statePathOf("beta")), false, "beta has no state");
