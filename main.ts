@@ -1,10 +1,13 @@
 import { App } from "cdktf";
-import { RuntimeStack, readRuntimeInputs } from "./constructs";
+import { RuntimeStack, resolveStackSpecs } from "./constructs";
 
-/** Composes: inputs -> one stack -> synth. A bad input stops here, before anything is planned. */
+/**
+ * Composes: inputs -> one stack per host (or the single stack from environment
+ * variables) -> synth. A bad input stops here, before anything is planned.
+ */
 try {
   const app = new App();
-  new RuntimeStack(app, "cutter-runtime", { inputs: readRuntimeInputs(process.env) });
+  for (const spec of resolveStackSpecs(process.env)) new RuntimeStack(app, spec.stackName, { inputs: spec.inputs });
   app.synth();
 } catch (error) {
   console.error(error instanceof Error ? error.message : String(error));

@@ -13,3 +13,4 @@ export * from "./guards";
 export * from "./runtime-tree";
 export * from "./runtime-inputs";
 export * from "./runtime-stack";
+export * from "./host-files";

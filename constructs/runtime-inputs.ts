@@ -2,7 +2,12 @@ import { createHash } from "crypto";
 import * as path from "path";
 import { CUTTER_LAYOUT } from "./layout";
 import { DEFAULT_ENV_FILE } from "./orchestrator-config";
+import { defaultOwnershipDirectory } from "./ownership-record";
 import { Problems, absolutePathRule, posixNameRule, runtimeRootRule } from "./validation";
+
+/** Where a stack keeps its Terraform state. */
+export type StateBackendKind = "local" | "pg";
+export const STATE_BACKENDS: readonly StateBackendKind[] = ["local", "pg"];
 
 /** Everything an operator chooses for one host. */
 export interface RuntimeInputs {
@@ -10,16 +15,35 @@ export interface RuntimeInputs {
   readonly owner: string;
   readonly group: string;
   readonly envFilePath: string;
-  /** Local state file; never inside the managed tree. */
+  /**
+   * Where the state lives.
+   * @default "local"
+   */
+  readonly stateBackend: StateBackendKind;
+  /** Local state file (local backend only); never inside the managed tree. */
   readonly statePath: string;
-  /** Ownership record directory (what the stack created/adopted); outside the tree. */
+  /** PostgreSQL schema holding this stack's state (pg backend only): one schema per stack. */
+  readonly statePgSchema: string;
+  /**
+   * NAME of the environment variable holding the PostgreSQL connection string (pg backend only).
+   * The value is read at plan/deploy time and handed to the engine as PG_CONN_STR; it is never synthesized.
+   */
+  readonly statePgConnEnv: string;
+  /**
+   * Ownership record directory (what the stack created or adopted); outside the tree.
+   * @default "<state file>.ownership" (local backend), or one per root under /var/lib/cutter-runtime/ownership (pg)
+   */
   readonly ownershipDir: string;
-  /** Adopt paths that exist before the first deploy instead of refusing them. */
+  /** Adopt paths that exist before the first deploy instead of refusing them. @default false */
   readonly adoptExisting: boolean;
 }
 
 /** Directory holding local state files unless CUTTER_STATE_PATH says otherwise. */
 export const DEFAULT_STATE_DIR = "/var/lib/cutter-runtime/state";
+/** The engine's own variable for the pg backend's connection string (Terraform >= 1.5, OpenTofu >= 1.6). */
+export const ENGINE_PG_CONN_ENV = "PG_CONN_STR";
+/** Schema of the single stack configured from environment variables. */
+export const DEFAULT_PG_SCHEMA = "cutter_runtime";
 
 /**
  * Default state file for a root: one file per root, so two roots never share
@@ -37,57 +61,145 @@ export const INPUT_VARIABLES = {
   CUTTER_OWNER: `owner of every managed path (default ${CUTTER_LAYOUT.defaultOwner})`,
   CUTTER_GROUP: `group of every managed path (default ${CUTTER_LAYOUT.defaultGroup})`,
   CUTTER_ENV_FILE: `env file the orchestrator reads secrets from (default ${DEFAULT_ENV_FILE})`,
+  CUTTER_STATE_BACKEND: `state backend: local or pg (default local)`,
   CUTTER_STATE_PATH: `local state file (default ${DEFAULT_STATE_DIR}/<root>.<hash>.tfstate)`,
+  CUTTER_STATE_PG_SCHEMA: `pg backend: schema holding the state (default ${DEFAULT_PG_SCHEMA})`,
+  CUTTER_STATE_PG_CONN_ENV: `pg backend: NAME of the variable holding the connection string (default ${ENGINE_PG_CONN_ENV})`,
   CUTTER_OWNERSHIP_DIR: "record of the paths the stack created or adopted (default <state file>.ownership)",
   CUTTER_ADOPT_EXISTING: "1 to adopt a root or subdirectory that exists before the first deploy (default 0: refuse)",
 } as const;
+
+/** The inputs as given, before defaults; undefined = not given. */
+export interface RawRuntimeInputs {
+  readonly rootPath?: unknown;
+  readonly owner?: unknown;
+  readonly group?: unknown;
+  readonly envFilePath?: unknown;
+  readonly stateBackend?: unknown;
+  readonly statePath?: unknown;
+  readonly statePgSchema?: unknown;
+  readonly statePgConnEnv?: unknown;
+  readonly ownershipDir?: unknown;
+  readonly adoptExisting?: unknown;
+}
+
+/** How each input is named in messages: an environment variable, or a host file's field. */
+export type InputLabels = { readonly [K in keyof RuntimeInputs]: string };
+
+/** Defaults that differ between the single env stack and a host's stack. */
+export interface InputDefaults {
+  /** @default defaultStatePath(root) */
+  readonly statePath?: (rootPath: string) => string;
+  /** @default DEFAULT_PG_SCHEMA */
+  readonly statePgSchema?: string;
+}
+
+const PG_SCHEMA = /^[a-z_][a-z0-9_]{0,62}$/;
+const ENV_NAME = /^[A-Z_][A-Z0-9_]{0,127}$/;
+
+/** A PostgreSQL schema name that needs no quoting: `[a-z_][a-z0-9_]{0,62}`. */
+export function pgSchemaRule(value: unknown): string | undefined {
+  if (typeof value !== "string" || !PG_SCHEMA.test(value)) {
+    return "must be a PostgreSQL schema name: a lowercase letter or _ first, then up to 62 of [a-z0-9_]";
+  }
+  return undefined;
+}
+
+/** An environment variable name: `[A-Z_][A-Z0-9_]*`. */
+export function envNameRule(value: unknown): string | undefined {
+  if (typeof value !== "string" || !ENV_NAME.test(value)) {
+    return "must be an environment variable NAME (not a connection string): an uppercase letter or _ first, then [A-Z0-9_]";
+  }
+  return undefined;
+}
 
 function isInside(child: string, parent: string): boolean {
   return child === parent || child.startsWith(parent + "/");
 }
 
-/** Reads and validates the inputs; throws one error naming every bad variable. */
-export function readRuntimeInputs(env: Record<string, string | undefined>): RuntimeInputs {
-  const pick = (name: keyof typeof INPUT_VARIABLES, fallback: string) => {
-    const value = env[name];
-    return value === undefined || value === "" ? fallback : value;
-  };
-  const rootPath = pick("CUTTER_RUNTIME_ROOT", CUTTER_LAYOUT.defaultRoot);
-  const inputs: RuntimeInputs = {
-    rootPath,
-    owner: pick("CUTTER_OWNER", CUTTER_LAYOUT.defaultOwner),
-    group: pick("CUTTER_GROUP", CUTTER_LAYOUT.defaultGroup),
-    envFilePath: pick("CUTTER_ENV_FILE", DEFAULT_ENV_FILE),
-    statePath: pick("CUTTER_STATE_PATH", defaultStatePath(rootPath)),
-    ownershipDir: "",
-    adoptExisting: pick("CUTTER_ADOPT_EXISTING", "0") === "1",
-  };
-  const ownershipDir = pick("CUTTER_OWNERSHIP_DIR", `${inputs.statePath}.ownership`);
-  const adopt = pick("CUTTER_ADOPT_EXISTING", "0");
-  const problems = new Problems();
-  const check = (name: string, value: string, rule: (v: unknown) => string | undefined) => {
+/**
+ * Applies defaults and validates; every problem goes to `problems` under its label.
+ * Settings of the backend not chosen must not be given: they would be silently ignored.
+ */
+export function resolveRuntimeInputs(raw: RawRuntimeInputs, labels: InputLabels, problems: Problems, defaults: InputDefaults = {}): RuntimeInputs {
+  const given = (value: unknown) => value !== undefined && value !== "";
+  const pick = <T>(value: unknown, fallback: T): T => (given(value) ? (value as T) : fallback);
+  const check = (label: string, value: unknown, rule: (v: unknown) => string | undefined) => {
     const problem = rule(value);
-    if (problem) problems.add(name, value, problem);
+    if (problem) problems.add(label, value, problem);
     return problem === undefined;
   };
-  const rootOk = check("CUTTER_RUNTIME_ROOT", inputs.rootPath, runtimeRootRule);
-  check("CUTTER_OWNER", inputs.owner, posixNameRule);
-  check("CUTTER_GROUP", inputs.group, posixNameRule);
-  check("CUTTER_ENV_FILE", inputs.envFilePath, absolutePathRule);
-  if (check("CUTTER_STATE_PATH", inputs.statePath, absolutePathRule) && rootOk) {
-    if (isInside(inputs.statePath, inputs.rootPath)) {
-      problems.add("CUTTER_STATE_PATH", inputs.statePath, `is inside the managed tree ${inputs.rootPath}; keep state outside it (destroy removes the tree)`);
-    } else if (isInside(inputs.rootPath, path.posix.dirname(inputs.statePath))) {
-      problems.add("CUTTER_STATE_PATH", inputs.statePath, `would put the state's directory around the managed tree ${inputs.rootPath}; use a directory of its own`);
+  const rootPath = pick<string>(raw.rootPath, CUTTER_LAYOUT.defaultRoot);
+  const rootOk = check(labels.rootPath, rootPath, runtimeRootRule);
+  const stateBackend = pick<StateBackendKind>(raw.stateBackend, "local");
+  const backendOk = STATE_BACKENDS.includes(stateBackend);
+  if (!backendOk) problems.add(labels.stateBackend, stateBackend, `must be one of ${STATE_BACKENDS.join(", ")}`);
+  const inputs: Omit<RuntimeInputs, "ownershipDir" | "adoptExisting"> = {
+    rootPath,
+    owner: pick(raw.owner, CUTTER_LAYOUT.defaultOwner),
+    group: pick(raw.group, CUTTER_LAYOUT.defaultGroup),
+    envFilePath: pick(raw.envFilePath, DEFAULT_ENV_FILE),
+    stateBackend,
+    statePath: pick(raw.statePath, rootOk ? (defaults.statePath ?? defaultStatePath)(rootPath) : ""),
+    statePgSchema: pick(raw.statePgSchema, defaults.statePgSchema ?? DEFAULT_PG_SCHEMA),
+    statePgConnEnv: pick(raw.statePgConnEnv, ENGINE_PG_CONN_ENV),
+  };
+  check(labels.owner, inputs.owner, posixNameRule);
+  check(labels.group, inputs.group, posixNameRule);
+  check(labels.envFilePath, inputs.envFilePath, absolutePathRule);
+  if (stateBackend === "pg") {
+    if (given(raw.statePath)) problems.add(labels.statePath, raw.statePath, `is for the local backend, but the state backend is pg (${labels.stateBackend}); remove it`);
+    check(labels.statePgSchema, inputs.statePgSchema, pgSchemaRule);
+    check(labels.statePgConnEnv, inputs.statePgConnEnv, envNameRule);
+  } else if (backendOk) {
+    for (const key of ["statePgSchema", "statePgConnEnv"] as const) {
+      if (given(raw[key])) problems.add(labels[key], raw[key], `is for the pg backend, but the state backend is local (${labels.stateBackend}); remove it or choose pg`);
+    }
+    // With a bad root there is no default state path to check; the root's problem is reported.
+    const statePathKnown = given(raw.statePath) || rootOk;
+    if (statePathKnown && check(labels.statePath, inputs.statePath, absolutePathRule) && rootOk) {
+      if (isInside(inputs.statePath, inputs.rootPath)) {
+        problems.add(labels.statePath, inputs.statePath, `is inside the managed tree ${inputs.rootPath}; keep state outside it (destroy removes the tree)`);
+      }
     }
   }
-  if (adopt !== "0" && adopt !== "1") problems.add("CUTTER_ADOPT_EXISTING", adopt, 'must be "1" (adopt pre-existing paths) or "0" (refuse them, the default)');
-  const ownershipGiven = env.CUTTER_OWNERSHIP_DIR !== undefined && env.CUTTER_OWNERSHIP_DIR !== "";
-  const stateOk = absolutePathRule(inputs.statePath) === undefined;
-  // A derived default is only as good as the state path, which is reported already.
-  if ((ownershipGiven || stateOk) && check("CUTTER_OWNERSHIP_DIR", ownershipDir, absolutePathRule) && rootOk && (isInside(ownershipDir, inputs.rootPath) || isInside(inputs.rootPath, ownershipDir))) {
-    problems.add("CUTTER_OWNERSHIP_DIR", ownershipDir, `overlaps the managed tree ${inputs.rootPath}; keep it outside (next to the state file)`);
+  const adopt = pick<string>(raw.adoptExisting, "0");
+  if (adopt !== "0" && adopt !== "1") problems.add(labels.adoptExisting, adopt, 'must be "1" (adopt pre-existing paths) or "0" (refuse them, the default)');
+  // Next to the local state file; with pg state, one directory per root on the host.
+  const ownershipDefault = stateBackend === "local" ? (inputs.statePath ? `${inputs.statePath}.ownership` : "") : rootOk ? defaultOwnershipDirectory(rootPath) : "";
+  const ownershipDir = pick<string>(raw.ownershipDir, ownershipDefault);
+  // A derived default is only as good as what it derives from, which is reported already.
+  const ownershipKnown = given(raw.ownershipDir) || absolutePathRule(ownershipDefault) === undefined;
+  if (ownershipKnown && check(labels.ownershipDir, ownershipDir, absolutePathRule) && rootOk && (isInside(ownershipDir, rootPath) || isInside(rootPath, ownershipDir))) {
+    problems.add(labels.ownershipDir, ownershipDir, `overlaps the managed tree ${rootPath}; keep it outside (next to the state file)`);
   }
+  return { ...inputs, ownershipDir, adoptExisting: adopt === "1" };
+}
+
+const ENV_LABELS: InputLabels = {
+  rootPath: "CUTTER_RUNTIME_ROOT",
+  owner: "CUTTER_OWNER",
+  group: "CUTTER_GROUP",
+  envFilePath: "CUTTER_ENV_FILE",
+  stateBackend: "CUTTER_STATE_BACKEND",
+  statePath: "CUTTER_STATE_PATH",
+  statePgSchema: "CUTTER_STATE_PG_SCHEMA",
+  statePgConnEnv: "CUTTER_STATE_PG_CONN_ENV",
+  ownershipDir: "CUTTER_OWNERSHIP_DIR",
+  adoptExisting: "CUTTER_ADOPT_EXISTING",
+};
+
+/** The per-host input variables that are set in `env` (they conflict with host files). */
+export function perHostVariablesSet(env: Record<string, string | undefined>): string[] {
+  return Object.values(ENV_LABELS).filter((name) => env[name] !== undefined && env[name] !== "");
+}
+
+/** Reads and validates the inputs; throws one error naming every bad variable. */
+export function readRuntimeInputs(env: Record<string, string | undefined>): RuntimeInputs {
+  const problems = new Problems();
+  const raw: { -readonly [K in keyof RuntimeInputs]?: string } = {};
+  for (const [key, name] of Object.entries(ENV_LABELS) as Array<[keyof RuntimeInputs, string]>) raw[key] = env[name];
+  const inputs = resolveRuntimeInputs(raw, ENV_LABELS, problems);
   problems.throwIfAny("cutter-runtime inputs (fix the environment variables named below)");
-  return { ...inputs, ownershipDir };
+  return inputs;
 }

@@ -1,5 +1,5 @@
 import { LocalProvider } from "@cdktf/provider-local/lib/provider";
-import { LocalBackend, TerraformStack } from "cdktf";
+import { LocalBackend, TerraformBackend, TerraformRemoteState, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
 import * as pins from "../tools/engine-pins.json";
 import { RuntimeInputs } from "./runtime-inputs";
@@ -9,14 +9,38 @@ export interface RuntimeStackProps {
   readonly inputs: RuntimeInputs;
 }
 
-/** One host's runtime tree with its own local state. */
+/**
+ * The pg backend with only the schema synthesized: the connection string (it holds
+ * credentials) comes from the engine's PG_CONN_STR at run time and so never lands in
+ * cdktf.out, a plan archive or the repository. (cdktf's PgBackend requires connStr.)
+ */
+class PgSchemaBackend extends TerraformBackend {
+  constructor(scope: Construct, private readonly schemaName: string) {
+    super(scope, "backend", "pg");
+  }
+
+  protected synthesizeAttributes(): { [name: string]: unknown } {
+    return { schema_name: this.schemaName };
+  }
+
+  protected synthesizeHclAttributes(): { [name: string]: unknown } {
+    return { schema_name: this.schemaName };
+  }
+
+  public getRemoteStateDataSource(): TerraformRemoteState {
+    throw new Error("cutter-runtime stacks do not read each other's state");
+  }
+}
+
+/** One host's runtime tree with its own state: a local file, or a PostgreSQL schema of its own. */
 export class RuntimeStack extends TerraformStack {
   public readonly tree: RuntimeTree;
 
   constructor(scope: Construct, id: string, props: RuntimeStackProps) {
     super(scope, id);
     const { inputs } = props;
-    new LocalBackend(this, { path: inputs.statePath });
+    if (inputs.stateBackend === "pg") new PgSchemaBackend(this, inputs.statePgSchema);
+    else new LocalBackend(this, { path: inputs.statePath });
     new LocalProvider(this, "local");
     // The provider built into the offline mirror (tools/engine-pins.json), exactly.
     this.addOverride("terraform.required_providers.local.version", pins.providers.local.version);

@@ -80,7 +80,8 @@ export class TempHost {
     this.root = path.join(this.dir, "cutter");
     this.statePath = path.join(this.dir, "state", "cutter-runtime.tfstate");
     this.outDir = path.join(this.dir, "cdktf.out");
-    this.inputs = { CUTTER_RUNTIME_ROOT: this.root, CUTTER_STATE_PATH: this.statePath, ...inputs };
+    // CUTTER_HOSTS_DIR=none: the single stack from these variables even if the project has a hosts/ dir.
+    this.inputs = { CUTTER_HOSTS_DIR: "none", CUTTER_RUNTIME_ROOT: this.root, CUTTER_STATE_PATH: this.statePath, ...inputs };
   }
 
   public env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
