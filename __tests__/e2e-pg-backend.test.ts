@@ -18,6 +18,8 @@ const CONN_ENV = "CUTTER_TEST_PG_CONN";
 
 function pgHost(pg: TempPostgres, schema: string): TempHost {
   const host = new TempHost({ CUTTER_STATE_BACKEND: "pg", CUTTER_STATE_PG_SCHEMA: schema, CUTTER_STATE_PG_CONN_ENV: CONN_ENV });
+  // With pg state there is no state file to keep the ownership record next to: keep it in the temp area.
+  host.inputs.CUTTER_OWNERSHIP_DIR = path.join(host.dir, "state", "ownership");
   delete host.inputs.CUTTER_STATE_PATH;
   host.inputs[CONN_ENV] = pg.connStr;
   return host;
@@ -131,7 +133,15 @@ describe("pg backend: deploy, plan, destroy with state in PostgreSQL", () => {
       // Switch the same stack to the pg backend and migrate.
       const stateFile = local.inputs.CUTTER_STATE_PATH;
       delete local.inputs.CUTTER_STATE_PATH;
-      local.inputs = { ...local.inputs, CUTTER_STATE_BACKEND: "pg", CUTTER_STATE_PG_SCHEMA: migratedSchema, CUTTER_STATE_PG_CONN_ENV: CONN_ENV, [CONN_ENV]: pg.connStr };
+      // The ownership record stays where the local backend kept it (README: migrating state).
+      local.inputs = {
+        ...local.inputs,
+        CUTTER_STATE_BACKEND: "pg",
+        CUTTER_STATE_PG_SCHEMA: migratedSchema,
+        CUTTER_STATE_PG_CONN_ENV: CONN_ENV,
+        CUTTER_OWNERSHIP_DIR: `${stateFile}.ownership`,
+        [CONN_ENV]: pg.connStr,
+      };
       const withoutMigrate = cutter(local, ["deploy"]);
       assert.equal(withoutMigrate.code, 1, "a backend change without --migrate-state stops");
       assert.match(withoutMigrate.output, /Backend configuration changed|-migrate-state|-reconfigure/);

@@ -45,6 +45,8 @@ export class TempHosts {
 
   /** A host with its own root and local state under the temp area. */
   public writeLocalHost(name: string, extra: Record<string, unknown> = {}): string {
+    // A root's parent must exist: the stack never creates directories above the root.
+    fs.mkdirSync(path.dirname(this.rootOf(name)), { recursive: true });
     return this.write(name, { runtimeRoot: this.rootOf(name), state: { backend: "local", path: this.statePathOf(name) }, ...extra });
   }
 
