@@ -6,6 +6,8 @@ export * from "./runtime-directory";
 export * from "./managed-file";
 export * from "./orchestrator-config";
 export * from "./runtime-readme";
+export * from "./tree-observation";
+export * from "./drift-checks";
 export * from "./runtime-tree";
 export * from "./runtime-inputs";
 export * from "./runtime-stack";

@@ -57,7 +57,10 @@ if [ -L "$p" ]; then
   echo "cutter-runtime: refusing to change $p: it is a symbolic link (remove it, or restore the real $CUTTER_KIND)" >&2; exit 1
 fi
 case $CUTTER_KIND in
-  directory) [ -d "$p" ] || { echo "cutter-runtime: $p is missing or not a directory" >&2; exit 1; } ;;
+  directory)
+    # Drift repair (issue 4): a missing directory is re-created as RuntimeDirectory creates it.
+    [ -e "$p" ] || install -d -o "$CUTTER_OWNER" -g "$CUTTER_GROUP" -m "$CUTTER_MODE" -- "$p"
+    [ -d "$p" ] || { echo "cutter-runtime: $p is not a directory; nothing was changed. Move it out of the tree, then deploy again" >&2; exit 1; } ;;
   file) [ -f "$p" ] || { echo "cutter-runtime: $p is missing or not a regular file" >&2; exit 1; } ;;
 esac
 chown -- "$CUTTER_OWNER:$CUTTER_GROUP" "$p"
@@ -72,6 +75,7 @@ chmod -- "$CUTTER_MODE" "$p"
  */
 export class PermissionCommand extends Construct {
   public readonly path: string;
+  public readonly kind: PathKind;
   public readonly owner: string;
   public readonly group: string;
   public readonly mode: string;
@@ -86,6 +90,7 @@ export class PermissionCommand extends Construct {
     problems.throwIfAny(`PermissionCommand ${this.node.path}`);
 
     this.path = props.path;
+    this.kind = props.kind;
     this.owner = owner;
     this.group = group;
     this.mode = props.mode;
@@ -103,5 +108,15 @@ export class PermissionCommand extends Construct {
         }),
       ],
     });
+  }
+
+  /**
+   * Re-runs the command whenever `expression` is not known at plan time: it goes
+   * into `triggers_replace` under the key `repair` (see TreeObservation.repairExpression).
+   * A method, not a prop, because the observation is built after the tree's
+   * constructs; the rest of `triggers_replace` is untouched.
+   */
+  public repairOnDrift(expression: string): void {
+    this.resource.addOverride("triggers_replace.repair", expression);
   }
 }

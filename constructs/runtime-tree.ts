@@ -1,8 +1,10 @@
 import { Construct } from "constructs";
+import { DriftChecks } from "./drift-checks";
 import { CUTTER_LAYOUT, ResolvedLayout, RuntimeLayout, resolveLayout } from "./layout";
 import { OrchestratorConfig } from "./orchestrator-config";
 import { RuntimeDirectory } from "./runtime-directory";
 import { RuntimeReadme } from "./runtime-readme";
+import { ExpectedPath, TreeObservation } from "./tree-observation";
 import { Problems, runtimeRootRule } from "./validation";
 
 export interface RuntimeTreeProps {
@@ -31,6 +33,10 @@ export class RuntimeTree extends Construct {
   public readonly directories: readonly RuntimeDirectory[];
   public readonly config: OrchestratorConfig;
   public readonly readme: RuntimeReadme;
+  /** The real state of every managed path, read at plan time. */
+  public readonly observation: TreeObservation;
+  /** Drift of each managed path, shown in the plan as check warnings. */
+  public readonly driftChecks: DriftChecks;
 
   constructor(scope: Construct, id: string, props: RuntimeTreeProps = {}) {
     super(scope, id);
@@ -62,5 +68,18 @@ export class RuntimeTree extends Construct {
       dependsOn: inRoot,
     });
     this.readme = new RuntimeReadme(this, "RuntimeReadme", { layout: this.layout, ...ids, mode: fileMode, dependsOn: inRoot });
+
+    // Drift (issue 4): observe every managed path at plan time, show what differs,
+    // and re-run a path's permission command (which also re-creates a missing
+    // directory) when it drifted. local_file itself re-writes changed content.
+    const permissions = [this.root.permissions, ...this.directories.map((d) => d.permissions)];
+    const files = [this.config.file, this.readme.file];
+    const expected: ExpectedPath[] = [
+      ...permissions.map((p) => ({ path: p.path, kind: p.kind, owner: p.owner, group: p.group, mode: p.mode })),
+      ...files.map((f) => ({ path: f.path, kind: f.permissions.kind, owner: f.permissions.owner, group: f.permissions.group, mode: f.permissions.mode, contentSha256: f.contentSha256 })),
+    ];
+    this.observation = new TreeObservation(this, "Observation", { paths: expected });
+    for (const p of [...permissions, ...files.map((f) => f.permissions)]) p.repairOnDrift(this.observation.repairExpression(p.path));
+    this.driftChecks = new DriftChecks(this, "DriftChecks", { observation: this.observation, rootPath: rootPath });
   }
 }
