@@ -81,6 +81,18 @@ function isDirectory(rc: ResourceChange): boolean {
   return rc.type === "terraform_data" && t !== undefined && typeof t.path === "string" && t.kind === undefined;
 }
 
+/** A drift check's text for a path that does not exist (see constructs/tree-observation.ts). */
+const MISSING = /^drift observed at plan: (\/[^:]*): missing\b/;
+
+function failedCheckMessages(plan: PlanJson): string[] {
+  const messages: string[] = [];
+  for (const check of plan.checks ?? []) {
+    if (check.status !== "fail") continue;
+    for (const instance of check.instances ?? []) for (const problem of instance.problems ?? []) messages.push(problem.message);
+  }
+  return messages;
+}
+
 /** Sorts a plan's changes into the write set. Pure. */
 export function writeSetOf(plan: PlanJson): WriteSet {
   const changes = (plan.resource_changes ?? []).filter((rc) => rc.mode === "managed");
@@ -131,21 +143,25 @@ export function writeSetOf(plan: PlanJson): WriteSet {
       set.other.push(`${rc.address} (${rc.change.actions.join("/")})`);
     }
   }
-  // A permission command re-run without its path being (re)written: owner/mode applied in place.
+  // A permission command re-run without its path being (re)written: owner/mode applied in place,
+  // or, for a directory the observation found missing, the directory re-created by that command.
+  const missing = new Set<string>();
+  for (const message of failedCheckMessages(plan)) {
+    const m = MISSING.exec(message);
+    if (m) missing.add(m[1]);
+  }
   for (const [p, perm] of permissions) {
     if (!perm.planned || written.has(p)) continue;
-    (perm.kind === "directory" ? set.directoriesToModify : set.filesToModify).push({ path: p, settings: perm.settings });
+    if (perm.kind === "directory") (missing.has(p) ? set.directoriesToCreate : set.directoriesToModify).push({ path: p, settings: perm.settings });
+    else set.filesToModify.push({ path: p, settings: perm.settings });
   }
-  // "missing" for a path this plan creates is no news (a first deploy): only real drift is listed.
-  const created = new Set([...set.directoriesToCreate, ...set.filesToWrite].map((p) => p.path));
-  for (const check of plan.checks ?? []) {
-    if (check.status !== "fail") continue;
-    for (const instance of check.instances ?? []) {
-      for (const problem of instance.problems ?? []) {
-        const m = /^drift observed at plan: (\/[^:]*): missing\b/.exec(problem.message);
-        if (!(m && created.has(m[1]))) set.drift.push(problem.message);
-      }
-    }
+  // "missing" is no news for a path whose directory (or parent directory) resource is new in this
+  // plan, as on a first deploy; a drifted path keeps its resources, so its text is listed.
+  const newDirectories = new Set(changes.filter((rc) => isDirectory(rc) && has(rc, "create") && !has(rc, "delete")).map((rc) => String(triggersOf(rc)!.path)));
+  for (const message of failedCheckMessages(plan)) {
+    const m = MISSING.exec(message);
+    if (m && (newDirectories.has(m[1]) || newDirectories.has(path.posix.dirname(m[1])))) continue;
+    set.drift.push(message);
   }
   for (const list of [set.directoriesToCreate, set.directoriesToModify, set.directoriesToRemove, set.filesToWrite, set.filesToModify, set.filesToRemove]) {
     list.sort((a, b) => a.path.localeCompare(b.path));

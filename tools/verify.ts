@@ -156,6 +156,8 @@ export function secretFindings(configText: string, document: unknown, envFile: s
     }
   };
   walk(document, "");
+  // Unparseable config: the switch is still searched for in the text.
+  if (document === undefined && /execution_enabled/i.test(configText)) findings.push("execution_enabled: the execution switch must not be configurable here");
   let envText: string | undefined;
   try {
     envText = fs.readFileSync(envFile, "utf8");
