@@ -10,6 +10,7 @@
  * markdown report goes only where the operator points, and never into the tree.
  */
 import Ajv from "ajv";
+import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -90,17 +91,17 @@ function lstat(p: string): fs.Stats | undefined {
   }
 }
 
-/** Name of a uid/gid on this host (getent through /etc files), or the number. */
+const names = new Map<string, string>();
+
+/** Name of a uid/gid on this host through NSS (`getent`, so LDAP users too), or the number. */
 function nameOf(kind: "passwd" | "group", id: number): string {
-  try {
-    for (const line of fs.readFileSync(`/etc/${kind}`, "utf8").split("\n")) {
-      const fields = line.split(":");
-      if (fields.length > 2 && Number(fields[2]) === id) return fields[0];
-    }
-  } catch {
-    // no /etc file: fall through to the number
-  }
-  return String(id);
+  const key = `${kind}:${id}`;
+  const cached = names.get(key);
+  if (cached !== undefined) return cached;
+  const r = spawnSync("getent", [kind, String(id)], { encoding: "utf8" });
+  const name = r.status === 0 && r.stdout.includes(":") ? r.stdout.split(":")[0] : String(id);
+  names.set(key, name);
+  return name;
 }
 
 function countNonDirectories(dir: string): number {
