@@ -36,7 +36,7 @@ describe("drift: shown in the plan, repaired by one deploy, then 0 changes", () 
     assert.doesNotMatch(plan.output, /drift observed/);
   });
 
-  test("six kinds at once (mode, owner/group, missing dir, config content + mode, README content) are each named in the plan", () => {
+  test("five kinds at once (dir mode, owner/group, missing dir, config mode, README content) are each named in the plan", () => {
     // Data in the directories whose mode and owner drift: it must survive the repair byte for byte.
     fs.mkdirSync(at("runs/run-1/kb"), { recursive: true });
     fs.writeFileSync(at("runs/run-1/state.json"), '{"run":1,"step":"cut"}\n');
@@ -48,8 +48,6 @@ describe("drift: shown in the plan, repaired by one deploy, then 0 changes", () 
     fs.chmodSync(at("runs"), 0o777);
     fs.chownSync(at("approvals"), 65534, 65534); // nobody:nogroup
     fs.rmdirSync(at("locks"));
-    const edited = { ...JSON.parse(fs.readFileSync(layout.configPath, "utf8")), execution_enabled: true };
-    fs.writeFileSync(layout.configPath, JSON.stringify(edited, null, 2) + "\n");
     fs.chmodSync(layout.configPath, 0o644);
     fs.writeFileSync(layout.readmePath, "# edited by hand\n", { flag: "r+" });
 
@@ -59,19 +57,20 @@ describe("drift: shown in the plan, repaired by one deploy, then 0 changes", () 
     assert.match(text, new RegExp(`drift observed at plan: ${at("runs")}: mode 0777, expected 0750`));
     assert.match(text, new RegExp(`drift observed at plan: ${at("approvals")}: owner nobody:nogroup, expected root:root`));
     assert.match(text, new RegExp(`drift observed at plan: ${at("locks")}: missing`));
-    assert.match(text, new RegExp(`drift observed at plan: ${layout.configPath}: mode 0644, expected 0640; content sha256 [0-9a-f]{64}, expected ${tree.config.sha256}`));
+    assert.match(text, new RegExp(`drift observed at plan: ${layout.configPath}: mode 0644, expected 0640 `));
     assert.match(text, new RegExp(`drift observed at plan: ${layout.readmePath}: content sha256 [0-9a-f]{64}, expected ${tree.readme.sha256}`));
     // Nothing else is reported as drifted.
     assert.equal((text.match(/drift observed at plan: /g) ?? []).length, 5);
-    // The repair: 2 files re-written, 5 permission commands re-run (one re-creates locks/); no directory resource replaced.
-    assert.deepEqual(planCounts(plan.output), { add: 7, change: 0, destroy: 5 });
+    // The repair: the README re-written, 5 permission commands re-run (one re-creates locks/); no directory resource replaced.
+    assert.deepEqual(planCounts(plan.output), { add: 6, change: 0, destroy: 5 });
     assert.doesNotMatch(plan.output, /_Directory_[0-9A-F]+ \([^)]*\) must be replaced/);
 
     // The reviewer's summary of the same state says the same.
     const w = writeSetOf(planJsonOf(host.stackDir, host.env()));
     assert.deepEqual(w.directoriesToCreate.map((d) => d.path), [at("locks")]);
     assert.deepEqual(w.directoriesToModify.map((d) => d.path).sort(), [at("approvals"), at("runs")]);
-    assert.deepEqual(w.filesToWrite.map((f) => f.path).sort(), [layout.configPath, layout.readmePath].sort());
+    assert.deepEqual(w.filesToWrite.map((f) => f.path), [layout.readmePath]);
+    assert.deepEqual(w.filesToModify.map((f) => f.path), [layout.configPath]);
     assert.deepEqual(w.directoriesToRemove, []);
     assert.deepEqual(w.other, []);
   });
@@ -85,9 +84,6 @@ describe("drift: shown in the plan, repaired by one deploy, then 0 changes", () 
       `${at("approvals")}: owner nobody:nogroup, expected root:root`,
       `${at("locks")}: missing`,
       `${layout.configPath}: mode 0644, expected 0640`,
-      `${layout.configPath}: content sha256`,
-      `${layout.configPath}: secret check: execution_enabled: the execution switch must not be configurable here`,
-      `${layout.configPath}: not schema-valid`,
       `${layout.readmePath}: content sha256`,
     ]) {
       assert.ok(v.stdout.includes(expected), `verify names: ${expected}\n${v.stdout}`);
@@ -109,14 +105,25 @@ describe("drift: shown in the plan, repaired by one deploy, then 0 changes", () 
     assert.match(v.stdout, /Verified: 7 directories, all root:root 0750, 2 non-directory files\./);
   });
 
-  test("a file where a directory belongs: shown in the plan; deploy refuses and keeps it; after the operator moves it, one deploy repairs", () => {
+  test("a file where a directory belongs (and config content changed): shown in the plan; deploy refuses and keeps the file; after the operator moves it, one deploy repairs", () => {
     fs.rmdirSync(at("reports"));
     fs.writeFileSync(at("reports"), "someone's notes\n");
+    const edited = { ...JSON.parse(fs.readFileSync(layout.configPath, "utf8")), execution_enabled: true };
+    fs.writeFileSync(layout.configPath, JSON.stringify(edited, null, 2) + "\n");
+    const tree = expectedTree({ rootPath: host.root, owner: "root", group: "root", envFilePath: "/opt/incomex/docker/.env", statePath: host.statePath });
     const plan = expectSuccess(host.cdktf("plan"), "plan");
     assert.match(flat(plan.output), new RegExp(`drift observed at plan: ${at("reports")}: is a regular file, expected a directory; deploy stops at this path and changes nothing`));
+    assert.match(flat(plan.output), new RegExp(`drift observed at plan: ${layout.configPath}: content sha256 [0-9a-f]{64}, expected ${tree.config.sha256} \\(deploy rewrites it\\)`));
     const v = verify(host, ["--allow-data"]);
     assert.equal(v.code, 1);
-    assert.ok(v.stdout.includes(`${at("reports")}: is a regular file, expected a directory`), v.stdout);
+    for (const expected of [
+      `${at("reports")}: is a regular file, expected a directory`,
+      `${layout.configPath}: content sha256`,
+      `${layout.configPath}: not schema-valid`,
+      `${layout.configPath}: secret check: execution_enabled: the execution switch must not be configurable here`,
+    ]) {
+      assert.ok(v.stdout.includes(expected), `verify names: ${expected}\n${v.stdout}`);
+    }
 
     const refused = host.cdktf("deploy");
     assert.notEqual(refused.code, 0);
@@ -128,5 +135,7 @@ describe("drift: shown in the plan, repaired by one deploy, then 0 changes", () 
     const again = expectSuccess(host.cdktf("plan"), "plan");
     assert.deepEqual(planCounts(again.output), { add: 0, change: 0, destroy: 0 });
     assert.equal(verify(host, ["--allow-data"]).code, 0);
+    assert.equal(fs.readFileSync(layout.configPath, "utf8"), tree.config.content, "config rewritten byte for byte");
+    assert.equal(fs.readFileSync(path.join(host.dir, "reports.notes"), "utf8"), "someone's notes\n");
   });
 });
