@@ -10,6 +10,8 @@ export * from "./runtime-readme";
 export * from "./destroy-guard";
 export * from "./link-check";
 export * from "./guards";
+export * from "./tree-observation";
+export * from "./drift-checks";
 export * from "./runtime-tree";
 export * from "./runtime-inputs";
 export * from "./runtime-stack";

@@ -63,6 +63,13 @@ what="refusing to change owner/mode of $p"
 case $CUTTER_KIND in
   directory)
     if [ -L "$p" ]; then fail "$what: it is a symbolic link; nothing was changed (remove the link, or restore the real directory)"; fi
+    if [ ! -e "$p" ]; then
+      # Drift repair: a missing directory is re-created inside its real parent,
+      # private until owner and mode are applied below.
+      enter_real_dir "$(dirname -- "$p")" "refusing to re-create $p"
+      mkdir -m 0700 -- "$(basename -- "$p")"
+    fi
+    [ -d "$p" ] || fail "$p is not a directory; nothing was changed. Move it out of the tree, then deploy again"
     enter_real_dir "$p" "$what"
     chown -- "$CUTTER_OWNER:$CUTTER_GROUP" .
     chmod -- "$CUTTER_MODE" .
@@ -89,6 +96,7 @@ esac
  */
 export class PermissionCommand extends Construct {
   public readonly path: string;
+  public readonly kind: PathKind;
   public readonly owner: string;
   public readonly group: string;
   public readonly mode: string;
@@ -103,6 +111,7 @@ export class PermissionCommand extends Construct {
     problems.throwIfAny(`PermissionCommand ${this.node.path}`);
 
     this.path = props.path;
+    this.kind = props.kind;
     this.owner = owner;
     this.group = group;
     this.mode = props.mode;
@@ -120,5 +129,15 @@ export class PermissionCommand extends Construct {
         }),
       ],
     });
+  }
+
+  /**
+   * Re-runs the command whenever `expression` is not known at plan time: it goes
+   * into `triggers_replace` under the key `repair` (see TreeObservation.repairExpression).
+   * A method, not a prop, because the observation is built after the tree's
+   * constructs; the rest of `triggers_replace` is untouched.
+   */
+  public repairOnDrift(expression: string): void {
+    this.resource.addOverride("triggers_replace.repair", expression);
   }
 }

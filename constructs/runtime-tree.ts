@@ -4,10 +4,12 @@ import { DestroyGuard } from "./destroy-guard";
 import { WrittenFilesGuard } from "./guards";
 import { LinkCheck } from "./link-check";
 import { OwnershipRecord, checkOwnershipRecord, defaultOwnershipDirectory } from "./ownership-record";
+import { DriftChecks } from "./drift-checks";
 import { CUTTER_LAYOUT, ResolvedLayout, RuntimeLayout, resolveLayout } from "./layout";
 import { OrchestratorConfig } from "./orchestrator-config";
 import { RuntimeDirectory } from "./runtime-directory";
 import { RuntimeReadme } from "./runtime-readme";
+import { ExpectedPath, TreeObservation } from "./tree-observation";
 import { Problems, runtimeRootRule } from "./validation";
 
 export interface RuntimeTreeProps {
@@ -47,6 +49,10 @@ export class RuntimeTree extends Construct {
   public readonly destroyGuard: DestroyGuard;
   /** Plan-time refusal of symbolic links at managed paths. */
   public readonly linkCheck: LinkCheck;
+  /** The real state of every managed path, read at plan time. */
+  public readonly observation: TreeObservation;
+  /** Drift of each managed path, shown in the plan as check warnings. */
+  public readonly driftChecks: DriftChecks;
 
   constructor(scope: Construct, id: string, props: RuntimeTreeProps = {}) {
     super(scope, id);
@@ -68,7 +74,9 @@ export class RuntimeTree extends Construct {
     const ids = { owner: this.owner, group: this.group, ownership };
 
     this.root = new RuntimeDirectory(this, "Root", { path: rootPath, ...ids, mode: directoryMode });
-    const inRoot = [this.root.directory];
+    // Below the root, everything waits for the root's own owner/mode command too: when
+    // drift repair re-creates a missing root, it is in place before anything inside it.
+    const inRoot = [this.root.directory, this.root.permissions.resource];
     const dirs = new Construct(this, "Dirs");
     this.directories = this.layout.directories.map(
       (d) => new RuntimeDirectory(dirs, d.name, { path: d.path, ...ids, mode: directoryMode, dependsOn: inRoot }),
@@ -83,6 +91,19 @@ export class RuntimeTree extends Construct {
     this.readme = new RuntimeReadme(this, "RuntimeReadme", { layout: this.layout, ...ids, mode: fileMode, dependsOn: inRoot });
 
     const files = [this.config.file, this.readme.file];
+
+    // Drift (issue 4): observe every managed path at plan time, show what differs,
+    // and re-run a path's permission command (which also re-creates a missing
+    // directory) when it drifted. local_file itself re-writes changed content.
+    const permissions = [this.root.permissions, ...this.directories.map((d) => d.permissions)];
+    const expected: ExpectedPath[] = [
+      ...permissions.map((p) => ({ path: p.path, kind: p.kind, owner: p.owner, group: p.group, mode: p.mode })),
+      ...files.map((f) => ({ path: f.path, kind: f.permissions.kind, owner: f.permissions.owner, group: f.permissions.group, mode: f.permissions.mode, contentSha256: f.contentSha256 })),
+    ];
+    this.observation = new TreeObservation(this, "Observation", { paths: expected });
+    for (const p of [...permissions, ...files.map((f) => f.permissions)]) p.repairOnDrift(this.observation.repairExpression(p.path));
+    this.driftChecks = new DriftChecks(this, "DriftChecks", { observation: this.observation, rootPath: rootPath });
+
     const everything: ITerraformDependable[] = [this.root, ...this.directories].flatMap((d) => [d.directory, d.permissions.resource]);
     everything.push(...files.flatMap((f) => [f.writeGuard, f.file, f.permissions.resource]));
     this.destroyGuard = new DestroyGuard(this, "DestroyGuard", {

@@ -1,0 +1,86 @@
+/**
+ * The reviewer's summary of real plans: it lists exactly the paths a plan creates
+ * (or removes), with owner:group, mode and content hash, and says what else is touched.
+ */
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { after, before, describe, test } from "node:test";
+import { resolveLayout, readRuntimeInputs } from "../constructs";
+import { expectedTree } from "../tools/expected-tree";
+import { PlanJson, planJsonOf, summarizePlan, writeSetOf } from "../tools/plan-summary";
+import { REPO, TempHost, expectSuccess, run } from "./support/harness";
+
+/** The `+`/`-`/`~` lines of a summary: sign and path. */
+function listed(summary: string, sign: string): string[] {
+  return summary.split("\n").filter((l) => l.startsWith(`    ${sign} `)).map((l) => l.slice(6).split(/\s+/)[0]).sort();
+}
+
+describe("plan summary", () => {
+  let host: TempHost;
+  let layout: ReturnType<typeof resolveLayout>;
+  before(() => {
+    host = new TempHost();
+    layout = resolveLayout(host.root);
+    expectSuccess(host.synth(), "synth");
+  });
+  after(() => host.dispose());
+
+  test("a first plan: exactly the root, the 7 directories and the 2 files are created, with owner, mode and hash", () => {
+    const plan = planJsonOf(host.stackDir, host.env());
+    const summary = summarizePlan(plan);
+    const expectedDirs = [host.root, ...layout.directories.map((d) => d.path)].sort();
+    assert.deepEqual(listed(summary, "+"), [...expectedDirs, layout.configPath, layout.readmePath].sort());
+    assert.deepEqual(listed(summary, "-"), []);
+    assert.deepEqual(listed(summary, "~"), []);
+    for (const d of expectedDirs) assert.match(summary, new RegExp(`\\+ ${d} +root:root 0750\\n`));
+    const tree = expectedTree(readRuntimeInputs({ CUTTER_RUNTIME_ROOT: host.root, CUTTER_STATE_PATH: host.statePath }));
+    assert.match(summary, new RegExp(`\\+ ${layout.configPath} +root:root 0640  sha256 ${tree.config.sha256}\\n`));
+    assert.match(summary, new RegExp(`\\+ ${layout.readmePath} +root:root 0640  sha256 ${tree.readme.sha256}\\n`));
+    assert.match(summary, /^  secrets\/DB\/services touched: none /m);
+    assert.doesNotMatch(summary, /drift observed/, "missing paths of a first deploy are not reported as drift");
+    assert.match(summary, /engine plan: 20 to add, 0 to change, 0 to destroy/);
+    assert.equal(fs.existsSync(host.root), false, "planning created nothing");
+  });
+
+  test("the CLI prints the same summary for a stack dir, and for a saved plan's JSON", () => {
+    const cli = path.join(REPO, "dist", "tools", "plan-summary.js");
+    const direct = run("node", [cli, host.stackDir], { env: host.env() });
+    assert.equal(direct.code, 0, direct.output);
+    assert.deepEqual(listed(direct.stdout, "+").length, 10);
+    const json = path.join(host.dir, "plan.json");
+    fs.writeFileSync(json, JSON.stringify(planJsonOf(host.stackDir, host.env())));
+    const fromJson = run("node", [cli, "--plan-json", json], { env: host.env() });
+    assert.equal(fromJson.code, 0, fromJson.output);
+    assert.equal(fromJson.stdout, direct.stdout);
+    const missing = run("node", [cli, path.join(host.dir, "nope")], { env: host.env() });
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /holds no cdk\.tf\.json: synthesize first/);
+  });
+
+  test("after deploy: no writes; a destroy plan lists exactly what destroy removes", () => {
+    expectSuccess(host.cdktf("deploy"), "deploy");
+    assert.match(summarizePlan(planJsonOf(host.stackDir, host.env())), /no writes: the tree matches the configuration/);
+    const planFile = path.join(host.dir, "destroy.plan");
+    expectSuccess(host.engine(["plan", "-destroy", "-input=false", `-out=${planFile}`]), "destroy plan");
+    const plan = JSON.parse(expectSuccess(host.engine(["show", "-json", planFile]), "show").stdout) as PlanJson;
+    const summary = summarizePlan(plan);
+    assert.deepEqual(listed(summary, "-"), [host.root, ...layout.directories.map((d) => d.path), layout.configPath, layout.readmePath].sort());
+    assert.deepEqual(listed(summary, "+"), []);
+    assert.match(summary, /directories to remove \(only while empty; a directory holding data stops destroy\) \(8\)/);
+  });
+
+  test("a change outside the runtime tree's resources is flagged for review (pure function)", () => {
+    const plan: PlanJson = {
+      resource_changes: [
+        { address: "postgresql_role.exec", mode: "managed", type: "postgresql_role", change: { actions: ["create"], before: null, after: { name: "exec" } } },
+        { address: "local_file.x", mode: "managed", type: "local_file", change: { actions: ["no-op"], before: {}, after: {} } },
+      ],
+    };
+    const w = writeSetOf(plan);
+    assert.deepEqual(w.other, ["postgresql_role.exec (create)"]);
+    const summary = summarizePlan(plan);
+    assert.match(summary, /secrets\/DB\/services touched: REVIEW: 1 change\(s\) outside the runtime tree's directories and files:\n {4}\? postgresql_role\.exec \(create\)/);
+    assert.doesNotMatch(summary, /touched: none/);
+  });
+});

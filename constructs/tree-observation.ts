@@ -1,0 +1,161 @@
+import { DataLocalCommand } from "@cdktf/provider-local/lib/data-local-command";
+import { TerraformStack } from "cdktf";
+import { Construct } from "constructs";
+import { PathKind } from "./permission-command";
+import { Problems, absolutePathRule, parseMode, posixNameRule } from "./validation";
+
+/** What one managed path should be, as the stack writes it. */
+export interface ExpectedPath {
+  /** Absolute, normalised path. */
+  readonly path: string;
+  readonly kind: PathKind;
+  readonly owner: string;
+  readonly group: string;
+  /** Octal mode, e.g. "0750". */
+  readonly mode: string;
+  /** sha256 (hex) of the content the stack writes; files only. @default - content is not compared */
+  readonly contentSha256?: string;
+}
+
+export interface TreeObservationProps {
+  /** Every managed path, each once. */
+  readonly paths: readonly ExpectedPath[];
+}
+
+/** `stat` format: one line per existing path; a missing path only writes to stderr. */
+export const STAT_FORMAT = "%n|%F|%U|%G|%a";
+
+/**
+ * The real state of every managed path, read at plan time, and per path a text of
+ * what differs from the stack ("" when in sync).
+ *
+ * Two processes, exec'd without a shell by the local provider's `local_command`:
+ * `stat` for type/owner/group/mode of every path, `sha256sum` for the content of
+ * the files. Missing paths make both exit non-zero, which is allowed: they just
+ * drop out of stdout. Nothing depends on a resource, so the read happens during
+ * plan (on the very first plan every path is "missing", which is true).
+ *
+ * The drift texts are Terraform locals (expressions over the observation), so
+ * they never reach state: see `repairExpression` for how a resource reacts to them.
+ */
+export class TreeObservation extends Construct {
+  public readonly paths: readonly ExpectedPath[];
+  public readonly stat: DataLocalCommand;
+  public readonly contentHashes?: DataLocalCommand;
+  /** Name of the Terraform local holding `{ path => drift text }`. */
+  public readonly driftLocalName: string;
+
+  constructor(scope: Construct, id: string, props: TreeObservationProps) {
+    super(scope, id);
+    const problems = new Problems();
+    const seen = new Set<string>();
+    props.paths.forEach((p, i) => {
+      const label = `paths[${i}]`;
+      const pathProblem = absolutePathRule(p.path);
+      if (pathProblem) problems.add(`${label}.path`, p.path, pathProblem);
+      if (seen.has(p.path)) problems.add(`${label}.path`, p.path, "is listed twice; observe each path once");
+      seen.add(p.path);
+      for (const key of ["owner", "group"] as const) {
+        const problem = posixNameRule(p[key]);
+        if (problem) problems.add(`${label}.${key}`, p[key], problem);
+      }
+      if (parseMode(p.mode) === undefined) problems.add(`${label}.mode`, p.mode, 'must be an octal mode of 3 or 4 digits, e.g. "0750"');
+      if (p.contentSha256 !== undefined && (p.kind !== PathKind.FILE || !/^[0-9a-f]{64}$/.test(p.contentSha256))) {
+        problems.add(`${label}.contentSha256`, p.contentSha256, "must be 64 lowercase hex digits, and only for a file");
+      }
+    });
+    if (props.paths.length === 0) problems.add("paths", [], "must list at least one path");
+    problems.throwIfAny(`TreeObservation ${this.node.path}`);
+    this.paths = props.paths;
+
+    const stack = TerraformStack.of(this);
+    const prefix = this.node.path.split("/").slice(1).join("_").replace(/[^A-Za-z0-9_]/g, "_");
+    this.driftLocalName = `${prefix}_drift`;
+
+    this.stat = new DataLocalCommand(this, "Stat", {
+      command: "stat",
+      // -c, not -L: a symbolic link shows up as one instead of as its target.
+      arguments: ["-c", STAT_FORMAT, "--", ...this.paths.map((p) => p.path)],
+      allowNonZeroExitCode: true,
+    });
+    const hashed = this.paths.filter((p) => p.contentSha256 !== undefined);
+    if (hashed.length > 0) {
+      this.contentHashes = new DataLocalCommand(this, "ContentHashes", {
+        command: "sha256sum",
+        arguments: ["--", ...hashed.map((p) => p.path)],
+        allowNonZeroExitCode: true,
+      });
+    }
+
+    // stdout is null, not "", when a command prints nothing (every path missing).
+    const lines = (d: DataLocalCommand) => {
+      const stdout = `data.local_command.${stack.getLogicalId(d)}.stdout`;
+      return `compact(split("\\n", ${stdout} == null ? "" : ${stdout}))`;
+    };
+    const statLocal = `${prefix}_stat`;
+    const hashLocal = `${prefix}_sha256`;
+    const locals: Record<string, string | Record<string, string>> = {
+      // path => [path, type, owner, group, mode]; paths are validated, so never hold "|" or a newline.
+      [statLocal]: `\${{ for line in ${lines(this.stat)} : split("|", line)[0] => split("|", line) }}`,
+      [this.driftLocalName]: Object.fromEntries(this.paths.map((p) => [p.path, `\${${driftExpression(p, `local.${statLocal}`, `local.${hashLocal}`)}}`])),
+    };
+    if (this.contentHashes) {
+      // "<64 hex>  <path>" per readable file.
+      locals[hashLocal] = `\${{ for line in ${lines(this.contentHashes)} : substr(line, 66, -1) => substr(line, 0, 64) }}`;
+    }
+    for (const [name, value] of Object.entries(locals)) stack.addOverride(`locals.${name}`, value);
+  }
+
+  /** HCL (no `${}`) of the drift text of `path`: "" when it is as the stack writes it. */
+  public driftReference(path: string): string {
+    if (!this.paths.some((p) => p.path === path)) throw new Error(`internal: ${path} is not observed by ${this.node.path}`);
+    return `local.${this.driftLocalName}[${JSON.stringify(path)}]`;
+  }
+
+  /**
+   * A `triggers_replace` value for the resource that repairs `path`.
+   *
+   * In sync: the known constant "in-sync", equal to what state holds, so nothing
+   * is planned. Drifted: unknown at plan (`timestamp()` is only known at apply),
+   * so the resource is replaced and its create-time command repairs the path; at
+   * apply the value resolves to "in-sync" again, which is what state stores. The
+   * plan after the repair observes no drift, computes "in-sync" and plans nothing:
+   * one deploy converges. (Storing an observed value instead would make the next
+   * plan differ again.)
+   */
+  public repairExpression(path: string): string {
+    return `\${${this.driftReference(path)} == "" ? "in-sync" : (timestamp() == "" ? "never" : "in-sync")}`;
+  }
+}
+
+/** Octal text as `stat %a` prints it: no leading zeros ("750", "2750"). */
+export function statMode(mode: string): string {
+  const value = parseMode(mode);
+  if (value === undefined) throw new Error(`internal: bad mode ${mode}`);
+  return value.toString(8);
+}
+
+/** HCL building the drift text of one path from the observation locals. */
+function driftExpression(p: ExpectedPath, statLocal: string, hashLocal: string): string {
+  const key = JSON.stringify(p.path);
+  const field = (i: number) => `${statLocal}[${key}][${i}]`;
+  const wantOwner = `${p.owner}:${p.group}`;
+  const wantMode = statMode(p.mode);
+  const shownMode = `length(${field(4)}) < 4 ? "0\${${field(4)}}" : ${field(4)}`;
+  const isRightType = p.kind === PathKind.DIRECTORY ? `${field(1)} == "directory"` : `startswith(${field(1)}, "regular")`;
+  const wantType = p.kind === PathKind.DIRECTORY ? "a directory" : "a regular file";
+  const details = [
+    `"\${${field(2)}}:\${${field(3)}}" == "${wantOwner}" ? "" : "owner \${${field(2)}}:\${${field(3)}}, expected ${wantOwner}"`,
+    `${field(4)} == "${wantMode}" ? "" : "mode \${${shownMode}}, expected ${p.mode}"`,
+  ];
+  if (p.contentSha256 !== undefined) {
+    const hash = `lookup(${hashLocal}, ${key}, "unreadable")`;
+    details.push(`${hash} == "${p.contentSha256}" ? "" : "content sha256 \${${hash}}, expected ${p.contentSha256} (deploy rewrites it)"`);
+  }
+  const missing = p.kind === PathKind.DIRECTORY ? "missing (deploy creates it)" : "missing (deploy writes it)";
+  return [
+    `!contains(keys(${statLocal}), ${key}) ? "${missing}"`,
+    `: !(${isRightType}) ? "is a \${${field(1)}}, expected ${wantType}; deploy stops at this path and changes nothing: move it out of the tree, then deploy again"`,
+    `: join("; ", compact([${details.map((d) => `(${d})`).join(", ")}]))`,
+  ].join(" ");
+}

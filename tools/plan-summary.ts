@@ -1,0 +1,255 @@
+/**
+ * The write set of a plan, for reviewers who should not have to read JSON.
+ *
+ *   summarizePlan(JSON.parse(`<engine> show -json PLANFILE`)) -> text
+ *   npm run plan-summary            synth, plan into a temp file, print the summary
+ *   node dist/tools/plan-summary.js STACK_DIR [--plan-json FILE]
+ *
+ * It reads the resources the stack is made of: RuntimeDirectory ("Directory":
+ * terraform_data whose triggers hold only `path`), PermissionCommand (terraform_data
+ * whose triggers hold `kind`, `owner`, `group`, `mode`) and local_file. Anything
+ * else in a plan is listed as needing review, and the secrets/DB/services line says so.
+ */
+import { spawnSync } from "child_process";
+import { createHash } from "crypto";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+
+/** The parts of `show -json` output read here (plan format 1.x). */
+export interface PlanJson {
+  readonly resource_changes?: readonly ResourceChange[];
+  readonly checks?: readonly CheckResult[];
+}
+
+interface ResourceChange {
+  readonly address: string;
+  readonly mode: "managed" | "data";
+  readonly type: string;
+  readonly change: { readonly actions: readonly string[]; readonly before: any; readonly after: any; readonly after_unknown?: any };
+}
+
+interface CheckResult {
+  readonly address: { readonly to_display: string };
+  readonly status: string;
+  readonly instances?: readonly { readonly problems?: readonly { readonly message: string }[] }[];
+}
+
+interface Settings {
+  owner: string;
+  group: string;
+  mode: string;
+}
+
+/** One planned write, by path. */
+export interface PlannedPath {
+  readonly path: string;
+  readonly settings?: Settings;
+  /** Files only: sha256 of the content written, when the plan knows it. */
+  readonly sha256?: string;
+}
+
+export interface WriteSet {
+  readonly directoriesToCreate: PlannedPath[];
+  readonly directoriesToModify: PlannedPath[];
+  readonly directoriesToRemove: PlannedPath[];
+  readonly filesToWrite: PlannedPath[];
+  readonly filesToModify: PlannedPath[];
+  readonly filesToRemove: PlannedPath[];
+  /** Changes that are not a runtime directory, permission command or local file. */
+  readonly other: string[];
+  /** Failed check messages: drift observed at plan. */
+  readonly drift: string[];
+  readonly counts: { add: number; change: number; destroy: number };
+}
+
+const has = (rc: ResourceChange, action: string) => rc.change.actions.includes(action);
+const isNoop = (rc: ResourceChange) => rc.change.actions.every((a) => a === "no-op" || a === "read");
+
+function triggersOf(rc: ResourceChange): Record<string, unknown> | undefined {
+  const value = rc.change.after?.triggers_replace ?? rc.change.before?.triggers_replace;
+  return value && typeof value === "object" ? value : undefined;
+}
+
+function isPermissionCommand(rc: ResourceChange): boolean {
+  const t = triggersOf(rc);
+  return rc.type === "terraform_data" && t !== undefined && typeof t.kind === "string" && typeof t.path === "string";
+}
+
+function isDirectory(rc: ResourceChange): boolean {
+  const t = triggersOf(rc);
+  return rc.type === "terraform_data" && t !== undefined && typeof t.path === "string" && t.kind === undefined;
+}
+
+/** A drift check's text for a path that does not exist (see constructs/tree-observation.ts). */
+const MISSING = /^drift observed at plan: (\/[^:]*): missing\b/;
+
+function failedCheckMessages(plan: PlanJson): string[] {
+  const messages: string[] = [];
+  for (const check of plan.checks ?? []) {
+    if (check.status !== "fail") continue;
+    for (const instance of check.instances ?? []) for (const problem of instance.problems ?? []) messages.push(problem.message);
+  }
+  return messages;
+}
+
+/** Sorts a plan's changes into the write set. Pure. */
+export function writeSetOf(plan: PlanJson): WriteSet {
+  const changes = (plan.resource_changes ?? []).filter((rc) => rc.mode === "managed");
+  const permissions = new Map<string, { settings: Settings; kind: string; planned: boolean }>();
+  for (const rc of changes.filter(isPermissionCommand)) {
+    const t = triggersOf(rc)!;
+    permissions.set(String(t.path), {
+      settings: { owner: String(t.owner), group: String(t.group), mode: String(t.mode) },
+      kind: String(t.kind),
+      planned: !isNoop(rc) && !(has(rc, "delete") && !has(rc, "create")),
+    });
+  }
+  const set: WriteSet = {
+    directoriesToCreate: [],
+    directoriesToModify: [],
+    directoriesToRemove: [],
+    filesToWrite: [],
+    filesToModify: [],
+    filesToRemove: [],
+    other: [],
+    drift: [],
+    counts: { add: 0, change: 0, destroy: 0 },
+  };
+  const written = new Set<string>();
+  for (const rc of changes) {
+    if (isNoop(rc)) continue;
+    if (has(rc, "create")) set.counts.add++;
+    if (has(rc, "update")) set.counts.change++;
+    if (has(rc, "delete")) set.counts.destroy++;
+    if (isPermissionCommand(rc)) continue;
+    if (isDirectory(rc)) {
+      const p = String(triggersOf(rc)!.path);
+      const settings = permissions.get(p)?.settings;
+      if (has(rc, "create")) set.directoriesToCreate.push({ path: p, settings });
+      else if (has(rc, "delete")) set.directoriesToRemove.push({ path: p, settings });
+      written.add(p);
+    } else if (rc.type === "local_file") {
+      const p = String(rc.change.after?.filename ?? rc.change.before?.filename);
+      const settings = permissions.get(p)?.settings ?? (rc.change.after ? { owner: "?", group: "?", mode: String(rc.change.after.file_permission) } : undefined);
+      if (has(rc, "create")) {
+        const content = rc.change.after?.content;
+        const sha256 = typeof content === "string" ? createHash("sha256").update(content, "utf8").digest("hex") : undefined;
+        set.filesToWrite.push({ path: p, settings, sha256 });
+      } else if (has(rc, "delete")) set.filesToRemove.push({ path: p, settings });
+      else set.filesToModify.push({ path: p, settings });
+      written.add(p);
+    } else {
+      set.other.push(`${rc.address} (${rc.change.actions.join("/")})`);
+    }
+  }
+  // A permission command re-run without its path being (re)written: owner/mode applied in place,
+  // or, for a directory the observation found missing, the directory re-created by that command.
+  const missing = new Set<string>();
+  for (const message of failedCheckMessages(plan)) {
+    const m = MISSING.exec(message);
+    if (m) missing.add(m[1]);
+  }
+  for (const [p, perm] of permissions) {
+    if (!perm.planned || written.has(p)) continue;
+    if (perm.kind === "directory") (missing.has(p) ? set.directoriesToCreate : set.directoriesToModify).push({ path: p, settings: perm.settings });
+    else set.filesToModify.push({ path: p, settings: perm.settings });
+  }
+  // "missing" is no news for a path whose directory (or parent directory) resource is new in this
+  // plan, as on a first deploy; a drifted path keeps its resources, so its text is listed.
+  const newDirectories = new Set(changes.filter((rc) => isDirectory(rc) && has(rc, "create") && !has(rc, "delete")).map((rc) => String(triggersOf(rc)!.path)));
+  for (const message of failedCheckMessages(plan)) {
+    const m = MISSING.exec(message);
+    if (m && (newDirectories.has(m[1]) || newDirectories.has(path.posix.dirname(m[1])))) continue;
+    set.drift.push(message);
+  }
+  for (const list of [set.directoriesToCreate, set.directoriesToModify, set.directoriesToRemove, set.filesToWrite, set.filesToModify, set.filesToRemove]) {
+    list.sort((a, b) => a.path.localeCompare(b.path));
+  }
+  return set;
+}
+
+const show = (s?: Settings) => (s ? `${s.owner}:${s.group} ${s.mode}` : "owner/mode unchanged");
+
+/** A short human summary of a plan's write set. Pure. */
+export function summarizePlan(plan: PlanJson): string {
+  const w = writeSetOf(plan);
+  const lines: string[] = ["Plan summary (write set):"];
+  const section = (title: string, sign: string, items: PlannedPath[], extra: (p: PlannedPath) => string = () => "") => {
+    if (items.length === 0) return;
+    lines.push(`  ${title} (${items.length}):`);
+    const width = Math.max(...items.map((i) => i.path.length));
+    for (const i of items) lines.push(`    ${sign} ${i.path.padEnd(width)}  ${show(i.settings)}${extra(i)}`);
+  };
+  const hash = (p: PlannedPath) => (p.sha256 ? `  sha256 ${p.sha256}` : "  sha256 (known after apply)");
+  section("directories to create", "+", w.directoriesToCreate);
+  section("directories to modify in place (owner/mode re-applied; nothing re-created, no data touched)", "~", w.directoriesToModify);
+  section("directories to remove (only while empty; a directory holding data stops destroy)", "-", w.directoriesToRemove);
+  section("files to write", "+", w.filesToWrite, hash);
+  section("files to modify in place (owner/mode re-applied)", "~", w.filesToModify);
+  section("files to remove", "-", w.filesToRemove);
+  const nothing = [w.directoriesToCreate, w.directoriesToModify, w.directoriesToRemove, w.filesToWrite, w.filesToModify, w.filesToRemove].every((l) => l.length === 0);
+  if (nothing && w.other.length === 0) lines.push("  no writes: the tree matches the configuration");
+  if (w.drift.length > 0) {
+    lines.push(`  drift observed at plan (${w.drift.length}):`);
+    for (const d of w.drift) lines.push(`    ! ${d.replace(/^drift observed at plan: /, "")}`);
+  }
+  if (w.other.length === 0) {
+    lines.push("  secrets/DB/services touched: none (only the runtime tree's directories and files; no other resource type is planned)");
+  } else {
+    lines.push(`  secrets/DB/services touched: REVIEW: ${w.other.length} change(s) outside the runtime tree's directories and files:`);
+    for (const o of w.other) lines.push(`    ? ${o}`);
+  }
+  lines.push(`  engine plan: ${w.counts.add} to add, ${w.counts.change} to change, ${w.counts.destroy} to destroy`);
+  return lines.join("\n") + "\n";
+}
+
+/** The engine binary: the one tools/with-engine.sh put in the environment. */
+export function engineBinary(env: NodeJS.ProcessEnv = process.env): string {
+  return env.CUTTER_ENGINE_PATH || env.TERRAFORM_BINARY_NAME || "terraform";
+}
+
+function runEngine(engine: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): string {
+  const r = spawnSync(engine, args, { cwd, env, encoding: "utf8", maxBuffer: 256 * 1024 * 1024 });
+  if (r.error) throw r.error;
+  if (r.status !== 0) throw new Error(`${path.basename(engine)} ${args[0]} failed (exit ${r.status}) in ${cwd}:\n${(r.stdout ?? "") + (r.stderr ?? "")}`.trimEnd());
+  return r.stdout;
+}
+
+/** Plans the synthesized stack in `stackDir` into a temporary plan file and returns `show -json` of it. */
+export function planJsonOf(stackDir: string, env: NodeJS.ProcessEnv = process.env): PlanJson {
+  const engine = engineBinary(env);
+  if (!fs.existsSync(path.join(stackDir, "cdk.tf.json"))) throw new Error(`${stackDir} holds no cdk.tf.json: synthesize first (cdktf synth)`);
+  if (!fs.existsSync(path.join(stackDir, ".terraform"))) runEngine(engine, ["init", "-input=false", "-no-color"], stackDir, env);
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "cutter-plan-"));
+  try {
+    const planFile = path.join(tmp, "plan");
+    runEngine(engine, ["plan", "-input=false", "-no-color", `-out=${planFile}`], stackDir, env);
+    return JSON.parse(runEngine(engine, ["show", "-json", "-no-color", planFile], stackDir, env));
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+export function main(argv: readonly string[], env: NodeJS.ProcessEnv): number {
+  const jsonAt = argv.indexOf("--plan-json");
+  try {
+    if (jsonAt >= 0) {
+      const file = argv[jsonAt + 1];
+      if (!file) throw new Error("--plan-json needs a file (output of `<engine> show -json PLANFILE`), or - for stdin");
+      process.stdout.write(summarizePlan(JSON.parse(fs.readFileSync(file === "-" ? 0 : file, "utf8"))));
+      return 0;
+    }
+    const stackDir = argv[0];
+    if (!stackDir) throw new Error("usage: plan-summary STACK_DIR (e.g. cdktf.out/stacks/cutter-runtime) | --plan-json FILE");
+    process.stdout.write(summarizePlan(planJsonOf(path.resolve(stackDir), env)));
+    return 0;
+  } catch (error) {
+    process.stderr.write(`cutter-runtime plan-summary: ${(error as Error).message}\n`);
+    return 1;
+  }
+}
+
+if (require.main === module) {
+  process.exitCode = main(process.argv.slice(2), process.env);
+}
