@@ -5,6 +5,7 @@ import * as path from "node:path";
 import { describe, test } from "node:test";
 import { readHostFiles } from "../constructs";
 import { parseCommandLine } from "../tools/cutter";
+import { parseArgs as parseVerifyArgs } from "../tools/verify";
 import { REPO } from "./support/harness";
 
 const WORKFLOW = path.join(REPO, "examples", "github-actions", "cutter-runtime.yml");
@@ -27,9 +28,17 @@ describe("examples", () => {
     const verbs = commands.map((m) => m[1]);
     assert.deepEqual(verbs, ["setup", "plan", "setup", "deploy", "verify"], "plan on pull requests, deploy then verify on main");
     for (const [, script, args] of commands) {
-      // verify is tools/verify.ts (issue 4), merged separately.
-      if (script !== "verify") assert.ok(scripts[script], `npm script ${script} exists`);
-      if (script === "verify" || script === "setup") continue;
+      assert.ok(scripts[script], `npm script ${script} exists`);
+      if (script === "setup") continue;
+      if (script === "verify") {
+        for (const host of hosts) {
+          const parsed = parseVerifyArgs(args.replace(/\$\{\{ matrix\.host \}\}/g, host).split(/\s+/));
+          assert.equal(parsed.host, host);
+          assert.equal(parsed.allowData, true, "verify after deploy allows data the runs wrote");
+          assert.equal(parsed.markdown, `gate-report-${host}.md`);
+        }
+        continue;
+      }
       for (const host of hosts) {
         const argv = args.replace(/\$\{\{ matrix\.host \}\}/g, host).split(/\s+/);
         const parsed = parseCommandLine([script, ...argv]);

@@ -99,7 +99,7 @@ const cases: Array<[GuardRule, string[], Array<[string, string, RegExp?]>]> = [
   ],
   [
     HIGH_ENTROPY_RULE,
-    [config, "DOT_CUTTER_VERIFY_DB_PASSWORD Psycopg2ConnectionShim /var/lib/cutter/orchestrator.config.json\n"],
+    [config, "DOT_CUTTER_VERIFY_DB_PASSWORD Psycopg2ConnectionShim /var/lib/cutter/orchestrator.config.json /tmp/cutter-verify-env-a1B2c3/secrets.env\n"],
     [
       ["a GitHub-style token", '{"note":"ghp_aK9xQ2mZ7vL4pR8tY3wB6nC1dF5gH0jS"}', /bits\/char/],
       ["a base64 blob", "blob: c2VjcmV0LXZhbHVlLXRoYXQtaXMtbG9uZw==9Zx\n"],

@@ -168,6 +168,12 @@ describe("verify", () => {
     fs.rmSync(link);
   });
 
+  test("a host name with no host files is refused: exit 2, naming what to do", () => {
+    const r = verify(host, ["production"]);
+    assert.equal(r.code, 2);
+    assert.match(r.output, /production/);
+  });
+
   test("bad arguments and inputs: exit 2 with the input, value and fix named, nothing written", () => {
     const nowhere = verify(host, ["--markdown", path.join(host.dir, "no-such-dir", "r.md")]);
     assert.equal(nowhere.code, 2);
@@ -177,7 +183,7 @@ describe("verify", () => {
     assert.match(missingValue.stderr, /--markdown needs a file path/);
     const unknown = verify(host, ["--jsn"]);
     assert.equal(unknown.code, 2);
-    assert.match(unknown.stderr, /unknown argument "--jsn"; use --json, --markdown FILE, --allow-data/);
+    assert.match(unknown.stderr, /unknown argument "--jsn"; use \[host\] --json, --markdown FILE, --allow-data/);
     const relative = verify(host, [], { CUTTER_RUNTIME_ROOT: "var/lib/cutter" });
     assert.equal(relative.code, 2);
     assert.match(relative.stderr, /CUTTER_RUNTIME_ROOT: "var\/lib\/cutter" must be an absolute path/);

@@ -18,6 +18,7 @@
 import { spawnSync } from "child_process";
 import { createHash } from "crypto";
 import * as fs from "fs";
+import { summarizePlan } from "./plan-summary";
 import * as os from "os";
 import * as path from "path";
 import { HOSTS_DIR_VARIABLE, StackSpec, resolveStackSpecs } from "../constructs/host-files";
@@ -207,13 +208,14 @@ export function countPlan(showJson: any): PlanCounts {
 }
 
 /**
- * PLAN SUMMARY CALL SITE. The single place a plan is summarised for people (stdout and
- * --summary). It prints the engine's counts; the write-set summary of tools/plan-summary.ts
- * (issue 4) is meant to be called here with the same `show -json` document.
+ * The single place a plan is summarised for people (stdout and --summary): the engine's
+ * counts, the write set for reviewers (tools/plan-summary.ts) and the changed addresses.
  */
 export function renderPlanSummary(spec: StackSpec, showJson: any): string {
   const counts = countPlan(showJson);
   const lines = [`Plan for ${describe(spec)}: ${counts.add} to add, ${counts.change} to change, ${counts.destroy} to destroy.`];
+  lines.push(summarizePlan(showJson).trimEnd());
+  lines.push("Engine addresses:");
   for (const change of showJson.resource_changes ?? []) {
     const actions: string[] = change.change?.actions ?? [];
     if (actions.length === 1 && (actions[0] === "no-op" || actions[0] === "read")) continue;

@@ -56,7 +56,9 @@ export interface WriteSet {
   readonly filesToWrite: PlannedPath[];
   readonly filesToModify: PlannedPath[];
   readonly filesToRemove: PlannedPath[];
-  /** Changes that are not a runtime directory, permission command or local file. */
+  /** Safety checks the plan creates, replaces or removes: they write nothing in the tree. */
+  readonly checks: string[];
+  /** Changes that are not a runtime directory, permission command, check or local file. */
   readonly other: string[];
   /** Failed check messages: drift observed at plan. */
   readonly drift: string[];
@@ -76,9 +78,22 @@ function isPermissionCommand(rc: ResourceChange): boolean {
   return rc.type === "terraform_data" && t !== undefined && typeof t.kind === "string" && typeof t.path === "string";
 }
 
+const keysOf = (t: Record<string, unknown>) => Object.keys(t).sort().join(",");
+
+/** A runtime directory's create/remove resource: its triggers hold only the path. */
 function isDirectory(rc: ResourceChange): boolean {
   const t = triggersOf(rc);
-  return rc.type === "terraform_data" && t !== undefined && typeof t.path === "string" && t.kind === undefined;
+  return rc.type === "terraform_data" && t !== undefined && keysOf(t) === "path" && typeof t.path === "string";
+}
+
+/**
+ * A safety check that writes nothing in the tree: the destroy guard (triggers {root})
+ * or a file's write guard (triggers {path, revision}); see constructs/destroy-guard.ts
+ * and constructs/managed-file.ts.
+ */
+function isCheck(rc: ResourceChange): boolean {
+  const t = triggersOf(rc);
+  return rc.type === "terraform_data" && t !== undefined && (keysOf(t) === "root" || keysOf(t) === "path,revision");
 }
 
 /** A drift check's text for a path that does not exist (see constructs/tree-observation.ts). */
@@ -112,6 +127,7 @@ export function writeSetOf(plan: PlanJson): WriteSet {
     filesToWrite: [],
     filesToModify: [],
     filesToRemove: [],
+    checks: [],
     other: [],
     drift: [],
     counts: { add: 0, change: 0, destroy: 0 },
@@ -123,7 +139,9 @@ export function writeSetOf(plan: PlanJson): WriteSet {
     if (has(rc, "update")) set.counts.change++;
     if (has(rc, "delete")) set.counts.destroy++;
     if (isPermissionCommand(rc)) continue;
-    if (isDirectory(rc)) {
+    if (isCheck(rc)) {
+      set.checks.push(`${rc.address} (${rc.change.actions.join("/")})`);
+    } else if (isDirectory(rc)) {
       const p = String(triggersOf(rc)!.path);
       const settings = permissions.get(p)?.settings;
       if (has(rc, "create")) set.directoriesToCreate.push({ path: p, settings });
@@ -190,6 +208,7 @@ export function summarizePlan(plan: PlanJson): string {
   section("files to remove", "-", w.filesToRemove);
   const nothing = [w.directoriesToCreate, w.directoriesToModify, w.directoriesToRemove, w.filesToWrite, w.filesToModify, w.filesToRemove].every((l) => l.length === 0);
   if (nothing && w.other.length === 0) lines.push("  no writes: the tree matches the configuration");
+  if (w.checks.length > 0) lines.push(`  safety checks (write nothing; a destroy guard checks the tree before destroy removes anything): ${w.checks.length}`);
   if (w.drift.length > 0) {
     lines.push(`  drift observed at plan (${w.drift.length}):`);
     for (const d of w.drift) lines.push(`    ! ${d.replace(/^drift observed at plan: /, "")}`);

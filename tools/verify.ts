@@ -12,9 +12,11 @@
 import Ajv from "ajv";
 import { spawnSync } from "child_process";
 import * as fs from "fs";
+import { resolveStackSpecs } from "../constructs/host-files";
+import { selectStack } from "./cutter";
 import * as os from "os";
 import * as path from "path";
-import { CUTTER_LAYOUT, DEFAULT_ENV_FILE, DEFAULT_STATE_DIR, INPUT_VARIABLES, RuntimeInputs, defaultStatePath, formatMode, readRuntimeInputs, renderLayoutTree } from "../constructs";
+import { CUTTER_LAYOUT, DEFAULT_ENV_FILE, DEFAULT_STATE_DIR, INPUT_VARIABLES, RuntimeInputs, defaultStatePath, formatMode, renderLayoutTree } from "../constructs";
 import { ExpectedFile, ExpectedTree, expectedTree, isInside, sha256 } from "./expected-tree";
 
 export type Verdict = "PASS" | "FAIL";
@@ -388,6 +390,8 @@ export function renderMarkdown(r: VerifyReport, inputs: RuntimeInputs): string {
 export class UsageError extends Error {}
 
 export interface CliOptions {
+  /** With host files: the host whose tree to verify (as for plan/deploy). */
+  host?: string;
   json: boolean;
   markdown?: string;
   allowData: boolean;
@@ -404,7 +408,8 @@ export function parseArgs(argv: readonly string[]): CliOptions {
       if (file === undefined || file.startsWith("--")) throw new UsageError("--markdown needs a file path: --markdown /path/outside/the/tree/report.md");
       options.markdown = file;
     } else if (a.startsWith("--markdown=")) options.markdown = a.slice("--markdown=".length);
-    else throw new UsageError(`unknown argument ${JSON.stringify(a)}; use --json, --markdown FILE, --allow-data`);
+    else if (!a.startsWith("-") && options.host === undefined) options.host = a;
+    else throw new UsageError(`unknown argument ${JSON.stringify(a)}; use [host] --json, --markdown FILE, --allow-data`);
   }
   return options;
 }
@@ -443,7 +448,7 @@ export function main(argv: readonly string[], env: NodeJS.ProcessEnv, out: NodeJ
   let inputs: RuntimeInputs;
   try {
     options = parseArgs(argv);
-    inputs = readRuntimeInputs(env);
+    inputs = selectStack(resolveStackSpecs(env), options.host).inputs;
     if (options.markdown !== undefined) options.markdown = checkReportPath(options.markdown, inputs.rootPath);
   } catch (error) {
     process.stderr.write(`cutter-runtime verify: ${(error as Error).message}\n`);

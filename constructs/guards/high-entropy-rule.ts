@@ -17,12 +17,18 @@ export function entropyBits(text: string): number {
   return bits;
 }
 
-/** Random-looking: long, mixes digits with letters, and has high entropy. Env-var names (no digits needed) and words do not. */
+/**
+ * Random-looking: some "-"/"_"-separated part is long, mixes digits with letters, and
+ * has high entropy. Env-var names (no digits needed), words and hyphenated names such
+ * as a mkdtemp directory ("cutter-env-a1B2c3") do not; "ghp_<36 random>" does.
+ */
 export function looksRandom(token: string): boolean {
-  if (token.length < MIN_SECRET_LENGTH) return false;
-  const digits = /[0-9]/.test(token);
-  const letters = /[A-Za-z]/.test(token);
-  return digits && letters && entropyBits(token) >= MIN_ENTROPY_BITS;
+  return token.split(/[-_]/).some((part) => {
+    if (part.length < MIN_SECRET_LENGTH) return false;
+    const digits = /[0-9]/.test(part);
+    const letters = /[A-Za-z]/.test(part);
+    return digits && letters && entropyBits(part) >= MIN_ENTROPY_BITS;
+  });
 }
 
 export const HIGH_ENTROPY_RULE: GuardRule = {
