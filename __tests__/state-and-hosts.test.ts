@@ -170,5 +170,9 @@ describe("operator command line", () => {
   test("names where two synthesized documents differ", () => {
     assert.deepEqual(jsonDifferences({ a: { b: 1, c: [1, 2] } }, { a: { b: 2, c: [1, 3] }, d: true }), ["a.b: 1 -> 2", "a.c.1: 2 -> 3", "d: (absent) -> true"]);
     assert.deepEqual(jsonDifferences({ a: 1 }, { a: 1 }), []);
+    // What changes on disk comes before derived locals, even past the limit.
+    const locals = Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`l${i}`, i]));
+    const moved = jsonDifferences({ locals, resource: { x: { owner: "root" } } }, { locals: Object.fromEntries(Object.keys(locals).map((k) => [k, -1])), resource: { x: { owner: "nobody" } } });
+    assert.equal(moved[0], 'resource.x.owner: "root" -> "nobody"');
   });
 });

@@ -292,7 +292,10 @@ function plan(cmd: CommandLine, spec: StackSpec, engine: Engine, env: NodeJS.Pro
   }
 }
 
-/** Up to `limit` JSON paths where two documents differ, with both values. */
+/** Top-level blocks of a synthesized stack, most telling first: what will change on disk. */
+const BLOCK_ORDER = ["resource", "data", "terraform", "provider"];
+
+/** Up to `limit` JSON paths where two documents differ, with both values; resources first. */
 export function jsonDifferences(before: unknown, after: unknown, limit = 8, at = ""): string[] {
   if (JSON.stringify(before) === JSON.stringify(after)) return [];
   const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null;
@@ -301,7 +304,9 @@ export function jsonDifferences(before: unknown, after: unknown, limit = 8, at =
     return [`${at || "(document)"}: ${show(before)} -> ${show(after)}`];
   }
   const found: string[] = [];
-  for (const key of [...new Set([...Object.keys(before), ...Object.keys(after)])].sort()) {
+  const rank = (key: string) => (at === "" && BLOCK_ORDER.includes(key) ? BLOCK_ORDER.indexOf(key) : BLOCK_ORDER.length);
+  const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])].sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0));
+  for (const key of keys) {
     if (found.length >= limit) break;
     found.push(...jsonDifferences(before[key], after[key], limit - found.length, at ? `${at}.${key}` : key));
   }
