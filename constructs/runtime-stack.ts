@@ -2,11 +2,14 @@ import { LocalProvider } from "@cdktf/provider-local/lib/provider";
 import { LocalBackend, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
 import * as pins from "../tools/engine-pins.json";
+import { RuntimeLayout } from "./layout";
 import { RuntimeInputs } from "./runtime-inputs";
 import { RuntimeTree } from "./runtime-tree";
 
 export interface RuntimeStackProps {
   readonly inputs: RuntimeInputs;
+  /** The layout to build (the bench passes generated ones). @default CUTTER_LAYOUT */
+  readonly layout?: RuntimeLayout;
 }
 
 /** One host's runtime tree with its own local state. */
@@ -25,6 +28,7 @@ export class RuntimeStack extends TerraformStack {
       owner: inputs.owner,
       group: inputs.group,
       envFilePath: inputs.envFilePath,
+      layout: props.layout,
     });
   }
 }

@@ -30,6 +30,9 @@ pin() { node -e 'const p=require(process.argv[1]);let v=p;for(const k of process
 command -v node >/dev/null || die "node is required (Node.js 20)"
 mkdir -p "$cache"
 cache=$(cd "$cache" && pwd)
+# Run from inside tools/with-engine.sh (nested npm scripts), PATH already starts
+# with our own engine link: never resolve the engine to it (a link to itself).
+PATH=$(printf '%s' "$PATH" | tr ':' '\n' | grep -vxF "$cache/engine-bin" | paste -sd: -)
 
 case $(uname -m) in
   x86_64) arch=amd64 ;;
