@@ -5,8 +5,10 @@
 import { App } from "cdktf";
 import { RuntimeStack, readRuntimeInputs } from "../constructs";
 import { benchLayout } from "./bench/layout";
+import { checkEngineVersionOnce } from "./engine-check-once";
 
 try {
+  checkEngineVersionOnce();
   const count = Number(process.env.BENCH_DIRECTORIES ?? "7");
   const app = new App();
   new RuntimeStack(app, "cutter-runtime", { inputs: readRuntimeInputs(process.env), layout: benchLayout(count) });
