@@ -1,7 +1,7 @@
 /**
  * cdktf adds a "Terraform >= 1.4" validation to every `terraform_data` resource,
- * and each one runs `<engine> version` through a shell at synth: 14 processes
- * for the 7-directory tree (about 0.6 s of a 1.1 s synth), 1,406 for 700
+ * and each one runs `<engine> version` through a shell at synth: 18 processes
+ * for the 7-directory tree (about 0.6 s of a 1.1 s synth), 1,404 for 700
  * directories (about a minute). The engine cannot change during one synth, so
  * the same command and constraint always give the same answer: ask once.
  *
