@@ -77,7 +77,7 @@ const ENGINE = engineInfo();
 function baseEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, ...ENGINE.env, FORCE_COLOR: "0", NO_COLOR: "1", CI: "1" };
   env.PATH = `${ENGINE.pathPrefix}:${process.env.PATH}`;
-  for (const key of Object.keys(env)) if (key.startsWith("CUTTER_") && !(key in ENGINE.env) && key !== "CUTTER_CACHE_DIR") delete env[key];
+  for (const key of Object.keys(env)) if (key.startsWith("CUTTER_") && !(key in ENGINE.env) && key !== "CUTTER_CACHE_DIR" && key !== "CUTTER_ENGINE") delete env[key];
   delete env.BENCH_DIRECTORIES;
   return { ...env, ...extra };
 }
@@ -162,10 +162,11 @@ class BenchHost {
 }
 
 // ---------------------------------------------------------------- subjects
-type Phase = "app" | "synth" | "init" | "plan" | "deploy" | "noopPlan" | "noopDeploy" | "verify" | "destroy" | "cycle";
+type Phase = "wrapper" | "app" | "synth" | "init" | "plan" | "deploy" | "noopPlan" | "noopDeploy" | "verify" | "destroy" | "cycle";
 type Round = Partial<Record<Phase, number>>;
 
 const PHASE_LABEL: Record<Phase, string> = {
+  wrapper: "npm-script wrapper (tools/with-engine.sh: setup check)",
   app: "app command (cdktf.json: build + synth)",
   synth: "synth",
   init: "init",
@@ -275,6 +276,7 @@ const cli: Subject = {
     const verb = (v: string, extra: string[], what: string) =>
       timed(CDKTF, [v, "--output", host.outDir, ...extra], REPO, env, `cdktf ${what}`);
     const round: Round = {};
+    round.wrapper = timed("bash", [path.join(REPO, "tools", "with-engine.sh"), "true"], REPO, host.env(), "tools/with-engine.sh").ms;
     round.app = timed("sh", ["-c", APP_COMMAND], REPO, host.env({ CDKTF_OUTDIR: path.join(host.dir, "app.out") }), "cdktf.json app").ms;
     round.synth = verb("synth", [], "synth").ms;
     const lock = ["--skip-provider-lock"];
@@ -433,22 +435,30 @@ function main(): void {
           const bySubject = ((samples[size] ??= {})[subject.name] ??= {});
           for (const [phase, ms] of Object.entries(round)) (bySubject[phase as Phase] ??= []).push(ms!);
           process.stderr.write(`bench: run ${run + 1}/${opts.runs[size]} ${size} dirs ${subject.label}: cycle ${sec(round.cycle)} s\n`);
+          save(samples, opts, started, false);
         } finally {
           host.dispose();
         }
       }
     }
   }
+  const { table, file } = save(samples, opts, started, true);
+  console.log(table);
+  process.stderr.write(`bench: results in ${file}\n`);
+  if (opts.readme) writeReadme(table);
+}
+
+/** Writes the results so far (after every round, so a long run that is stopped still leaves its data). */
+function save(samples: Samples, opts: Options, started: number, complete: boolean): { table: string; file: string } {
   const m = medians(samples);
   const elapsed = Date.now() - started;
   const table = report(m, opts, elapsed);
-  console.log(table);
   fs.mkdirSync(opts.out, { recursive: true });
-  const stamp = new Date().toISOString().replace(/[:.]/g, "-");
-  const result = { date: new Date().toISOString(), machine: machine(), options: opts, elapsedMs: elapsed, medians: m, samples, targets: targets(m), table };
-  for (const name of [`bench-${stamp}.json`, "latest.json"]) fs.writeFileSync(path.join(opts.out, name), JSON.stringify(result, null, 2) + "\n");
-  process.stderr.write(`bench: results in ${path.join(opts.out, `bench-${stamp}.json`)}\n`);
-  if (opts.readme) writeReadme(table);
+  const stamp = new Date(started).toISOString().replace(/[:.]/g, "-");
+  const result = { date: new Date().toISOString(), complete, machine: machine(), options: opts, elapsedMs: elapsed, medians: m, samples, targets: targets(m), table };
+  const file = path.join(opts.out, `bench-${stamp}.json`);
+  for (const f of [file, path.join(opts.out, "latest.json")]) fs.writeFileSync(f, JSON.stringify(result, null, 2) + "\n");
+  return { table, file };
 }
 
 try {
