@@ -1,11 +1,13 @@
 import { App } from "cdktf";
 import { RuntimeStack, resolveStackSpecs } from "./constructs";
+import { checkEngineVersionOnce } from "./tools/engine-check-once";
 
 /**
  * Composes: inputs -> one stack per host (or the single stack from environment
  * variables) -> synth. A bad input stops here, before anything is planned.
  */
 try {
+  checkEngineVersionOnce();
   const app = new App();
   for (const spec of resolveStackSpecs(process.env)) new RuntimeStack(app, spec.stackName, { inputs: spec.inputs });
   app.synth();

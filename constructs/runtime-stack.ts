@@ -2,11 +2,14 @@ import { LocalProvider } from "@cdktf/provider-local/lib/provider";
 import { LocalBackend, TerraformBackend, TerraformRemoteState, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
 import * as pins from "../tools/engine-pins.json";
+import { RuntimeLayout } from "./layout";
 import { RuntimeInputs } from "./runtime-inputs";
 import { RuntimeTree } from "./runtime-tree";
 
 export interface RuntimeStackProps {
   readonly inputs: RuntimeInputs;
+  /** The layout to build (the bench passes generated ones). @default CUTTER_LAYOUT */
+  readonly layout?: RuntimeLayout;
 }
 
 /**
@@ -50,6 +53,7 @@ export class RuntimeStack extends TerraformStack {
       group: inputs.group,
       envFilePath: inputs.envFilePath,
       ownership: { directory: inputs.ownershipDir, adoptExisting: inputs.adoptExisting },
+      layout: props.layout,
     });
   }
 }

@@ -1,0 +1,469 @@
+/**
+ * npm run bench: what the stack costs against the floor and against plain
+ * Terraform, and how it grows. Real engine, real directories, temporary roots
+ * only (never /var/lib/cutter); no network.
+ *
+ * Subjects, measured interleaved in the same run so machine contention hits
+ * all of them alike (ratios are the result, not the absolute seconds):
+ *   floor  tools/bench/floor.sh: install -d / write / chown / chmod / rmdir
+ *   hand   the same tree as hand-written Terraform JSON, engine run directly
+ *   stack  the real stack: `node <app>` synth, engine run directly in cdktf.out
+ *   cli    the real stack through the cdktf CLI with cdktf.json's app (7 dirs only)
+ *
+ *   npm run bench [-- --quick] [--sizes 7,70,700] [--runs N] [--readme]
+ */
+import { spawnSync } from "child_process";
+import { createHash } from "crypto";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { CUTTER_LAYOUT, RuntimeLayout, buildOrchestratorConfig, renderOrchestratorConfig, renderRuntimeReadme, resolveLayout } from "../constructs";
+import { writeHandwritten } from "./bench/handwritten";
+import { benchLayout } from "./bench/layout";
+import { VerifySpec } from "./bench/verify";
+
+const REPO = path.resolve(__dirname, "..", "..");
+const CACHE = process.env.CUTTER_CACHE_DIR ?? path.join(os.homedir(), ".cache", "cutter-runtime");
+const STACK = "cutter-runtime";
+const OWNER = "root";
+const GROUP = "root";
+
+// ---------------------------------------------------------------- options
+interface Options {
+  sizes: number[];
+  runs: Record<number, number>;
+  readme: boolean;
+  quick: boolean;
+  out: string;
+}
+
+function parseOptions(argv: string[]): Options {
+  const quick = argv.includes("--quick");
+  let sizes = [7, 70, 700];
+  let runsOverride: number | undefined;
+  let out = path.join(REPO, "bench-results");
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === "--sizes") sizes = argv[++i].split(",").map(Number);
+    else if (a === "--runs") runsOverride = Number(argv[++i]);
+    else if (a === "--out") out = path.resolve(argv[++i]);
+    else if (a !== "--quick" && a !== "--readme") {
+      throw new Error(`bench: unknown option ${JSON.stringify(a)}; use --quick, --sizes 7,70,700, --runs N, --out DIR, --readme`);
+    }
+  }
+  for (const n of sizes) if (!Number.isInteger(n) || n < 2 || n > 5000) throw new Error(`bench: --sizes ${JSON.stringify(n)} must be integers from 2 to 5000`);
+  if (runsOverride !== undefined && (!Number.isInteger(runsOverride) || runsOverride < 1)) throw new Error(`bench: --runs must be a positive integer`);
+  // Full: 5 runs at 7 dirs, 3 at 70, 2 at 700; quick: 3 / 1 / 1.
+  const defaultRuns = (n: number) => (n <= 10 ? (quick ? 3 : 5) : n <= 100 ? (quick ? 1 : 3) : quick ? 1 : 2);
+  const runs = Object.fromEntries(sizes.map((n) => [n, runsOverride ?? defaultRuns(n)]));
+  return { sizes, runs, readme: argv.includes("--readme"), quick, out };
+}
+
+// ---------------------------------------------------------------- engine env
+interface EngineInfo {
+  engine: { kind: string; version: string; path: string };
+  pathPrefix: string;
+  env: Record<string, string>;
+}
+
+function engineInfo(): EngineInfo {
+  const file = path.join(CACHE, "env.json");
+  if (!fs.existsSync(file)) throw new Error(`bench: ${file} is missing: run \`npm run setup\` first`);
+  return JSON.parse(fs.readFileSync(file, "utf8"));
+}
+
+const ENGINE = engineInfo();
+
+function baseEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...ENGINE.env, FORCE_COLOR: "0", NO_COLOR: "1", CI: "1" };
+  env.PATH = `${ENGINE.pathPrefix}:${process.env.PATH}`;
+  for (const key of Object.keys(env)) if (key.startsWith("CUTTER_") && !(key in ENGINE.env) && key !== "CUTTER_CACHE_DIR" && key !== "CUTTER_ENGINE") delete env[key];
+  delete env.BENCH_DIRECTORIES;
+  return { ...env, ...extra };
+}
+
+// ---------------------------------------------------------------- timing
+interface Timed {
+  ms: number;
+  code: number | null;
+  output: string;
+}
+
+function timed(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv, what: string, okCodes = [0]): Timed {
+  const start = process.hrtime.bigint();
+  const r = spawnSync(command, args, { cwd, env, encoding: "utf8", maxBuffer: 256 * 1024 * 1024, timeout: 1_800_000 });
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  if (r.error) throw r.error;
+  const output = `${r.stdout ?? ""}\n${r.stderr ?? ""}`;
+  if (!okCodes.includes(r.status ?? -1)) throw new Error(`bench: ${what} failed (exit ${r.status}):\n${output.slice(-4000)}`);
+  return { ms, code: r.status, output };
+}
+
+// ---------------------------------------------------------------- one host
+/** A temporary host for one round of one subject. */
+class BenchHost {
+  readonly dir: string;
+  readonly root: string;
+  readonly statePath: string;
+  readonly outDir: string;
+  readonly layout: RuntimeLayout;
+
+  constructor(readonly size: number) {
+    this.dir = fs.mkdtempSync(path.join(os.tmpdir(), "cutter-bench-"));
+    fs.chmodSync(this.dir, 0o755);
+    this.root = path.join(this.dir, "cutter");
+    this.statePath = path.join(this.dir, "state", "cutter-runtime.tfstate");
+    this.outDir = path.join(this.dir, "cdktf.out");
+    if (!this.root.startsWith(os.tmpdir() + "/") || this.root.startsWith("/var/lib/cutter")) throw new Error(`bench: refusing root ${this.root}`);
+    this.layout = size === CUTTER_LAYOUT.subdirectories.length ? CUTTER_LAYOUT : benchLayout(size);
+  }
+
+  /** The real app for the real layout; the bench app for generated ones. */
+  get app(): string {
+    return this.layout === CUTTER_LAYOUT ? "dist/main.js" : "dist/tools/bench-app.js";
+  }
+
+  env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+    return baseEnv({ CUTTER_RUNTIME_ROOT: this.root, CUTTER_STATE_PATH: this.statePath, BENCH_DIRECTORIES: String(this.size), ...extra });
+  }
+
+  /** The files the tree holds, with the exact bytes the stack writes. */
+  files(): Record<string, string> {
+    const resolved = resolveLayout(this.root, this.layout);
+    return {
+      [resolved.configPath]: renderOrchestratorConfig(buildOrchestratorConfig(resolved)),
+      [resolved.readmePath]: renderRuntimeReadme(resolved, OWNER, GROUP),
+    };
+  }
+
+  /** VERIFY HOOK: the phase runs this command. Swap in `node dist/tools/verify.js` (npm run verify) once it lands. */
+  verify(): Timed {
+    const spec: VerifySpec = {
+      root: this.root,
+      uid: 0,
+      gid: 0,
+      directoryMode: this.layout.directoryMode,
+      fileMode: this.layout.fileMode,
+      directories: this.layout.subdirectories.map((d) => d.name),
+      files: Object.fromEntries(Object.entries(this.files()).map(([p, c]) => [p, createHash("sha256").update(c, "utf8").digest("hex")])),
+    };
+    const specPath = path.join(this.dir, "verify-spec.json");
+    fs.writeFileSync(specPath, JSON.stringify(spec));
+    return timed("node", [path.join(REPO, "dist", "tools", "bench", "verify.js"), specPath], REPO, process.env, "verify");
+  }
+
+  assertGone(what: string): void {
+    if (fs.existsSync(this.root)) throw new Error(`bench: ${what} left ${this.root} behind`);
+  }
+
+  dispose(): void {
+    fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+// ---------------------------------------------------------------- subjects
+type Phase = "wrapper" | "app" | "synth" | "init" | "plan" | "deploy" | "noopPlan" | "noopDeploy" | "verify" | "destroy" | "cycle";
+type Round = Partial<Record<Phase, number>>;
+
+const PHASE_LABEL: Record<Phase, string> = {
+  wrapper: "npm-script wrapper (tools/with-engine.sh: setup check)",
+  app: "app command (cdktf.json: build + synth)",
+  synth: "synth",
+  init: "init",
+  plan: "plan, empty host",
+  deploy: "deploy (fresh)",
+  noopPlan: "no-op plan",
+  noopDeploy: "no-op deploy",
+  verify: "verify",
+  destroy: "destroy",
+  cycle: "full cycle synth→deploy→verify→destroy",
+};
+
+const ENGINE_FLAGS = ["-input=false", "-no-color"];
+
+/** Runs the engine in `cwd`; the no-op plan must report 0 changes (exit 0 with -detailed-exitcode). */
+function engineRound(host: BenchHost, cwd: string, round: Round): void {
+  const env = host.env();
+  const engine = ENGINE.engine.path;
+  round.init = timed(engine, ["init", ...ENGINE_FLAGS], cwd, env, "init").ms;
+  round.plan = timed(engine, ["plan", "-detailed-exitcode", ...ENGINE_FLAGS], cwd, env, "plan (empty host)", [2]).ms;
+  round.deploy = timed(engine, ["apply", "-auto-approve", ...ENGINE_FLAGS], cwd, env, "apply").ms;
+  round.noopPlan = timed(engine, ["plan", "-detailed-exitcode", ...ENGINE_FLAGS], cwd, env, "no-op plan (must report 0 changes)", [0]).ms;
+  const noop = timed(engine, ["apply", "-auto-approve", ...ENGINE_FLAGS], cwd, env, "no-op apply");
+  if (!/0 added, 0 changed, 0 destroyed|No changes/.test(noop.output)) throw new Error(`bench: no-op apply changed something:\n${noop.output.slice(-3000)}`);
+  round.noopDeploy = noop.ms;
+  round.verify = host.verify().ms;
+  round.destroy = timed(engine, ["destroy", "-auto-approve", ...ENGINE_FLAGS], cwd, env, "destroy").ms;
+  host.assertGone("destroy");
+}
+
+interface Subject {
+  readonly name: string;
+  readonly label: string;
+  /** Whether it runs at this size. */
+  at(size: number): boolean;
+  round(host: BenchHost): Round;
+}
+
+const floor: Subject = {
+  name: "floor",
+  label: "floor (shell)",
+  at: () => true,
+  round(host) {
+    const filesDir = path.join(host.dir, "floor-files");
+    fs.mkdirSync(filesDir);
+    for (const [p, content] of Object.entries(host.files())) fs.writeFileSync(path.join(filesDir, path.basename(p)), content);
+    const script = path.join(REPO, "tools", "bench", "floor.sh");
+    const l = host.layout;
+    const args = (verb: string) => [script, verb, host.root, OWNER, GROUP, l.directoryMode, l.fileMode, filesDir, ...l.subdirectories.map((d) => d.name)];
+    const round: Round = {};
+    round.deploy = timed("sh", args("deploy"), host.dir, process.env, "floor deploy").ms;
+    round.noopDeploy = timed("sh", args("deploy"), host.dir, process.env, "floor re-deploy").ms;
+    round.verify = host.verify().ms;
+    round.destroy = timed("sh", args("destroy"), host.dir, process.env, "floor destroy").ms;
+    host.assertGone("floor destroy");
+    round.cycle = round.deploy + round.verify + round.destroy;
+    return round;
+  },
+};
+
+const hand: Subject = {
+  name: "hand",
+  label: "hand-written TF",
+  at: () => true,
+  round(host) {
+    const cwd = path.join(host.dir, "hand");
+    const l = host.layout;
+    writeHandwritten(cwd, {
+      root: host.root,
+      statePath: host.statePath,
+      owner: OWNER,
+      group: GROUP,
+      directoryMode: l.directoryMode,
+      fileMode: l.fileMode,
+      directories: l.subdirectories.map((d) => d.name),
+      files: host.files(),
+    });
+    const round: Round = {};
+    engineRound(host, cwd, round);
+    round.cycle = round.init! + round.deploy! + round.verify! + round.destroy!;
+    return round;
+  },
+};
+
+const stack: Subject = {
+  name: "stack",
+  label: "stack, engine direct",
+  at: () => true,
+  round(host) {
+    const round: Round = {};
+    round.synth = timed("node", [host.app], REPO, host.env({ CDKTF_OUTDIR: host.outDir }), "synth").ms;
+    engineRound(host, path.join(host.outDir, "stacks", STACK), round);
+    round.cycle = round.synth + round.init! + round.deploy! + round.verify! + round.destroy!;
+    return round;
+  },
+};
+
+const CDKTF = path.join(REPO, "node_modules", ".bin", "cdktf");
+const APP_COMMAND: string = JSON.parse(fs.readFileSync(path.join(REPO, "cdktf.json"), "utf8")).app;
+
+const cli: Subject = {
+  name: "cli",
+  label: "stack, cdktf CLI",
+  at: (size) => size === CUTTER_LAYOUT.subdirectories.length,
+  round(host) {
+    const env = host.env();
+    const verb = (v: string, extra: string[], what: string) =>
+      timed(CDKTF, [v, "--output", host.outDir, ...extra], REPO, env, `cdktf ${what}`);
+    const round: Round = {};
+    round.wrapper = timed("bash", [path.join(REPO, "tools", "with-engine.sh"), "true"], REPO, host.env(), "tools/with-engine.sh").ms;
+    round.app = timed("sh", ["-c", APP_COMMAND], REPO, host.env({ CDKTF_OUTDIR: path.join(host.dir, "app.out") }), "cdktf.json app").ms;
+    round.synth = verb("synth", [], "synth").ms;
+    const lock = ["--skip-provider-lock"];
+    const plan = verb("plan", lock, "plan (empty host)");
+    if (!/Plan: \d+ to add/.test(plan.output)) throw new Error(`bench: cdktf plan on an empty host showed no plan:\n${plan.output.slice(-3000)}`);
+    round.plan = plan.ms;
+    round.deploy = verb("deploy", ["--auto-approve", ...lock], "deploy").ms;
+    const noopPlan = verb("plan", lock, "no-op plan");
+    if (!/No changes\./.test(noopPlan.output)) throw new Error(`bench: cdktf no-op plan reported changes:\n${noopPlan.output.slice(-3000)}`);
+    round.noopPlan = noopPlan.ms;
+    round.noopDeploy = verb("deploy", ["--auto-approve", ...lock], "no-op deploy").ms;
+    round.verify = host.verify().ms;
+    round.destroy = verb("destroy", ["--auto-approve", ...lock], "destroy").ms;
+    host.assertGone("cdktf destroy");
+    round.cycle = round.deploy + round.verify + round.destroy;
+    return round;
+  },
+};
+
+const SUBJECTS = [floor, hand, stack, cli];
+
+// ---------------------------------------------------------------- statistics and report
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+type Samples = Record<number, Record<string, Partial<Record<Phase, number[]>>>>;
+type Medians = Record<number, Record<string, Partial<Record<Phase, number>>>>;
+
+function medians(samples: Samples): Medians {
+  const out: Medians = {};
+  for (const [size, bySubject] of Object.entries(samples)) {
+    out[+size] = {};
+    for (const [subject, byPhase] of Object.entries(bySubject)) {
+      out[+size][subject] = Object.fromEntries(Object.entries(byPhase).map(([phase, v]) => [phase, median(v!)]));
+    }
+  }
+  return out;
+}
+
+const sec = (ms: number | undefined) => (ms === undefined ? "—" : (ms / 1000).toFixed(2));
+const ratio = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined || b === 0 ? "—" : `${(a / b).toFixed(2)}×`);
+
+function machine() {
+  const cpu = os.cpus()[0]?.model ?? "unknown";
+  return {
+    nproc: os.cpus().length,
+    cpu,
+    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+    node: process.version,
+    engine: `${ENGINE.engine.kind} ${ENGINE.engine.version}`,
+    loadAverage: os.loadavg().map((l) => +l.toFixed(2)),
+  };
+}
+
+interface Target {
+  name: string;
+  value: string;
+  pass: boolean;
+}
+
+function targets(m: Medians): Target[] {
+  const list: Target[] = [];
+  const seven = m[7];
+  if (seven?.stack && seven.hand) {
+    const r = seven.stack.cycle! / seven.hand.cycle!;
+    list.push({ name: "full cycle, 7 dirs, stack (engine direct) ≤ 2× hand-written TF", value: `${r.toFixed(2)}×`, pass: r <= 2 });
+    if (seven.cli) {
+      const c = seven.cli.cycle! / seven.hand.cycle!;
+      list.push({ name: "full cycle, 7 dirs, stack (cdktf CLI) ≤ 2× hand-written TF", value: `${c.toFixed(2)}×`, pass: c <= 2 });
+    }
+    const p = seven.stack.noopPlan! / seven.hand.noopPlan!;
+    list.push({ name: "no-op plan, 7 dirs: 0 changes (checked every run) and engine time ≤ 1.5× hand-written TF", value: `${p.toFixed(2)}×`, pass: p <= 1.5 });
+  }
+  const sizes = Object.keys(m).map(Number).sort((a, b) => a - b);
+  const big = sizes[sizes.length - 1];
+  const mid = sizes.filter((s) => s < big).pop();
+  if (big && mid && m[big].stack && m[mid].stack) {
+    for (const phase of ["cycle", "deploy", "destroy"] as Phase[]) {
+      const perBig = m[big].stack[phase]! / big;
+      const perMid = m[mid].stack[phase]! / mid;
+      list.push({
+        name: `${PHASE_LABEL[phase]}, stack: time per directory at ${big} ≤ at ${mid}`,
+        value: `${perBig.toFixed(1)} ms vs ${perMid.toFixed(1)} ms`,
+        pass: perBig <= perMid,
+      });
+    }
+  }
+  return list;
+}
+
+function report(m: Medians, opts: Options, elapsedMs: number): string {
+  const lines: string[] = [];
+  const mc = machine();
+  lines.push(`Machine: ${mc.nproc} cores (${mc.cpu}), ${mc.memoryGiB} GiB, node ${mc.node}, ${mc.engine}; load average at the end ${mc.loadAverage.join(" / ")}.`);
+  lines.push(`Runs: ${opts.sizes.map((s) => `${opts.runs[s]} at ${s} dirs`).join(", ")}${opts.quick ? " (--quick)" : ""}; medians in seconds; bench took ${(elapsedMs / 60000).toFixed(1)} min.`);
+  const seven = m[7];
+  if (seven) {
+    lines.push("", "Phases, 7 directories (the real layout):", "");
+    lines.push("| phase | floor | hand TF | stack (engine) | stack (CLI) | stack/hand | stack/floor | CLI/stack |");
+    lines.push("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+    for (const phase of Object.keys(PHASE_LABEL) as Phase[]) {
+      const f = seven.floor?.[phase], h = seven.hand?.[phase], s = seven.stack?.[phase], c = seven.cli?.[phase];
+      if ([f, h, s, c].every((v) => v === undefined)) continue;
+      lines.push(`| ${PHASE_LABEL[phase]} | ${sec(f)} | ${sec(h)} | ${sec(s)} | ${sec(c)} | ${ratio(s, h)} | ${ratio(s, f)} | ${ratio(c, s)} |`);
+    }
+  }
+  lines.push("", "Growth (stack = engine direct; ms/dir = median / directories):", "");
+  lines.push("| dirs | stack synth | stack deploy | stack no-op plan | stack destroy | stack cycle | hand cycle | floor cycle | stack/hand | stack ms/dir | hand ms/dir |");
+  lines.push("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+  for (const size of opts.sizes) {
+    const s = m[size]?.stack ?? {}, h = m[size]?.hand ?? {}, f = m[size]?.floor ?? {};
+    lines.push(
+      `| ${size} | ${sec(s.synth)} | ${sec(s.deploy)} | ${sec(s.noopPlan)} | ${sec(s.destroy)} | ${sec(s.cycle)} | ${sec(h.cycle)} | ${sec(f.cycle)} | ${ratio(s.cycle, h.cycle)} | ${s.cycle === undefined ? "—" : (s.cycle / size).toFixed(1)} | ${h.cycle === undefined ? "—" : (h.cycle / size).toFixed(1)} |`,
+    );
+  }
+  const t = targets(m);
+  if (t.length) {
+    lines.push("", "Targets:", "");
+    for (const x of t) lines.push(`- ${x.pass ? "PASS" : "MISS"} ${x.name}: ${x.value}`);
+  }
+  return lines.join("\n");
+}
+
+function writeReadme(table: string): void {
+  const file = path.join(REPO, "README.md");
+  const text = fs.readFileSync(file, "utf8");
+  const begin = "<!-- bench:begin (written by `npm run bench -- --readme`) -->";
+  const end = "<!-- bench:end -->";
+  const i = text.indexOf(begin), j = text.indexOf(end);
+  if (i < 0 || j < i) throw new Error(`bench: README.md has no ${begin} … ${end} markers`);
+  fs.writeFileSync(file, text.slice(0, i + begin.length) + "\n" + table + "\n" + text.slice(j));
+}
+
+// ---------------------------------------------------------------- main
+function main(): void {
+  const opts = parseOptions(process.argv.slice(2));
+  for (const f of ["dist/main.js", "dist/tools/bench-app.js", "dist/tools/bench/verify.js"]) {
+    if (!fs.existsSync(path.join(REPO, f))) throw new Error(`bench: ${f} is missing: run \`npm run build\` (npm run bench does)`);
+  }
+  const started = Date.now();
+  const samples: Samples = {};
+  const maxRuns = Math.max(...opts.sizes.map((s) => opts.runs[s]));
+  // Interleaved: every run visits every size and subject, in a rotating order.
+  for (let run = 0; run < maxRuns; run++) {
+    for (const size of opts.sizes) {
+      if (run >= opts.runs[size]) continue;
+      const subjects = SUBJECTS.filter((s) => s.at(size));
+      const order = subjects.map((_, i) => subjects[(i + run) % subjects.length]);
+      for (const subject of order) {
+        const host = new BenchHost(size);
+        try {
+          const round = subject.round(host);
+          const bySubject = ((samples[size] ??= {})[subject.name] ??= {});
+          for (const [phase, ms] of Object.entries(round)) (bySubject[phase as Phase] ??= []).push(ms!);
+          process.stderr.write(`bench: run ${run + 1}/${opts.runs[size]} ${size} dirs ${subject.label}: cycle ${sec(round.cycle)} s\n`);
+          save(samples, opts, started, false);
+        } finally {
+          host.dispose();
+        }
+      }
+    }
+  }
+  const { table, file } = save(samples, opts, started, true);
+  console.log(table);
+  process.stderr.write(`bench: results in ${file}\n`);
+  if (opts.readme) writeReadme(table);
+}
+
+/** Writes the results so far (after every round, so a long run that is stopped still leaves its data). */
+function save(samples: Samples, opts: Options, started: number, complete: boolean): { table: string; file: string } {
+  const m = medians(samples);
+  const elapsed = Date.now() - started;
+  const table = report(m, opts, elapsed);
+  fs.mkdirSync(opts.out, { recursive: true });
+  const stamp = new Date(started).toISOString().replace(/[:.]/g, "-");
+  const result = { date: new Date().toISOString(), complete, machine: machine(), options: opts, elapsedMs: elapsed, medians: m, samples, targets: targets(m), table };
+  const file = path.join(opts.out, `bench-${stamp}.json`);
+  for (const f of [file, path.join(opts.out, "latest.json")]) fs.writeFileSync(f, JSON.stringify(result, null, 2) + "\n");
+  return { table, file };
+}
+
+try {
+  main();
+} catch (error) {
+  console.error(error instanceof Error ? error.message : String(error));
+  process.exit(1);
+}
