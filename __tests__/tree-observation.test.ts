@@ -47,6 +47,9 @@ describe("TreeObservation in a RuntimeTree", () => {
     const names = Object.keys(json.check).sort();
     assert.deepEqual(names, ["drift_README_md", "drift_approvals", "drift_artifacts", "drift_backups", "drift_locks", "drift_orchestrator_config_json", "drift_reports", "drift_rollback", "drift_root", "drift_runs"]);
     assert.equal(json.check.drift_runs.assert[0].error_message, 'drift observed at plan: /srv/cutter/runs: ${local.Tree_Observation_drift["/srv/cutter/runs"]}');
+    // Below a missing root, only the root's check reports.
+    assert.equal(json.check.drift_runs.assert[0].condition, '${local.Tree_Observation_drift["/srv/cutter/runs"] == "" || startswith(local.Tree_Observation_drift["/srv/cutter"], "missing")}');
+    assert.equal(json.check.drift_root.assert[0].condition, '${local.Tree_Observation_drift["/srv/cutter"] == ""}');
   });
 
   test("the drift texts compare with the owner, group, stat-style mode and content hash asked", () => {

@@ -32,6 +32,9 @@ export class DriftChecks extends Construct {
     const used = usedNames.get(stack) ?? new Set<string>();
     usedNames.set(stack, used);
     const names = new Map<string, string>();
+    // With the root itself missing (a first deploy, or the whole tree removed), its one
+    // warning says it all: the paths below it are not reported one by one.
+    const rootMissing = `startswith(${props.observation.driftReference(props.rootPath)}, "missing")`;
     for (const p of props.observation.paths) {
       const relative = path.posix.relative(props.rootPath, p.path) || "root";
       const name = `drift_${relative.replace(/[^A-Za-z0-9_]/g, "_")}`;
@@ -39,8 +42,9 @@ export class DriftChecks extends Construct {
       used.add(name);
       names.set(p.path, name);
       const drift = props.observation.driftReference(p.path);
+      const condition = p.path === props.rootPath ? `${drift} == ""` : `${drift} == "" || ${rootMissing}`;
       stack.addOverride(`check.${name}`, {
-        assert: [{ condition: `\${${drift} == ""}`, error_message: `drift observed at plan: ${p.path}: \${${drift}}` }],
+        assert: [{ condition: `\${${condition}}`, error_message: `drift observed at plan: ${p.path}: \${${drift}}` }],
       });
     }
     this.checkNames = names;
