@@ -1,16 +1,6 @@
 #!/bin/sh
-# cdktf.json's app: synthesize with the compiled app, compiling first only when
-# a source is newer than the last build (a fresh clone has no dist/ and builds).
-# `tsc` costs about 2 s even when nothing changed; this check costs milliseconds.
+# cdktf.json's app: synthesize with the compiled app, compiling first only when stale.
 set -eu
 cd "$(dirname "$0")/.."
-stamp=dist/.app-build-stamp
-if [ ! -f dist/main.js ] || [ ! -f "$stamp" ] \
-  || [ -n "$(find main.ts constructs tools schema tsconfig.json package.json package-lock.json -newer "$stamp" -print 2>/dev/null | head -n 1)" ]; then
-  mkdir -p dist
-  # Stamped with the time the build started: an edit made during it still counts as newer.
-  touch "$stamp.$$"
-  npm run --silent build
-  mv "$stamp.$$" "$stamp"
-fi
+sh tools/build-if-stale.sh
 exec node dist/main.js

@@ -1,0 +1,15 @@
+#!/bin/sh
+# Compiles (tsc) only when a source is newer than the last build; a fresh clone has
+# no dist/ and builds. `tsc` costs about 2 s even when nothing changed; this check
+# costs milliseconds. Used by cdktf.json's app (tools/app.sh) and the npm scripts.
+set -eu
+cd "$(dirname "$0")/.."
+stamp=dist/.app-build-stamp
+if [ ! -f dist/main.js ] || [ ! -f "$stamp" ] \
+  || [ -n "$(find main.ts constructs tools schema tsconfig.json package.json package-lock.json -newer "$stamp" -print 2>/dev/null | head -n 1)" ]; then
+  mkdir -p dist
+  # Stamped with the time the build started: an edit made during it still counts as newer.
+  touch "$stamp.$$"
+  npm run --silent build
+  mv "$stamp.$$" "$stamp"
+fi
