@@ -13,14 +13,12 @@
  *   npm run bench [-- --quick] [--sizes 7,70,700] [--runs N] [--readme]
  */
 import { spawnSync } from "child_process";
-import { createHash } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { CUTTER_LAYOUT, RuntimeLayout, buildOrchestratorConfig, renderOrchestratorConfig, renderRuntimeReadme, resolveLayout } from "../constructs";
 import { writeHandwritten } from "./bench/handwritten";
-import { benchLayout } from "./bench/layout";
-import { VerifySpec } from "./bench/verify";
+import { layoutForSize } from "./bench/layout";
 
 const REPO = path.resolve(__dirname, "..", "..");
 const CACHE = process.env.CUTTER_CACHE_DIR ?? path.join(os.homedir(), ".cache", "cutter-runtime");
@@ -115,7 +113,7 @@ class BenchHost {
     this.statePath = path.join(this.dir, "state", "cutter-runtime.tfstate");
     this.outDir = path.join(this.dir, "cdktf.out");
     if (!this.root.startsWith(os.tmpdir() + "/") || this.root.startsWith("/var/lib/cutter")) throw new Error(`bench: refusing root ${this.root}`);
-    this.layout = size === CUTTER_LAYOUT.subdirectories.length ? CUTTER_LAYOUT : benchLayout(size);
+    this.layout = layoutForSize(size);
   }
 
   /** The real app for the real layout; the bench app for generated ones. */
@@ -136,20 +134,10 @@ class BenchHost {
     };
   }
 
-  /** VERIFY HOOK: the phase runs this command. Swap in `node dist/tools/verify.js` (npm run verify) once it lands. */
+  /** The verify phase: the real verifier (tools/verify.ts) in its own process, with this host's layout. */
   verify(): Timed {
-    const spec: VerifySpec = {
-      root: this.root,
-      uid: 0,
-      gid: 0,
-      directoryMode: this.layout.directoryMode,
-      fileMode: this.layout.fileMode,
-      directories: this.layout.subdirectories.map((d) => d.name),
-      files: Object.fromEntries(Object.entries(this.files()).map(([p, c]) => [p, createHash("sha256").update(c, "utf8").digest("hex")])),
-    };
-    const specPath = path.join(this.dir, "verify-spec.json");
-    fs.writeFileSync(specPath, JSON.stringify(spec));
-    return timed("node", [path.join(REPO, "dist", "tools", "bench", "verify.js"), specPath], REPO, process.env, "verify");
+    const size = String(this.layout.subdirectories.length);
+    return timed("node", [path.join(REPO, "dist", "tools", "bench", "verify.js"), this.root, size], REPO, process.env, "verify");
   }
 
   assertGone(what: string): void {

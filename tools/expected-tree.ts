@@ -5,8 +5,10 @@
 import { createHash } from "crypto";
 import * as path from "path";
 import {
+  CUTTER_LAYOUT,
   ResolvedLayout,
   RuntimeInputs,
+  RuntimeLayout,
   buildOrchestratorConfig,
   renderOrchestratorConfig,
   renderRuntimeReadme,
@@ -36,8 +38,9 @@ export function sha256(content: string | Buffer): string {
   return createHash("sha256").update(content).digest("hex");
 }
 
-export function expectedTree(inputs: RuntimeInputs): ExpectedTree {
-  const layout = resolveLayout(inputs.rootPath);
+/** What the stack writes for `inputs` (and `layout`: the bench passes generated ones). */
+export function expectedTree(inputs: RuntimeInputs, runtimeLayout: RuntimeLayout = CUTTER_LAYOUT): ExpectedTree {
+  const layout = resolveLayout(inputs.rootPath, runtimeLayout);
   const config = renderOrchestratorConfig(buildOrchestratorConfig(layout, inputs.envFilePath));
   const readme = renderRuntimeReadme(layout, inputs.owner, inputs.group);
   return {

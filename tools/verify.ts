@@ -16,7 +16,7 @@ import { resolveStackSpecs } from "../constructs/host-files";
 import { selectStack } from "./cutter";
 import * as os from "os";
 import * as path from "path";
-import { CUTTER_LAYOUT, DEFAULT_ENV_FILE, DEFAULT_STATE_DIR, INPUT_VARIABLES, RuntimeInputs, defaultStatePath, formatMode, renderLayoutTree } from "../constructs";
+import { CUTTER_LAYOUT, DEFAULT_ENV_FILE, DEFAULT_STATE_DIR, INPUT_VARIABLES, RuntimeInputs, RuntimeLayout, defaultStatePath, formatMode, renderLayoutTree } from "../constructs";
 import { ExpectedFile, ExpectedTree, expectedTree, isInside, sha256 } from "./expected-tree";
 
 export type Verdict = "PASS" | "FAIL";
@@ -208,8 +208,8 @@ function inspectFile(expected: ExpectedTree, file: ExpectedFile): FileFinding {
 }
 
 /** Stats the tree for `inputs` and returns every finding; reads only. */
-export function verifyTree(inputs: RuntimeInputs, options: { allowData?: boolean; now?: Date } = {}): VerifyReport {
-  const expected = expectedTree(inputs);
+export function verifyTree(inputs: RuntimeInputs, options: { allowData?: boolean; now?: Date; layout?: RuntimeLayout } = {}): VerifyReport {
+  const expected = expectedTree(inputs, options.layout);
   const allowData = options.allowData ?? false;
   const root = inspectDirectory(expected.layout.root, expected, true);
   const rootOk = root.type === "directory";

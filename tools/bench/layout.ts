@@ -9,6 +9,11 @@ export function benchDirectoryNames(count: number): string[] {
   return Array.from({ length: count }, (_, i) => `d${String(i + 1).padStart(4, "0")}`);
 }
 
+/** The layout the bench builds for `size` directories: the real one at its own size, else generated. */
+export function layoutForSize(size: number): RuntimeLayout {
+  return size === CUTTER_LAYOUT.subdirectories.length ? CUTTER_LAYOUT : benchLayout(size);
+}
+
 /** CUTTER_LAYOUT with `count` generated subdirectories (the first two double as sidecar and backup dirs). */
 export function benchLayout(count: number): RuntimeLayout {
   if (!Number.isInteger(count) || count < 2 || count > 5000) {
