@@ -10,7 +10,7 @@
  *   stack  the real stack: `node <app>` synth, engine run directly in cdktf.out
  *   cli    the real stack through the cdktf CLI with cdktf.json's app (7 dirs only)
  *
- *   npm run bench [-- --quick] [--sizes 7,70,700] [--runs N] [--readme]
+ *   npm run bench [-- --quick] [--sizes 7,70,700] [--runs N] [--subjects hand,stack] [--readme]
  */
 import { spawnSync } from "child_process";
 import * as fs from "fs";
@@ -33,6 +33,8 @@ interface Options {
   readme: boolean;
   quick: boolean;
   out: string;
+  /** Subjects to run. @default - all */
+  subjects: string[];
 }
 
 function parseOptions(argv: string[]): Options {
@@ -40,22 +42,28 @@ function parseOptions(argv: string[]): Options {
   let sizes = [7, 70, 700];
   let runsOverride: number | undefined;
   let out = path.join(REPO, "bench-results");
+  let subjects = SUBJECT_NAMES;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === "--sizes") sizes = argv[++i].split(",").map(Number);
     else if (a === "--runs") runsOverride = Number(argv[++i]);
     else if (a === "--out") out = path.resolve(argv[++i]);
+    else if (a === "--subjects") subjects = (argv[++i] ?? "").split(",");
     else if (a !== "--quick" && a !== "--readme") {
-      throw new Error(`bench: unknown option ${JSON.stringify(a)}; use --quick, --sizes 7,70,700, --runs N, --out DIR, --readme`);
+      throw new Error(`bench: unknown option ${JSON.stringify(a)}; use --quick, --sizes 7,70,700, --runs N, --subjects ${SUBJECT_NAMES.join(",")}, --out DIR, --readme`);
     }
   }
+  for (const s of subjects) if (!SUBJECT_NAMES.includes(s)) throw new Error(`bench: --subjects ${JSON.stringify(s)} is not one of ${SUBJECT_NAMES.join(", ")}`);
+  if (argv.includes("--readme") && subjects.length !== SUBJECT_NAMES.length) throw new Error("bench: --readme needs every subject (the README table compares them all); drop --subjects");
   for (const n of sizes) if (!Number.isInteger(n) || n < 2 || n > 5000) throw new Error(`bench: --sizes ${JSON.stringify(n)} must be integers from 2 to 5000`);
   if (runsOverride !== undefined && (!Number.isInteger(runsOverride) || runsOverride < 1)) throw new Error(`bench: --runs must be a positive integer`);
   // Full: 5 runs at 7 dirs, 3 at 70, 2 at 700; quick: 3 / 1 / 1.
   const defaultRuns = (n: number) => (n <= 10 ? (quick ? 3 : 5) : n <= 100 ? (quick ? 1 : 3) : quick ? 1 : 2);
   const runs = Object.fromEntries(sizes.map((n) => [n, runsOverride ?? defaultRuns(n)]));
-  return { sizes, runs, readme: argv.includes("--readme"), quick, out };
+  return { sizes, runs, readme: argv.includes("--readme"), quick, out, subjects };
 }
+
+const SUBJECT_NAMES = ["floor", "hand", "stack", "cli"];
 
 // ---------------------------------------------------------------- engine env
 interface EngineInfo {
@@ -285,6 +293,7 @@ const cli: Subject = {
 };
 
 const SUBJECTS = [floor, hand, stack, cli];
+if (SUBJECTS.map((s) => s.name).join() !== SUBJECT_NAMES.join()) throw new Error("internal: SUBJECT_NAMES is out of date");
 
 // ---------------------------------------------------------------- statistics and report
 function median(values: number[]): number {
@@ -414,7 +423,7 @@ function main(): void {
   for (let run = 0; run < maxRuns; run++) {
     for (const size of opts.sizes) {
       if (run >= opts.runs[size]) continue;
-      const subjects = SUBJECTS.filter((s) => s.at(size));
+      const subjects = SUBJECTS.filter((s) => s.at(size) && opts.subjects.includes(s.name));
       const order = subjects.map((_, i) => subjects[(i + run) % subjects.length]);
       for (const subject of order) {
         const host = new BenchHost(size);
