@@ -7,10 +7,12 @@ import {
   ManagedFile,
   PathKind,
   PermissionCommand,
-  RuntimeDirectory,
+  DIRECTORIES_PER_RESOURCE,
+  RuntimeDirectories,
   RuntimeStack,
   RuntimeTree,
   readRuntimeInputs,
+  recordKey,
 } from "../constructs";
 
 function stackWith(build: (stack: TerraformStack) => void): any {
@@ -24,42 +26,61 @@ function stackWith(build: (stack: TerraformStack) => void): any {
 const resources = (json: any, type: string): any[] => Object.values(json.resource?.[type] ?? {});
 const scripts = (r: any): any[] => r.provisioner.map((p: any) => p["local-exec"]);
 
-describe("RuntimeDirectory", () => {
+describe("RuntimeDirectories", () => {
   test("creates with install -d and removes only if empty, values passed through the environment", () => {
-    const json = stackWith((s) => new RuntimeDirectory(s, "Dir", { path: "/srv/cutter/runs", owner: "nobody", group: "nogroup", mode: "0700" }));
-    const [dir] = resources(json, "terraform_data").filter((r) => r.input);
-    assert.deepEqual(dir.triggers_replace, { path: "/srv/cutter/runs" });
+    const json = stackWith((s) => new RuntimeDirectories(s, "Dirs", { paths: ["/srv/cutter/runs", "/srv/cutter/locks"], owner: "nobody", group: "nogroup", mode: "0700" }));
+    const [dir] = resources(json, "terraform_data");
+    assert.deepEqual(dir.triggers_replace, { owner: "nobody", group: "nogroup", mode: "0700", directories: { "/srv/cutter/runs": "in-sync", "/srv/cutter/locks": "in-sync" } });
+    assert.deepEqual(dir.lifecycle, { create_before_destroy: true }, "a replacement never runs the removal");
     const [create, destroy] = scripts(dir);
     assert.match(create.command, /mkdir -m 0700 -- "\$name"/);
     assert.match(create.command, /install -d -o "\$CUTTER_OWNER" -g "\$CUTTER_GROUP" -m "\$CUTTER_MODE" -- \.\n/);
+    // path, parent, name and record key (sha256 of the path) of each directory
+    const entries = ["runs", "locks"].map((n) => `/srv/cutter/${n} /srv/cutter ${n} ${recordKey(`/srv/cutter/${n}`)}`).join(" ");
+    assert.match(recordKey("/srv/cutter/runs"), /^[0-9a-f]{64}$/);
     assert.deepEqual(create.environment, {
-      CUTTER_PATH: "/srv/cutter/runs", CUTTER_OWNER: "nobody", CUTTER_GROUP: "nogroup", CUTTER_MODE: "0700", CUTTER_RECORD_DIR: "", CUTTER_ADOPT: "0",
+      CUTTER_ENTRIES: entries, CUTTER_OWNER: "nobody", CUTTER_GROUP: "nogroup", CUTTER_MODE: "0700", CUTTER_RECORD_DIR: "", CUTTER_ADOPT: "0",
     });
     assert.equal(destroy.when, "destroy");
     assert.match(destroy.command, /rmdir -- "\$name"/);
-    assert.deepEqual(destroy.environment, { CUTTER_PATH: "${self.input.path}", CUTTER_RECORD_DIR: "${self.input.record_dir}" });
+    assert.deepEqual(destroy.environment, { CUTTER_ENTRIES: "${self.input.entries}", CUTTER_RECORD_DIR: "${self.input.record_dir}" });
+    assert.deepEqual(dir.input, { entries, record_dir: "" });
     for (const p of [create, destroy]) {
       assert.deepEqual(p.interpreter, ["/bin/sh", "-c"]);
       assert.doesNotMatch(p.command, /srv\/cutter/, "no value is interpolated into a command");
     }
   });
 
-  test("keeps owner, group and mode out of the directory's triggers so a change never re-creates it", () => {
-    const json = stackWith((s) => new RuntimeDirectory(s, "Dir", { path: "/srv/cutter/runs", mode: "0700" }));
-    const all = resources(json, "terraform_data");
-    const perms = all.find((r) => r.triggers_replace.mode);
-    assert.deepEqual(perms.triggers_replace, { path: "/srv/cutter/runs", kind: "directory", owner: "root", group: "root", mode: "0700" });
-    assert.equal(perms.depends_on.length, 1);
-    assert.match(perms.depends_on[0], /Dir_Directory/);
+  test(`one resource per ${DIRECTORIES_PER_RESOURCE} directories, each chunk in order`, () => {
+    const paths = Array.from({ length: DIRECTORIES_PER_RESOURCE * 2 + 1 }, (_, i) => `/srv/cutter/d${i}`);
+    const json = stackWith((s) => new RuntimeDirectories(s, "Dirs", { paths }));
+    // Synthesized JSON sorts keys: compare each chunk as a set.
+    const chunks = resources(json, "terraform_data").map((r) => Object.keys(r.triggers_replace.directories).sort());
+    const expected = [0, 1, 2].map((i) => paths.slice(i * DIRECTORIES_PER_RESOURCE, (i + 1) * DIRECTORIES_PER_RESOURCE).sort());
+    assert.deepEqual(chunks.sort(), expected.sort());
   });
 
-  test("fails if the path is relative, naming the prop, the value and the rule", () => {
-    assert.throws(() => stackWith((s) => new RuntimeDirectory(s, "Dir", { path: "srv/cutter" })), /path: "srv\/cutter" must be an absolute path/);
+  test("a drift repair trigger goes into that path's entry only", () => {
+    const json = stackWith((s) => new RuntimeDirectories(s, "Dirs", { paths: ["/srv/c/a", "/srv/c/b"] }).repairOnDrift("/srv/c/b", "${local.x}"));
+    const [dir] = resources(json, "terraform_data");
+    assert.deepEqual(dir.triggers_replace.directories, { "/srv/c/a": "in-sync", "/srv/c/b": "${local.x}" });
+    assert.throws(() => stackWith((s) => new RuntimeDirectories(s, "Dirs", { paths: ["/srv/c/a"] }).repairOnDrift("/srv/c/z", "x")), /\/srv\/c\/z is not one of/);
+  });
+
+  test("fails if a path is relative or listed twice, naming the prop, the value and the rule", () => {
+    assert.throws(
+      () => stackWith((s) => new RuntimeDirectories(s, "Dirs", { paths: ["/srv/c/a", "srv/cutter", "/srv/c/a"] })),
+      (e: Error) =>
+        /RuntimeDirectories test\/Dirs: 2 invalid value\(s\); nothing was changed/.test(e.message) &&
+        /paths\[1\]: "srv\/cutter" must be an absolute path/.test(e.message) &&
+        /paths\[2\]: "\/srv\/c\/a" is listed twice/.test(e.message),
+    );
+    assert.throws(() => stackWith((s) => new RuntimeDirectories(s, "Dirs", { paths: [] })), /paths: \[\] must list at least one directory/);
   });
 
   test("fails if the mode is looser than 0750, with every problem in one error", () => {
     assert.throws(
-      () => stackWith((s) => new RuntimeDirectory(s, "Dir", { path: "/srv/x/y", mode: "0777", owner: "a b" })),
+      () => stackWith((s) => new RuntimeDirectories(s, "Dirs", { paths: ["/srv/x/y"], mode: "0777", owner: "a b" })),
       (e: Error) => /2 invalid value\(s\)/.test(e.message) && /mode: "0777"/.test(e.message) && /owner: "a b"/.test(e.message),
     );
   });
@@ -91,16 +112,16 @@ describe("ManagedFile", () => {
 });
 
 describe("RuntimeTree", () => {
-  test("builds the root, one directory per layout entry, the config and the README", () => {
+  test("builds the root, the layout's directories, the config and the README", () => {
     const json = stackWith((s) => new RuntimeTree(s, "Tree", { rootPath: "/srv/cutter" }));
-    const directoryResources = resources(json, "terraform_data").filter((r) => r.input?.path && Object.keys(r.triggers_replace).length === 1);
-    const dirs = directoryResources.map((r) => r.input.path).sort();
-    const expected = ["/srv/cutter", ...CUTTER_LAYOUT.subdirectories.map((d) => `/srv/cutter/${d.name}`)].sort();
-    assert.deepEqual(dirs, expected);
+    const chunks = resources(json, "terraform_data").filter((r) => r.triggers_replace.directories);
+    const [dirs, root] = chunks; // sorted by name: Tree_Dirs_..., Tree_Root_...
+    assert.deepEqual(Object.keys(root.triggers_replace.directories), ["/srv/cutter"]);
+    assert.deepEqual(Object.keys(dirs.triggers_replace.directories).sort(), CUTTER_LAYOUT.subdirectories.map((d) => `/srv/cutter/${d.name}`).sort());
     const files = resources(json, "local_file").map((f) => f.filename).sort();
     assert.deepEqual(files, ["/srv/cutter/README.md", "/srv/cutter/orchestrator.config.json"]);
-    for (const r of [...resources(json, "local_file"), ...directoryResources.filter((r) => r.input.path !== "/srv/cutter")]) {
-      assert.ok(r.depends_on.some((d: string) => /Tree_Root_Directory/.test(d)), "written only after the root exists");
+    for (const r of [...resources(json, "local_file"), dirs]) {
+      assert.ok(r.depends_on.some((d: string) => /Tree_Root_Directories/.test(d)), "written only after the root exists");
     }
   });
 

@@ -61,9 +61,11 @@ describe("drift: shown in the plan, repaired by one deploy, then 0 changes", () 
     assert.match(text, new RegExp(`drift observed at plan: ${layout.readmePath}: content sha256 [0-9a-f]{64}, expected ${tree.readme.sha256}`));
     // Nothing else is reported as drifted.
     assert.equal((text.match(/drift observed at plan: /g) ?? []).length, 5);
-    // The repair: the README re-written, 5 permission commands re-run (one re-creates locks/); no directory resource replaced.
-    assert.deepEqual(planCounts(plan.output), { add: 6, change: 0, destroy: 5 });
-    assert.doesNotMatch(plan.output, /_Directory_[0-9A-F]+ \([^)]*\) must be replaced/);
+    // The repair: the README re-written, owner/mode re-applied to both files, and the one resource of
+    // the subdirectories replaced for runs, approvals and locks (re-created) together; the root's is not.
+    assert.deepEqual(planCounts(plan.output), { add: 4, change: 0, destroy: 3 });
+    assert.doesNotMatch(plan.output, /_Root_Directories_[0-9A-F]+ must be replaced/);
+    for (const name of ["runs", "approvals", "locks"]) assert.match(plan.output, new RegExp(`~ "${at(name)}" += "in-sync" -> \\(known after apply\\)`), `the plan names ${name}`);
 
     // The reviewer's summary of the same state says the same.
     const w = writeSetOf(planJsonOf(host.stackDir, host.env()));

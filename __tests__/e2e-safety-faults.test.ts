@@ -18,6 +18,7 @@ import {
   prepareEngine,
   startEngine,
   stateAddresses,
+  synthesizedAddresses,
   umount,
   waitFor,
 } from "./support/safety";
@@ -48,7 +49,7 @@ describe("the engine is SIGKILLed in the middle of a deploy", () => {
     expectSuccess(host.cdktf("deploy"), "deploy after the kills");
     assertExactTree(host);
     assertNoChanges(host);
-    assert.equal(stateAddresses(host).length, 23);
+    assert.deepEqual(stateAddresses(host), synthesizedAddresses(host));
   });
 });
 
@@ -97,7 +98,7 @@ describe("a read-only target filesystem (read-only bind mount)", () => {
     assert.deepEqual(fs.readdirSync(parent), [], "nothing created");
     const plan = engineRun(host, "plan");
     assert.equal(plan.code, 0, "the state is consistent: plan still works");
-    assert.match(plan.output, /Plan: 23 to add/);
+    assert.match(plan.output, new RegExp(`Plan: ${synthesizedAddresses(host).length} to add`));
   });
 
   test("once writable again, one deploy converges exactly", () => {

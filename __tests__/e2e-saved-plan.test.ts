@@ -39,7 +39,7 @@ describe("saved plans: plan --out, deploy --plan", () => {
     }
     const summary = fs.readFileSync(path.join(host.dir, "summary.txt"), "utf8");
     assert.match(summary, /^Plan for stack cutter-runtime \(from environment variables\): \d+ to add, 0 to change, 0 to destroy\./);
-    assert.match(summary, /create +terraform_data\.RuntimeTree_Root_Directory_/);
+    assert.match(summary, /create +terraform_data\.RuntimeTree_Root_Directories_/);
   });
 
   test("deploy --plan applies exactly the reviewed plan", () => {

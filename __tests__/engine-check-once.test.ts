@@ -33,7 +33,7 @@ describe("synth runs the engine version check once", () => {
     const calls = fs.readFileSync(log, "utf8").trim().split("\n");
     assert.deepEqual(calls, ["version"]);
     resources = Object.keys(host.synthesized.resource.terraform_data).length;
-    assert.ok(resources > 10, `${resources} terraform_data resources`);
+    assert.ok(resources >= 5, `${resources} terraform_data resources: more than one, or "once" proves nothing`);
   });
 
   test("an engine that cannot answer still fails synth naming every terraform_data", () => {
@@ -42,6 +42,6 @@ describe("synth runs the engine version check once", () => {
     assert.notEqual(result.code, 0);
     const named = result.output.match(/\[cutter-runtime\/[^\]]+\] Could not determine version of /g) ?? [];
     assert.equal(named.length, resources, result.output.slice(-3000));
-    assert.match(result.output, /\[cutter-runtime\/RuntimeTree\/Dirs\/locks\/Directory\]/);
+    assert.match(result.output, /\[cutter-runtime\/RuntimeTree\/Dirs\/Directories\]/);
   });
 });

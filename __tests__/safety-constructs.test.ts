@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { LocalProvider } from "@cdktf/provider-local/lib/provider";
 import { TerraformStack, Testing } from "cdktf";
-import { DestroyGuard, LinkCheck, ManagedFile, RuntimeTree, readRuntimeInputs } from "../constructs";
+import { DestroyGuard, ManagedFile, PathKind, RuntimeTree, TreeObservation, readRuntimeInputs, recordKey } from "../constructs";
 
 function synthWith(build: (stack: TerraformStack) => void): any {
   const stack = new TerraformStack(Testing.app(), "safety");
@@ -24,7 +24,8 @@ describe("DestroyGuard", () => {
       ...Object.keys(data).filter((k) => k !== guardName).map((k) => `terraform_data.${k}`),
       ...Object.keys(json.resource.local_file).map((k) => `local_file.${k}`),
     ].sort();
-    assert.equal(others.length, 22);
+    // Root chunk + directories chunk; per file: write guard, file, owner/mode.
+    assert.equal(others.length, 2 + 2 * 3);
     assert.deepEqual([...guard.depends_on].sort(), others);
   });
 
@@ -48,17 +49,21 @@ describe("DestroyGuard", () => {
   });
 });
 
-describe("LinkCheck", () => {
-  test("runs /bin/sh with a constant script and the paths as arguments", () => {
-    const json = synthWith((s) => new LinkCheck(s, "L", { paths: ["/srv/cutter", "/srv/cutter/runs"] }));
-    const [check] = Object.values<any>(json.data.local_command);
-    assert.equal(check.command, "/bin/sh");
-    assert.deepEqual(check.arguments.slice(2), ["cutter-link-check", "/srv/cutter", "/srv/cutter/runs"]);
-    assert.doesNotMatch(check.arguments[1], /\/srv\/cutter/);
+describe("TreeObservation link check", () => {
+  const dir = (p: string) => ({ path: p, kind: PathKind.DIRECTORY, owner: "root", group: "root", mode: "0750" });
+
+  test("runs /bin/sh with a constant script; paths, their parents and the hashed files are arguments", () => {
+    const json = synthWith((s) => new TreeObservation(s, "O", { paths: [dir("/srv/cutter"), dir("/srv/cutter/runs")] }));
+    const [observe] = Object.values<any>(json.data.local_command);
+    assert.equal(observe.command, "/bin/sh");
+    assert.deepEqual(observe.arguments.slice(2), ["cutter-observe", "/srv/cutter", "/srv/cutter/runs", "--", "/srv", "/srv/cutter", "--"]);
+    assert.doesNotMatch(observe.arguments[1], /\/srv\/cutter/);
+    assert.match(observe.arguments[1], /refusing to plan: these managed paths are \(or go through\) symbolic links/);
+    assert.equal(observe.allow_non_zero_exit_code, undefined, "a link found fails the read, and with it the plan");
   });
 
   test("fails for a hostile path", () => {
-    assert.throws(() => synthWith((s) => new LinkCheck(s, "L", { paths: ["/srv/$(id)"] })), /path: "\/srv\/\$\(id\)" has an unsafe segment/);
+    assert.throws(() => synthWith((s) => new TreeObservation(s, "O", { paths: [dir("/srv/$(id)")] })), /paths\[0\]\.path: "\/srv\/\$\(id\)" has an unsafe segment/);
   });
 });
 
@@ -71,7 +76,9 @@ describe("ManagedFile write guard", () => {
     assert.match(guard.triggers_replace.revision, /^[0-9a-f]{64}$/);
     const [create] = guard.provisioner.map((p: any) => p["local-exec"]);
     assert.match(create.command, /\$what: it is a symbolic link; nothing was written/);
-    assert.deepEqual(create.environment, { CUTTER_PATH: "/srv/x/f", CUTTER_RECORD_DIR: "/srv/state/own", CUTTER_ADOPT: "1" });
+    assert.deepEqual(create.environment, {
+      CUTTER_PATH: "/srv/x/f", CUTTER_PARENT: "/srv/x", CUTTER_NAME: "f", CUTTER_RECORD_KEY: recordKey("/srv/x/f"), CUTTER_RECORD_DIR: "/srv/state/own", CUTTER_ADOPT: "1",
+    });
   });
 
   test("fails if the ownership record is inside the file's path", () => {

@@ -1,6 +1,6 @@
 /**
  * Modes can be tightened, never loosened: every way a mode reaches the stack
- * (RuntimeTree, RuntimeDirectory, ManagedFile, PermissionCommand, a raw
+ * (RuntimeTree, RuntimeDirectories, ManagedFile, PermissionCommand, a raw
  * local_file under the guard) refuses looser modes and special bits with one
  * clear error naming the prop, the value and the rule.
  */
@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { LocalProvider } from "@cdktf/provider-local/lib/provider";
 import { TerraformStack, Testing } from "cdktf";
-import { ManagedFile, PathKind, PermissionCommand, RuntimeDirectory, RuntimeTree } from "../constructs";
+import { ManagedFile, PathKind, PermissionCommand, RuntimeDirectories, RuntimeTree } from "../constructs";
 
 function synthWith(build: (stack: TerraformStack) => void): any {
   const stack = new TerraformStack(Testing.app(), "modes");
@@ -52,15 +52,15 @@ const BAD_FILE_MODES: Array<[string, RegExp]> = [
 describe("directory modes: tightened yes, loosened never", () => {
   test("0750, 0700, 0550 and 0500 are accepted and reach the permission command", () => {
     for (const mode of ["0750", "0700", "0550", "0500", "750"]) {
-      const json = synthWith((s) => new RuntimeDirectory(s, "D", { path: "/srv/cutter/runs", mode }));
+      const json = synthWith((s) => new RuntimeDirectories(s, "D", { paths: ["/srv/cutter/runs"], mode }));
       const perms = Object.values<any>(json.resource.terraform_data).find((r) => r.triggers_replace.mode);
       assert.equal(perms.triggers_replace.mode, mode);
     }
   });
   for (const [mode, reason] of BAD_DIRECTORY_MODES) {
-    test(`fails for ${JSON.stringify(mode)} through RuntimeTree.directoryMode, RuntimeDirectory.mode and PermissionCommand.mode`, () => {
+    test(`fails for ${JSON.stringify(mode)} through RuntimeTree.directoryMode, RuntimeDirectories.mode and PermissionCommand.mode`, () => {
       const tree = () => synthWith((s) => new RuntimeTree(s, "T", { rootPath: "/srv/cutter", directoryMode: mode }));
-      const dir = () => synthWith((s) => new RuntimeDirectory(s, "D", { path: "/srv/cutter/runs", mode }));
+      const dir = () => synthWith((s) => new RuntimeDirectories(s, "D", { paths: ["/srv/cutter/runs"], mode }));
       const perm = () => synthWith((s) => new PermissionCommand(s, "P", { path: "/srv/cutter/runs", kind: PathKind.DIRECTORY, mode }));
       for (const build of [tree, dir, perm]) {
         assert.throws(build, (e: Error) => e.message.includes(`mode: ${JSON.stringify(mode)}`) && reason.test(e.message) && /nothing was changed/.test(e.message));

@@ -17,44 +17,47 @@ describe("TreeObservation in a RuntimeTree", () => {
   const json = synthTree();
   const layout = resolveLayout("/srv/cutter");
   const managed = [layout.root, ...layout.directories.map((d) => d.path), layout.configPath, layout.readmePath];
+  /** One local per path (one big map made the engine's reference analysis quadratic), in observation order. */
+  const local = (p: string) => `Tree_Observation_drift_${managed.indexOf(p)}`;
 
-  test("one stat (no shell, -c not -L, missing paths allowed) lists every managed path once; sha256sum the two files", () => {
-    // The observation's own reads (the link check of constructs/link-check.ts is another one).
-    const commands = Object.entries(json.data.local_command).filter(([name]) => name.includes("Observation")).map(([, c]) => c) as any[];
-    const stat = commands.find((c) => c.command === "stat");
-    assert.deepEqual(stat.arguments, ["-c", "%n|%F|%U|%G|%a", "--", ...managed]);
-    assert.equal(stat.allow_non_zero_exit_code, true);
-    const sums = commands.find((c) => c.command === "sha256sum");
-    assert.deepEqual(sums.arguments, ["--", layout.configPath, layout.readmePath]);
-    assert.equal(commands.length, 2);
-    assert.equal(stat.depends_on, undefined, "read at plan time: no dependency defers it");
+  test("one read: a link check, then one stat (-c, not -L) of every managed path and one sha256sum of the two files", () => {
+    const commands = Object.values(json.data.local_command) as any[];
+    assert.equal(commands.length, 1, "the link check and the observation share one process");
+    const [observe] = commands;
+    assert.deepEqual(observe.arguments.slice(2), ["cutter-observe", ...managed, "--", "/srv", "/srv/cutter", "--", layout.configPath, layout.readmePath]);
+    const script: string = observe.arguments[1];
+    assert.match(script, /\nstat -c 'S\|%n\|%F\|%U\|%G\|%a' -- \$paths 2>\/dev\/null \|\| true\n/);
+    assert.match(script, /sha256sum -- \$files 2>\/dev\/null \|\| true/);
+    assert.ok(script.indexOf("refusing to plan") < script.indexOf("stat -c"), "links are refused before anything is read");
+    assert.equal(observe.depends_on, undefined, "read at plan time: no dependency defers it");
   });
 
-  test("every permission command re-runs on drift of its own path, and nothing else gets a repair trigger", () => {
-    const permissions = (Object.values(json.resource.terraform_data) as any[]).filter((r) => r.triggers_replace.kind);
-    assert.deepEqual(permissions.map((p) => p.triggers_replace.path).sort(), [...managed].sort());
-    for (const p of permissions) {
-      const key = JSON.stringify(p.triggers_replace.path);
-      assert.match(p.triggers_replace.repair, /^\$\{local\.Tree_Observation_drift\[/);
-      assert.ok(p.triggers_replace.repair.includes(`[${key}] == "" ? "in-sync" : (timestamp() == "" ? "never" : "in-sync")`), p.triggers_replace.repair);
+  test("every repairing command re-runs on drift of its own path, and nothing else gets a repair trigger", () => {
+    const all = Object.values(json.resource.terraform_data) as any[];
+    const repairs = new Map<string, string>();
+    for (const r of all.filter((r) => r.triggers_replace.directories)) for (const [p, v] of Object.entries<string>(r.triggers_replace.directories)) repairs.set(p, v);
+    for (const r of all.filter((r) => r.triggers_replace.kind)) repairs.set(r.triggers_replace.path, r.triggers_replace.repair);
+    assert.deepEqual([...repairs.keys()].sort(), [...managed].sort());
+    for (const [p, repair] of repairs) {
+      assert.ok(repair.startsWith(`\${local.${local(p)} == "" ? "in-sync" : (timestamp() == "" ? "never" : "in-sync")`), repair);
     }
-    const directories = Object.entries(json.resource.terraform_data).filter(([name]) => /_Directory_/.test(name)).map(([, r]) => r) as any[];
-    assert.equal(directories.length, managed.length - 2);
-    for (const d of directories) assert.deepEqual(Object.keys(d.triggers_replace), ["path"], "a directory resource never re-creates on drift");
+    const others = all.filter((r) => !r.triggers_replace.directories && !r.triggers_replace.kind);
+    for (const r of others) assert.doesNotMatch(JSON.stringify(r.triggers_replace), /Observation/, "write and destroy guards never react to drift");
   });
 
   test("one check per managed path whose message names the path", () => {
     const names = Object.keys(json.check).sort();
     assert.deepEqual(names, ["drift_README_md", "drift_approvals", "drift_artifacts", "drift_backups", "drift_locks", "drift_orchestrator_config_json", "drift_reports", "drift_rollback", "drift_root", "drift_runs"]);
-    assert.equal(json.check.drift_runs.assert[0].error_message, 'drift observed at plan: /srv/cutter/runs: ${local.Tree_Observation_drift["/srv/cutter/runs"]}');
+    assert.equal(json.check.drift_runs.assert[0].error_message, `drift observed at plan: /srv/cutter/runs: \${local.${local("/srv/cutter/runs")}}`);
     // Below a missing root, only the root's check reports.
-    assert.equal(json.check.drift_runs.assert[0].condition, '${local.Tree_Observation_drift["/srv/cutter/runs"] == "" || startswith(local.Tree_Observation_drift["/srv/cutter"], "missing")}');
-    assert.equal(json.check.drift_root.assert[0].condition, '${local.Tree_Observation_drift["/srv/cutter"] == ""}');
+    assert.equal(json.check.drift_runs.assert[0].condition, `\${local.${local("/srv/cutter/runs")} == "" || startswith(local.${local("/srv/cutter")}, "missing")}`);
+    assert.equal(json.check.drift_root.assert[0].condition, `\${local.${local("/srv/cutter")} == ""}`);
   });
 
   test("the drift texts compare with the owner, group, stat-style mode and content hash asked", () => {
-    const drift = json.locals.Tree_Observation_drift;
-    assert.deepEqual(Object.keys(drift).sort(), [...managed].sort());
+    const drift = Object.fromEntries(managed.map((p) => [p, json.locals[local(p)]]));
+    const driftLocals = Object.keys(json.locals).filter((n) => n.startsWith("Tree_Observation_drift_"));
+    assert.equal(driftLocals.length, managed.length, "one local per managed path");
     assert.ok(drift["/srv/cutter/runs"].includes('== "nobody:nogroup" ? "" : "owner'));
     assert.ok(drift["/srv/cutter/runs"].includes('== "750" ? "" : "mode'));
     assert.ok(drift[layout.configPath].includes('== "640" ? "" : "mode'));

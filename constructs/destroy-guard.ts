@@ -1,8 +1,8 @@
 import { DataResource, ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 import * as path from "path";
-import { OwnershipRecord, RECORD_FUNCTIONS, checkOwnershipRecord } from "./ownership-record";
-import { shellProvisioner } from "./shell";
+import { OwnershipRecord, RECORD_FUNCTIONS, checkOwnershipRecord, recordKey } from "./ownership-record";
+import { SHELL_FUNCTIONS, shellProvisioner } from "./shell";
 import { Problems, absolutePathRule } from "./validation";
 
 /** A file the stack wrote, with the sha256 (hex) of what it wrote. */
@@ -33,27 +33,32 @@ export interface DestroyGuardProps {
  */
 const CHECK_BEFORE_DESTROY = `set -eu
 set -f
-${RECORD_FUNCTIONS}found=0
+${SHELL_FUNCTIONS}${RECORD_FUNCTIONS}found=0
 problem() { echo "cutter-runtime: $*" >&2; found=$((found + 1)); }
-entries() { find "$1" -mindepth 1 -maxdepth 1 -printf x | wc -c; }
 root=$CUTTER_ROOT
+record_of "$CUTTER_ROOT_KEY"
 if [ -L "$root" ]; then
   problem "$root is a symbolic link, not the directory this stack created"
-elif [ -d "$root" ] && [ "$(record_of "$root")" != "adopted" ]; then
+elif [ -d "$root" ] && [ "$owned" != "adopted" ]; then
   known=0
   for name in $CUTTER_ROOT_ENTRIES; do
     if [ -e "$root/$name" ] || [ -L "$root/$name" ]; then known=$((known + 1)); fi
   done
-  extra=$(( $(entries "$root") - known ))
+  count_entries "$root"
+  extra=$((entries - known))
   if [ "$extra" -gt 0 ]; then problem "$root holds $extra entries that this stack did not create"; fi
 fi
+set -- $CUTTER_DIRECTORY_KEYS
 for d in $CUTTER_DIRECTORIES; do
+  key=$1
+  shift
   if [ -L "$d" ]; then
     problem "$d is a symbolic link, not the directory this stack created"
   elif [ -d "$d" ]; then
-    if [ "$(record_of "$d")" != "adopted" ]; then
-      n=$(entries "$d")
-      if [ "$n" -ne 0 ]; then problem "$d holds $n entries"; fi
+    record_of "$key"
+    if [ "$owned" != "adopted" ]; then
+      count_entries "$d"
+      if [ "$entries" -ne 0 ]; then problem "$d holds $entries entries"; fi
     fi
   elif [ -e "$d" ]; then
     problem "$d is not a directory"
@@ -105,8 +110,10 @@ export class DestroyGuard extends Construct {
       triggersReplace: { root: props.rootPath },
       input: {
         root: props.rootPath,
+        root_key: recordKey(props.rootPath),
         root_entries: rootEntries.join(" "),
         directories: props.directories.join(" "),
+        directory_keys: props.directories.map(recordKey).join(" "),
         files: props.files.map((f) => f.path).join(" "),
         file_sha256: props.files.map((f) => f.sha256).join(" "),
         record_dir: props.ownership?.directory ?? "",
@@ -117,8 +124,10 @@ export class DestroyGuard extends Construct {
           CHECK_BEFORE_DESTROY,
           {
             CUTTER_ROOT: "${self.input.root}",
+            CUTTER_ROOT_KEY: "${self.input.root_key}",
             CUTTER_ROOT_ENTRIES: "${self.input.root_entries}",
             CUTTER_DIRECTORIES: "${self.input.directories}",
+            CUTTER_DIRECTORY_KEYS: "${self.input.directory_keys}",
             CUTTER_FILES: "${self.input.files}",
             CUTTER_FILE_SHA256: "${self.input.file_sha256}",
             CUTTER_RECORD_DIR: "${self.input.record_dir}",

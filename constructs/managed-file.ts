@@ -3,7 +3,8 @@ import { DataResource, ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 import { createHash } from "crypto";
 import { CUTTER_LAYOUT } from "./layout";
-import { OwnershipRecord, RECORD_FUNCTIONS, checkOwnershipRecord } from "./ownership-record";
+import * as path from "path";
+import { OwnershipRecord, RECORD_FUNCTIONS, checkOwnershipRecord, recordKey } from "./ownership-record";
 import { PathKind, PermissionCommand, checkPermissions } from "./permission-command";
 import { SHELL_FUNCTIONS, shellProvisioner } from "./shell";
 import { Problems } from "./validation";
@@ -37,27 +38,28 @@ export interface ManagedFileProps {
  */
 const GUARD_WRITE = `set -eu
 ${SHELL_FUNCTIONS}${RECORD_FUNCTIONS}p=$CUTTER_PATH
+name=$CUTTER_NAME
+key=$CUTTER_RECORD_KEY
 what="refusing to write $p"
-enter_real_dir "$(dirname -- "$p")" "$what"
-name=$(basename -- "$p")
+enter_real_dir "$CUTTER_PARENT" "$what"
 if [ -L "$name" ]; then fail "$what: it is a symbolic link; nothing was written (remove the link and deploy again)"; fi
 if [ -e "$name" ]; then
   [ -f "$name" ] || fail "$what: something that is not a regular file is in its place; nothing was written"
   [ -n "$CUTTER_RECORD_DIR" ] || exit 0
-  owned=$(record_of "$p")
+  record_of "$key"
   case $owned in
     created|adopted) exit 0 ;;
   esac
-  if [ "$CUTTER_ADOPT" = "1" ]; then record "$p" adopted; exit 0; fi
+  if [ "$CUTTER_ADOPT" = "1" ]; then record "$key" adopted "$p"; exit 0; fi
   fail "$what: it already exists and this stack did not write it (no record in $CUTTER_RECORD_DIR); nothing was changed. Move it away and deploy again, or deploy with CUTTER_ADOPT_EXISTING=1 to let the stack take it over."
 fi
-record "$p" created
+record "$key" created "$p"
 `;
 
 /** After the provider removed the file on destroy: forget it. */
 const FORGET_WRITE = `set -eu
 ${RECORD_FUNCTIONS}p=$CUTTER_PATH
-if [ ! -e "$p" ] && [ ! -L "$p" ]; then forget "$p"; fi
+if [ ! -e "$p" ] && [ ! -L "$p" ]; then forget "$CUTTER_RECORD_KEY"; fi
 `;
 
 /**
@@ -93,15 +95,22 @@ export class ManagedFile extends Construct {
     const recordDir = props.ownership?.directory ?? "";
     this.writeGuard = new DataResource(this, "WriteGuard", {
       triggersReplace: { path: props.path, revision: this.contentSha256 },
-      input: { path: props.path, record_dir: recordDir },
+      input: { path: props.path, record_dir: recordDir, record_key: recordKey(props.path) },
       dependsOn: props.dependsOn,
       provisioners: [
         shellProvisioner(GUARD_WRITE, {
           CUTTER_PATH: props.path,
+          CUTTER_PARENT: path.posix.dirname(props.path),
+          CUTTER_NAME: path.posix.basename(props.path),
+          CUTTER_RECORD_KEY: recordKey(props.path),
           CUTTER_RECORD_DIR: recordDir,
           CUTTER_ADOPT: props.ownership?.adoptExisting ? "1" : "0",
         }),
-        shellProvisioner(FORGET_WRITE, { CUTTER_PATH: "${self.input.path}", CUTTER_RECORD_DIR: "${self.input.record_dir}" }, "destroy"),
+        shellProvisioner(
+          FORGET_WRITE,
+          { CUTTER_PATH: "${self.input.path}", CUTTER_RECORD_DIR: "${self.input.record_dir}", CUTTER_RECORD_KEY: "${self.input.record_key}" },
+          "destroy",
+        ),
       ],
     });
     this.file = new File(this, "File", {

@@ -47,26 +47,34 @@ export function checkOwnershipRecord(label: string, record: OwnershipRecord, roo
 }
 
 /**
- * Shell functions over the record (constant text; needs CUTTER_RECORD_DIR):
- * - `record_of PATH`: prints what the record says about PATH ("created", "adopted" or nothing).
- * - `record PATH WORD`: records PATH as WORD, atomically (write then rename).
- * - `forget PATH`: removes PATH's record.
+ * Name of a path's record file: sha256 (hex) of the path. Computed at synth and
+ * handed to the scripts, so they need no hashing process per path.
  */
-export const RECORD_FUNCTIONS = `record_file() { printf '%s' "$1" | sha256sum | cut -c1-64; }
-record_of() {
+export function recordKey(managedPath: string): string {
+  return createHash("sha256").update(managedPath).digest("hex");
+}
+
+/**
+ * Shell functions over the record (constant text; need CUTTER_RECORD_DIR, empty
+ * for no record). KEY is `recordKey(PATH)`. No process is started except to write
+ * or remove a record.
+ * - `record_of KEY`: sets `owned` to what the record says ("created", "adopted" or "").
+ * - `record KEY WORD PATH`: records PATH as WORD, atomically (write, then rename).
+ * - `forget KEY`: removes the record.
+ */
+export const RECORD_FUNCTIONS = `record_of() {
+  owned=""
   [ -n "$CUTTER_RECORD_DIR" ] || return 0
-  f="$CUTTER_RECORD_DIR/$(record_file "$1")"
-  if [ -f "$f" ]; then cut -d' ' -f1 < "$f"; fi
+  if [ -f "$CUTTER_RECORD_DIR/$1" ]; then read -r owned rest < "$CUTTER_RECORD_DIR/$1" || true; fi
 }
 record() {
   [ -n "$CUTTER_RECORD_DIR" ] || return 0
-  mkdir -p -m 0700 -- "$CUTTER_RECORD_DIR"
-  f="$CUTTER_RECORD_DIR/$(record_file "$1")"
-  printf '%s %s\\n' "$2" "$1" > "$f.tmp"
-  mv -f -- "$f.tmp" "$f"
+  [ -d "$CUTTER_RECORD_DIR" ] || mkdir -p -m 0700 -- "$CUTTER_RECORD_DIR"
+  printf '%s %s\\n' "$2" "$3" > "$CUTTER_RECORD_DIR/$1.tmp"
+  mv -f -- "$CUTTER_RECORD_DIR/$1.tmp" "$CUTTER_RECORD_DIR/$1"
 }
 forget() {
   [ -n "$CUTTER_RECORD_DIR" ] || return 0
-  rm -f -- "$CUTTER_RECORD_DIR/$(record_file "$1")"
+  if [ -e "$CUTTER_RECORD_DIR/$1" ]; then rm -f -- "$CUTTER_RECORD_DIR/$1"; fi
 }
 `;

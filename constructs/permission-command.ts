@@ -38,6 +38,11 @@ export interface PermissionCommandProps {
 export function checkPermissions(props: PermissionCommandProps, problems: Problems): void {
   const pathProblem = absolutePathRule(props.path);
   if (pathProblem) problems.add("path", props.path, pathProblem);
+  checkOwnerAndMode(props, problems);
+}
+
+/** Adds to `problems` every rule that owner, group and mode break (`mode` against the kind's ceiling). */
+export function checkOwnerAndMode(props: Pick<PermissionCommandProps, "kind" | "owner" | "group" | "mode">, problems: Problems): void {
   if (props.owner !== undefined) {
     const ownerProblem = posixNameRule(props.owner);
     if (ownerProblem) problems.add("owner", props.owner, ownerProblem);
@@ -63,13 +68,7 @@ what="refusing to change owner/mode of $p"
 case $CUTTER_KIND in
   directory)
     if [ -L "$p" ]; then fail "$what: it is a symbolic link; nothing was changed (remove the link, or restore the real directory)"; fi
-    if [ ! -e "$p" ]; then
-      # Drift repair: a missing directory is re-created inside its real parent,
-      # private until owner and mode are applied below.
-      enter_real_dir "$(dirname -- "$p")" "refusing to re-create $p"
-      mkdir -m 0700 -- "$(basename -- "$p")"
-    fi
-    [ -d "$p" ] || fail "$p is not a directory; nothing was changed. Move it out of the tree, then deploy again"
+    [ -d "$p" ] || fail "$p is missing or not a directory; nothing was changed"
     enter_real_dir "$p" "$what"
     chown -- "$CUTTER_OWNER:$CUTTER_GROUP" .
     chmod -- "$CUTTER_MODE" .
@@ -89,7 +88,9 @@ esac
 `;
 
 /**
- * Owner, group and mode of one path, applied in place.
+ * Owner, group and mode of one path, applied in place. The tree uses it for the
+ * files it writes; its directories get theirs from RuntimeDirectories, which
+ * creates and repairs many directories in one command.
  *
  * A change of owner, group or mode replaces only this resource: the command runs
  * again and the path itself is never re-created, so no data is touched.

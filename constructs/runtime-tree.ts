@@ -2,13 +2,13 @@ import { Aspects, ITerraformDependable, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
 import { DestroyGuard } from "./destroy-guard";
 import { WrittenFilesGuard } from "./guards";
-import { LinkCheck } from "./link-check";
 import { OwnershipRecord, checkOwnershipRecord, defaultOwnershipDirectory } from "./ownership-record";
 import { DriftChecks } from "./drift-checks";
 import { CUTTER_LAYOUT, ResolvedLayout, RuntimeLayout, resolveLayout } from "./layout";
 import { OrchestratorConfig } from "./orchestrator-config";
-import { RuntimeDirectory } from "./runtime-directory";
+import { RuntimeDirectories } from "./runtime-directories";
 import { RuntimeReadme } from "./runtime-readme";
+import { PathKind } from "./permission-command";
 import { ExpectedPath, TreeObservation } from "./tree-observation";
 import { Problems, runtimeRootRule } from "./validation";
 
@@ -40,16 +40,16 @@ export class RuntimeTree extends Construct {
   public readonly layout: ResolvedLayout;
   public readonly owner: string;
   public readonly group: string;
-  public readonly root: RuntimeDirectory;
-  public readonly directories: readonly RuntimeDirectory[];
+  /** The root alone, so it exists (with owner and mode) before anything inside it. */
+  public readonly root: RuntimeDirectories;
+  /** The layout's subdirectories. */
+  public readonly directories: RuntimeDirectories;
   public readonly config: OrchestratorConfig;
   public readonly readme: RuntimeReadme;
   public readonly ownership: OwnershipRecord;
   /** Destroyed first; stops a destroy before anything is removed if the tree holds data. */
   public readonly destroyGuard: DestroyGuard;
-  /** Plan-time refusal of symbolic links at managed paths. */
-  public readonly linkCheck: LinkCheck;
-  /** The real state of every managed path, read at plan time. */
+  /** The real state of every managed path, read at plan time; refuses symbolic links. */
   public readonly observation: TreeObservation;
   /** Drift of each managed path, shown in the plan as check warnings. */
   public readonly driftChecks: DriftChecks;
@@ -73,14 +73,11 @@ export class RuntimeTree extends Construct {
     this.ownership = ownership;
     const ids = { owner: this.owner, group: this.group, ownership };
 
-    this.root = new RuntimeDirectory(this, "Root", { path: rootPath, ...ids, mode: directoryMode });
-    // Below the root, everything waits for the root's own owner/mode command too: when
-    // drift repair re-creates a missing root, it is in place before anything inside it.
-    const inRoot = [this.root.directory, this.root.permissions.resource];
-    const dirs = new Construct(this, "Dirs");
-    this.directories = this.layout.directories.map(
-      (d) => new RuntimeDirectory(dirs, d.name, { path: d.path, ...ids, mode: directoryMode, dependsOn: inRoot }),
-    );
+    this.root = new RuntimeDirectories(this, "Root", { paths: [rootPath], ...ids, mode: directoryMode });
+    // Below the root, everything waits for it: when drift repair re-creates a
+    // missing root, it is in place (with owner and mode) before anything inside it.
+    const inRoot = [...this.root.resources];
+    this.directories = new RuntimeDirectories(this, "Dirs", { paths: this.layout.directories.map((d) => d.path), ...ids, mode: directoryMode, dependsOn: inRoot });
     this.config = new OrchestratorConfig(this, "OrchestratorConfig", {
       layout: this.layout,
       envFilePath: props.envFilePath,
@@ -93,27 +90,27 @@ export class RuntimeTree extends Construct {
     const files = [this.config.file, this.readme.file];
 
     // Drift (issue 4): observe every managed path at plan time, show what differs,
-    // and re-run a path's permission command (which also re-creates a missing
-    // directory) when it drifted. local_file itself re-writes changed content.
-    const permissions = [this.root.permissions, ...this.directories.map((d) => d.permissions)];
+    // and re-run the command that repairs a path (re-creating a missing directory)
+    // when it drifted. local_file itself re-writes changed content.
+    const directorySets = [this.root, this.directories];
     const expected: ExpectedPath[] = [
-      ...permissions.map((p) => ({ path: p.path, kind: p.kind, owner: p.owner, group: p.group, mode: p.mode })),
+      ...directorySets.flatMap((set) => set.paths.map((p) => ({ path: p, kind: PathKind.DIRECTORY, owner: set.owner, group: set.group, mode: set.mode }))),
       ...files.map((f) => ({ path: f.path, kind: f.permissions.kind, owner: f.permissions.owner, group: f.permissions.group, mode: f.permissions.mode, contentSha256: f.contentSha256 })),
     ];
     this.observation = new TreeObservation(this, "Observation", { paths: expected });
-    for (const p of [...permissions, ...files.map((f) => f.permissions)]) p.repairOnDrift(this.observation.repairExpression(p.path));
+    for (const set of directorySets) for (const p of set.paths) set.repairOnDrift(p, this.observation.repairExpression(p));
+    for (const f of files) f.permissions.repairOnDrift(this.observation.repairExpression(f.path));
     this.driftChecks = new DriftChecks(this, "DriftChecks", { observation: this.observation, rootPath: rootPath });
 
-    const everything: ITerraformDependable[] = [this.root, ...this.directories].flatMap((d) => [d.directory, d.permissions.resource]);
+    const everything: ITerraformDependable[] = directorySets.flatMap((set) => set.resources);
     everything.push(...files.flatMap((f) => [f.writeGuard, f.file, f.permissions.resource]));
     this.destroyGuard = new DestroyGuard(this, "DestroyGuard", {
       rootPath,
-      directories: this.directories.map((d) => d.path),
+      directories: this.directories.paths,
       files: files.map((f) => ({ path: f.path, sha256: f.contentSha256 })),
       ownership,
       dependsOn: everything,
     });
-    this.linkCheck = new LinkCheck(this, "LinkCheck", { paths: [rootPath, ...this.directories.map((d) => d.path), ...files.map((f) => f.path)] });
 
     // Every file any construct of the stack writes is checked for secrets and modes.
     const stackAspects = Aspects.of(TerraformStack.of(this));

@@ -41,13 +41,24 @@ export function shellCommand(script: string, name: string, args: readonly string
  * Shell functions shared by the scripts (constant text):
  * - `fail MSG`: prints `cutter-runtime: MSG` to stderr and exits 1.
  * - `enter_real_dir DIR WHAT`: `cd -P` into DIR and checks that it resolved to DIR
- *   itself, so no symbolic link anywhere in DIR is followed. Once inside, `.` is
+ *   itself (`cd -P` sets PWD to the physical path; no `pwd` process), so no symbolic
+ *   link anywhere in DIR is followed.
+ * - `count_entries DIR`: sets `entries` to the number of entries in DIR, hidden ones
+ *   included, without starting a process. Once inside, `.` is
  *   that directory even if its path is swapped for a link afterwards.
  */
 export const SHELL_FUNCTIONS = `fail() { echo "cutter-runtime: $*" >&2; exit 1; }
 enter_real_dir() {
   cd -P -- "$1" 2>/dev/null || fail "$2: $1 is missing or not a directory; nothing was changed"
-  real=$(pwd -P)
-  [ "$real" = "$1" ] || fail "$2: $1 resolves to $real (a symbolic link in the path); nothing was changed. Replace the link with the real directory."
+  [ "$PWD" = "$1" ] || fail "$2: $1 resolves to $PWD (a symbolic link in the path); nothing was changed. Replace the link with the real directory."
+}
+count_entries() {
+  entries=0
+  case $- in *f*) noglob=1 ;; *) noglob=0 ;; esac
+  set +f
+  for entry in "$1"/* "$1"/.[!.]* "$1"/..?*; do
+    if [ -e "$entry" ] || [ -L "$entry" ]; then entries=$((entries + 1)); fi
+  done
+  if [ "$noglob" = 1 ]; then set -f; fi
 }
 `;

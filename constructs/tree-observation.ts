@@ -1,7 +1,9 @@
 import { DataLocalCommand } from "@cdktf/provider-local/lib/data-local-command";
 import { TerraformStack } from "cdktf";
 import { Construct } from "constructs";
+import * as path from "path";
 import { PathKind } from "./permission-command";
+import { SHELL_FUNCTIONS, shellCommand } from "./shell";
 import { Problems, absolutePathRule, parseMode, posixNameRule } from "./validation";
 
 /** What one managed path should be, as the stack writes it. */
@@ -22,28 +24,67 @@ export interface TreeObservationProps {
   readonly paths: readonly ExpectedPath[];
 }
 
-/** `stat` format: one line per existing path; a missing path only writes to stderr. */
-export const STAT_FORMAT = "%n|%F|%U|%G|%a";
+/**
+ * The one plan-time read: `/bin/sh -c SCRIPT NAME PATH... -- PARENT... -- FILE...`.
+ * First it refuses symbolic links (at a managed path, or resolving a parent
+ * elsewhere) and fails the plan, naming them; then one `stat` of every path and one
+ * `sha256sum` of the files. Missing paths just drop out of stdout. Values arrive as
+ * arguments, never in the script text.
+ */
+const OBSERVE = `set -eu
+set -f
+${SHELL_FUNCTIONS}paths="" parents="" files="" group=paths
+for a; do
+  if [ "$a" = "--" ]; then
+    if [ "$group" = paths ]; then group=parents; else group=files; fi
+    continue
+  fi
+  case $group in
+    paths) paths="$paths $a" ;;
+    parents) parents="$parents $a" ;;
+    *) files="$files $a" ;;
+  esac
+done
+found=""
+for p in $paths; do
+  if [ -L "$p" ]; then found="$found $p"; fi
+done
+for d in $parents; do
+  if [ -d "$d" ] && { ! cd -P -- "$d" 2>/dev/null || [ "$PWD" != "$d" ]; }; then found="$found $d/"; fi
+done
+if [ -n "$found" ]; then
+  fail "refusing to plan: these managed paths are (or go through) symbolic links:$found. Nothing was changed. Replace each link with the real directory or file (or remove it) and run again."
+fi
+cd /
+stat -c 'S|%n|%F|%U|%G|%a' -- $paths 2>/dev/null || true
+if [ -n "$files" ]; then sha256sum -- $files 2>/dev/null || true; fi
+`;
 
 /**
  * The real state of every managed path, read at plan time, and per path a text of
  * what differs from the stack ("" when in sync).
  *
- * Two processes, exec'd without a shell by the local provider's `local_command`:
- * `stat` for type/owner/group/mode of every path, `sha256sum` for the content of
- * the files. Missing paths make both exit non-zero, which is allowed: they just
- * drop out of stdout. Nothing depends on a resource, so the read happens during
- * plan (on the very first plan every path is "missing", which is true).
+ * One `local_command` (exec'd, no shell parsing of values) runs OBSERVE: it stops
+ * the plan, deploy or destroy before anything is written or removed if a managed
+ * path is (or goes through) a symbolic link — what keeps the provider from
+ * re-writing a config file through a link swapped in after the first deploy — and
+ * prints type/owner/group/mode of every path and the content hash of the files.
+ * Nothing depends on a resource, so the read happens during plan (on the very first
+ * plan every path is "missing", which is true).
  *
  * The drift texts are Terraform locals (expressions over the observation), so
  * they never reach state: see `repairExpression` for how a resource reacts to them.
  */
 export class TreeObservation extends Construct {
   public readonly paths: readonly ExpectedPath[];
-  public readonly stat: DataLocalCommand;
-  public readonly contentHashes?: DataLocalCommand;
-  /** Name of the Terraform local holding `{ path => drift text }`. */
-  public readonly driftLocalName: string;
+  /** The one plan-time read (see OBSERVE). */
+  public readonly command: DataLocalCommand;
+  /**
+   * Name of the Terraform local holding each path's drift text. One local per path,
+   * not one map: the engine traces every reference of a changed resource through the
+   * locals it reads, and references into one big map cost time quadratic in the paths.
+   */
+  public readonly driftLocalNames: ReadonlyMap<string, string>;
 
   constructor(scope: Construct, id: string, props: TreeObservationProps) {
     super(scope, id);
@@ -70,46 +111,33 @@ export class TreeObservation extends Construct {
 
     const stack = TerraformStack.of(this);
     const prefix = this.node.path.split("/").slice(1).join("_").replace(/[^A-Za-z0-9_]/g, "_");
-    this.driftLocalName = `${prefix}_drift`;
+    this.driftLocalNames = new Map(this.paths.map((p, i) => [p.path, `${prefix}_drift_${i}`]));
 
-    this.stat = new DataLocalCommand(this, "Stat", {
-      command: "stat",
-      // -c, not -L: a symbolic link shows up as one instead of as its target.
-      arguments: ["-c", STAT_FORMAT, "--", ...this.paths.map((p) => p.path)],
-      allowNonZeroExitCode: true,
-    });
-    const hashed = this.paths.filter((p) => p.contentSha256 !== undefined);
-    if (hashed.length > 0) {
-      this.contentHashes = new DataLocalCommand(this, "ContentHashes", {
-        command: "sha256sum",
-        arguments: ["--", ...hashed.map((p) => p.path)],
-        allowNonZeroExitCode: true,
-      });
-    }
+    const parents = [...new Set(this.paths.map((p) => path.posix.dirname(p.path)))];
+    const hashed = this.paths.filter((p) => p.contentSha256 !== undefined).map((p) => p.path);
+    this.command = new DataLocalCommand(this, "Observe", shellCommand(OBSERVE, "cutter-observe", [...this.paths.map((p) => p.path), "--", ...parents, "--", ...hashed]));
 
-    // stdout is null, not "", when a command prints nothing (every path missing).
-    const lines = (d: DataLocalCommand) => {
-      const stdout = `data.local_command.${stack.getLogicalId(d)}.stdout`;
-      return `compact(split("\\n", ${stdout} == null ? "" : ${stdout}))`;
-    };
+    // stdout is null, not "", when the command prints nothing (every path missing).
+    const stdout = `data.local_command.${stack.getLogicalId(this.command)}.stdout`;
+    const lines = `compact(split("\\n", ${stdout} == null ? "" : ${stdout}))`;
     const statLocal = `${prefix}_stat`;
     const hashLocal = `${prefix}_sha256`;
     const locals: Record<string, string | Record<string, string>> = {
-      // path => [path, type, owner, group, mode]; paths are validated, so never hold "|" or a newline.
-      [statLocal]: `\${{ for line in ${lines(this.stat)} : split("|", line)[0] => split("|", line) }}`,
-      [this.driftLocalName]: Object.fromEntries(this.paths.map((p) => [p.path, `\${${driftExpression(p, `local.${statLocal}`, `local.${hashLocal}`)}}`])),
-    };
-    if (this.contentHashes) {
+      // "S|path|type|owner|group|mode" -> path => [path, type, owner, group, mode]; paths are
+      // validated, so never hold "|" or a newline.
+      [statLocal]: `\${{ for line in ${lines} : split("|", line)[1] => slice(split("|", line), 1, 6) if startswith(line, "S|") }}`,
       // "<64 hex>  <path>" per readable file.
-      locals[hashLocal] = `\${{ for line in ${lines(this.contentHashes)} : substr(line, 66, -1) => substr(line, 0, 64) }}`;
-    }
+      [hashLocal]: `\${{ for line in ${lines} : substr(line, 66, -1) => substr(line, 0, 64) if !startswith(line, "S|") }}`,
+    };
+    for (const p of this.paths) locals[this.driftLocalNames.get(p.path)!] = `\${${driftExpression(p, `local.${statLocal}`, `local.${hashLocal}`)}}`;
     for (const [name, value] of Object.entries(locals)) stack.addOverride(`locals.${name}`, value);
   }
 
   /** HCL (no `${}`) of the drift text of `path`: "" when it is as the stack writes it. */
-  public driftReference(path: string): string {
-    if (!this.paths.some((p) => p.path === path)) throw new Error(`internal: ${path} is not observed by ${this.node.path}`);
-    return `local.${this.driftLocalName}[${JSON.stringify(path)}]`;
+  public driftReference(managedPath: string): string {
+    const name = this.driftLocalNames.get(managedPath);
+    if (name === undefined) throw new Error(`internal: ${managedPath} is not observed by ${this.node.path}`);
+    return `local.${name}`;
   }
 
   /**
@@ -123,8 +151,8 @@ export class TreeObservation extends Construct {
    * one deploy converges. (Storing an observed value instead would make the next
    * plan differ again.)
    */
-  public repairExpression(path: string): string {
-    return `\${${this.driftReference(path)} == "" ? "in-sync" : (timestamp() == "" ? "never" : "in-sync")}`;
+  public repairExpression(managedPath: string): string {
+    return `\${${this.driftReference(managedPath)} == "" ? "in-sync" : (timestamp() == "" ? "never" : "in-sync")}`;
   }
 }
 

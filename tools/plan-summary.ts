@@ -5,10 +5,11 @@
  *   npm run plan-summary            synth, plan into a temp file, print the summary
  *   node dist/tools/plan-summary.js STACK_DIR [--plan-json FILE]
  *
- * It reads the resources the stack is made of: RuntimeDirectory ("Directory":
- * terraform_data whose triggers hold only `path`), PermissionCommand (terraform_data
- * whose triggers hold `kind`, `owner`, `group`, `mode`) and local_file. Anything
- * else in a plan is listed as needing review, and the secrets/DB/services line says so.
+ * It reads the resources the stack is made of: RuntimeDirectories (terraform_data
+ * whose triggers hold `owner`, `group`, `mode` and a `directories` map, path => repair
+ * marker), PermissionCommand (terraform_data whose triggers hold `path`, `kind`,
+ * `owner`, `group`, `mode`) and local_file. Anything else in a plan is listed as
+ * needing review, and the secrets/DB/services line says so.
  */
 import { spawnSync } from "child_process";
 import { createHash } from "crypto";
@@ -53,6 +54,8 @@ export interface WriteSet {
   readonly directoriesToCreate: PlannedPath[];
   readonly directoriesToModify: PlannedPath[];
   readonly directoriesToRemove: PlannedPath[];
+  /** Dropped from the configuration by a replacement: the engine removes nothing then. */
+  readonly directoriesLeftInPlace: PlannedPath[];
   readonly filesToWrite: PlannedPath[];
   readonly filesToModify: PlannedPath[];
   readonly filesToRemove: PlannedPath[];
@@ -80,10 +83,24 @@ function isPermissionCommand(rc: ResourceChange): boolean {
 
 const keysOf = (t: Record<string, unknown>) => Object.keys(t).sort().join(",");
 
-/** A runtime directory's create/remove resource: its triggers hold only the path. */
-function isDirectory(rc: ResourceChange): boolean {
-  const t = triggersOf(rc);
-  return rc.type === "terraform_data" && t !== undefined && keysOf(t) === "path" && typeof t.path === "string";
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** A chunk of runtime directories (constructs/runtime-directories.ts): triggers hold a `directories` map. */
+function isDirectories(rc: ResourceChange): boolean {
+  return rc.type === "terraform_data" && isObject(triggersOf(rc)?.directories);
+}
+
+/**
+ * Settings and paths of one side (before/after) of a directories chunk. A path whose entry is
+ * unknown until apply (a repair) is left out of `after` and listed in `after_unknown` instead.
+ */
+function directoriesSide(triggers: unknown, unknown?: unknown): { settings: Settings; paths: string[] } | undefined {
+  if (!isObject(triggers) || !isObject(triggers.directories)) return undefined;
+  const unknownPaths = isObject(unknown) && isObject(unknown.directories) ? Object.keys(unknown.directories) : [];
+  return {
+    settings: { owner: String(triggers.owner), group: String(triggers.group), mode: String(triggers.mode) },
+    paths: [...new Set([...Object.keys(triggers.directories), ...unknownPaths])],
+  };
 }
 
 /**
@@ -124,6 +141,7 @@ export function writeSetOf(plan: PlanJson): WriteSet {
     directoriesToCreate: [],
     directoriesToModify: [],
     directoriesToRemove: [],
+    directoriesLeftInPlace: [],
     filesToWrite: [],
     filesToModify: [],
     filesToRemove: [],
@@ -133,6 +151,7 @@ export function writeSetOf(plan: PlanJson): WriteSet {
     counts: { add: 0, change: 0, destroy: 0 },
   };
   const written = new Set<string>();
+  const directoryChanges: ResourceChange[] = [];
   for (const rc of changes) {
     if (isNoop(rc)) continue;
     if (has(rc, "create")) set.counts.add++;
@@ -141,12 +160,8 @@ export function writeSetOf(plan: PlanJson): WriteSet {
     if (isPermissionCommand(rc)) continue;
     if (isCheck(rc)) {
       set.checks.push(`${rc.address} (${rc.change.actions.join("/")})`);
-    } else if (isDirectory(rc)) {
-      const p = String(triggersOf(rc)!.path);
-      const settings = permissions.get(p)?.settings;
-      if (has(rc, "create")) set.directoriesToCreate.push({ path: p, settings });
-      else if (has(rc, "delete")) set.directoriesToRemove.push({ path: p, settings });
-      written.add(p);
+    } else if (isDirectories(rc)) {
+      directoryChanges.push(rc);
     } else if (rc.type === "local_file") {
       const p = String(rc.change.after?.filename ?? rc.change.before?.filename);
       const settings = permissions.get(p)?.settings ?? (rc.change.after ? { owner: "?", group: "?", mode: String(rc.change.after.file_permission) } : undefined);
@@ -161,27 +176,45 @@ export function writeSetOf(plan: PlanJson): WriteSet {
       set.other.push(`${rc.address} (${rc.change.actions.join("/")})`);
     }
   }
-  // A permission command re-run without its path being (re)written: owner/mode applied in place,
-  // or, for a directory the observation found missing, the directory re-created by that command.
   const missing = new Set<string>();
   for (const message of failedCheckMessages(plan)) {
     const m = MISSING.exec(message);
     if (m) missing.add(m[1]);
   }
+  // Directories: a new chunk creates its paths, a destroyed one removes them. A replaced chunk
+  // (create-before-destroy: the engine runs no removal for the replaced object) creates its new
+  // paths and those observed missing, re-applies owner/mode to the paths whose settings changed
+  // or that drifted (entry unknown until apply), and leaves paths it no longer lists in place.
+  const newDirectories = new Set<string>();
+  for (const rc of directoryChanges) {
+    const before = has(rc, "delete") ? directoriesSide(rc.change.before?.triggers_replace) : undefined;
+    const unknown = rc.change.after_unknown?.triggers_replace?.directories;
+    const after = has(rc, "create") ? directoriesSide(rc.change.after?.triggers_replace, rc.change.after_unknown?.triggers_replace) : undefined;
+    if (after && !before) for (const p of after.paths) newDirectories.add(p);
+    for (const p of after?.paths ?? []) {
+      const entry = { path: p, settings: after!.settings };
+      if (!before || !before.paths.includes(p) || missing.has(p)) set.directoriesToCreate.push(entry);
+      else if (show(before.settings) !== show(after!.settings) || unknown === true || (isObject(unknown) && unknown[p] === true)) set.directoriesToModify.push(entry);
+      written.add(p);
+    }
+    for (const p of before?.paths ?? []) {
+      if (after?.paths.includes(p)) continue;
+      (after ? set.directoriesLeftInPlace : set.directoriesToRemove).push({ path: p, settings: before!.settings });
+    }
+  }
+  // A file's permission command re-run without the file being (re)written: owner/mode applied in place.
   for (const [p, perm] of permissions) {
     if (!perm.planned || written.has(p)) continue;
-    if (perm.kind === "directory") (missing.has(p) ? set.directoriesToCreate : set.directoriesToModify).push({ path: p, settings: perm.settings });
-    else set.filesToModify.push({ path: p, settings: perm.settings });
+    (perm.kind === "directory" ? set.directoriesToModify : set.filesToModify).push({ path: p, settings: perm.settings });
   }
-  // "missing" is no news for a path whose directory (or parent directory) resource is new in this
-  // plan, as on a first deploy; a drifted path keeps its resources, so its text is listed.
-  const newDirectories = new Set(changes.filter((rc) => isDirectory(rc) && has(rc, "create") && !has(rc, "delete")).map((rc) => String(triggersOf(rc)!.path)));
+  // "missing" is no news for a path whose directory (or parent directory) is new in this plan,
+  // as on a first deploy; a drifted path keeps its resources, so its text is listed.
   for (const message of failedCheckMessages(plan)) {
     const m = MISSING.exec(message);
     if (m && (newDirectories.has(m[1]) || newDirectories.has(path.posix.dirname(m[1])))) continue;
     set.drift.push(message);
   }
-  for (const list of [set.directoriesToCreate, set.directoriesToModify, set.directoriesToRemove, set.filesToWrite, set.filesToModify, set.filesToRemove]) {
+  for (const list of [set.directoriesToCreate, set.directoriesToModify, set.directoriesToRemove, set.directoriesLeftInPlace, set.filesToWrite, set.filesToModify, set.filesToRemove]) {
     list.sort((a, b) => a.path.localeCompare(b.path));
   }
   return set;
@@ -203,10 +236,11 @@ export function summarizePlan(plan: PlanJson): string {
   section("directories to create", "+", w.directoriesToCreate);
   section("directories to modify in place (owner/mode re-applied; nothing re-created, no data touched)", "~", w.directoriesToModify);
   section("directories to remove (only while empty; a directory holding data stops destroy)", "-", w.directoriesToRemove);
+  section("directories no longer managed, left in place with their content", "=", w.directoriesLeftInPlace);
   section("files to write", "+", w.filesToWrite, hash);
   section("files to modify in place (owner/mode re-applied)", "~", w.filesToModify);
   section("files to remove", "-", w.filesToRemove);
-  const nothing = [w.directoriesToCreate, w.directoriesToModify, w.directoriesToRemove, w.filesToWrite, w.filesToModify, w.filesToRemove].every((l) => l.length === 0);
+  const nothing = [w.directoriesToCreate, w.directoriesToModify, w.directoriesToRemove, w.directoriesLeftInPlace, w.filesToWrite, w.filesToModify, w.filesToRemove].every((l) => l.length === 0);
   if (nothing && w.other.length === 0) lines.push("  no writes: the tree matches the configuration");
   if (w.checks.length > 0) lines.push(`  safety checks (write nothing; a destroy guard checks the tree before destroy removes anything): ${w.checks.length}`);
   if (w.drift.length > 0) {

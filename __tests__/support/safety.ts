@@ -47,6 +47,12 @@ export function stateAddresses(host: TempHost): string[] {
     .sort();
 }
 
+/** Addresses of the managed resources the synthesized stack declares (what a complete state holds). */
+export function synthesizedAddresses(host: TempHost): string[] {
+  const resources: Record<string, Record<string, unknown>> = host.synthesized.resource ?? {};
+  return Object.entries(resources).flatMap(([type, byName]) => Object.keys(byName).map((name) => `${type}.${name}`)).sort();
+}
+
 /** Synthesizes through the CLI and runs `init` in the stack dir, so the engine can be run directly. */
 export function prepareEngine(host: TempHost, extraEnv: Record<string, string> = {}): void {
   expectSuccess(host.cdktf("synth", [], extraEnv), "synth");
