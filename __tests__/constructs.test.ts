@@ -39,11 +39,11 @@ describe("RuntimeDirectories", () => {
     const entries = ["runs", "locks"].map((n) => `/srv/cutter/${n} /srv/cutter ${n} ${recordKey(`/srv/cutter/${n}`)}`).join(" ");
     assert.match(recordKey("/srv/cutter/runs"), /^[0-9a-f]{64}$/);
     assert.deepEqual(create.environment, {
-      CUTTER_ENTRIES: entries, CUTTER_OWNER: "nobody", CUTTER_GROUP: "nogroup", CUTTER_MODE: "0700", CUTTER_RECORD_DIR: "", CUTTER_ADOPT: "0",
+      CUTTER_ENTRIES: entries, CUTTER_OWNER: "nobody", CUTTER_GROUP: "nogroup", CUTTER_MODE: "0700", CUTTER_RECORD_DIR: "", CUTTER_ADOPT: "0", CUTTER_INSTANCE: "${self.id}",
     });
     assert.equal(destroy.when, "destroy");
     assert.match(destroy.command, /rmdir -- "\$name"/);
-    assert.deepEqual(destroy.environment, { CUTTER_ENTRIES: "${self.input.entries}", CUTTER_RECORD_DIR: "${self.input.record_dir}" });
+    assert.deepEqual(destroy.environment, { CUTTER_ENTRIES: "${self.input.entries}", CUTTER_RECORD_DIR: "${self.input.record_dir}", CUTTER_INSTANCE: "${self.id}" });
     assert.deepEqual(dir.input, { entries, record_dir: "" });
     for (const p of [create, destroy]) {
       assert.deepEqual(p.interpreter, ["/bin/sh", "-c"]);

@@ -8,7 +8,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { after, before, describe, test } from "node:test";
-import { RECORD_FUNCTIONS, SHELL_FUNCTIONS, recordKey } from "../constructs";
+import { TerraformStack, Testing } from "cdktf";
+import { RECORD_FUNCTIONS, RuntimeDirectories, SHELL_FUNCTIONS, recordKey } from "../constructs";
 
 function sh(script: string, env: Record<string, string> = {}): { code: number | null; stdout: string; stderr: string } {
   const r = spawnSync("/bin/sh", ["-c", `set -eu\n${SHELL_FUNCTIONS}${RECORD_FUNCTIONS}${script}`], { encoding: "utf8", env: { PATH: process.env.PATH, ...env } });
@@ -62,5 +63,55 @@ describe("shell functions", () => {
     assert.equal(refused.code, 1);
     assert.equal(refused.stdout, "");
     assert.match(refused.stderr, new RegExp(`cutter-runtime: refusing test: ${dir}/link resolves to ${real} \\(a symbolic link in the path\\); nothing was changed`));
+  });
+});
+
+describe("RuntimeDirectories scripts, run by /bin/sh on real directories", () => {
+  let dir: string;
+  let root: string;
+  let records: string;
+  let create: { command: string; environment: Record<string, string> };
+  let remove: { command: string; environment: Record<string, string> };
+  before(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "cutter-dirs-"));
+    root = path.join(dir, "root");
+    records = path.join(dir, "records");
+    fs.mkdirSync(root);
+    const stack = new TerraformStack(Testing.app(), "t");
+    new RuntimeDirectories(stack, "D", { paths: [path.join(root, "a"), path.join(root, "b")], ownership: { directory: records } });
+    const [resource] = Object.values<any>(JSON.parse(Testing.synth(stack)).resource.terraform_data);
+    [create, remove] = resource.provisioner.map((p: any) => p["local-exec"]);
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  /** Runs a provisioner's script as the engine would, with `${self...}` values filled in. */
+  const runScript = (p: { command: string; environment: Record<string, string> }, self: { id: string; entries: string }) => {
+    const env: Record<string, string> = { PATH: process.env.PATH! };
+    for (const [k, v] of Object.entries(p.environment)) {
+      env[k] = v.replace("${self.id}", self.id).replace("${self.input.entries}", self.entries).replace("${self.input.record_dir}", records);
+    }
+    return spawnSync("/bin/sh", ["-c", p.command], { encoding: "utf8", env });
+  };
+
+  test("a replacement claims every path; the object it replaced then removes none of them, even empty ones", () => {
+    const entries = create.environment.CUTTER_ENTRIES;
+    const first = runScript(create, { id: "first", entries });
+    assert.equal(first.status, 0, first.stderr);
+    assert.deepEqual(fs.readdirSync(root).sort(), ["a", "b"]);
+    assert.equal(fs.readFileSync(path.join(records, recordKey(path.join(root, "a"))), "utf8"), `created ${root}/a first\n`);
+    // A new mode, say: the new object is created first and claims both directories...
+    const second = runScript(create, { id: "second", entries });
+    assert.equal(second.status, 0, second.stderr);
+    assert.equal(fs.readFileSync(path.join(records, recordKey(path.join(root, "b"))), "utf8"), `created ${root}/b second\n`);
+    // ...so removing the replaced object (were an engine to run it) leaves them, empty as they are.
+    const old = runScript(remove, { id: "first", entries });
+    assert.equal(old.status, 0, old.stderr);
+    assert.match(old.stdout, /leaving .*\/a in place: a newer resource of this stack manages it/);
+    assert.deepEqual(fs.readdirSync(root).sort(), ["a", "b"]);
+    // The real destroy of the current object removes them.
+    const destroy = runScript(remove, { id: "second", entries });
+    assert.equal(destroy.status, 0, destroy.stderr);
+    assert.deepEqual(fs.readdirSync(root), []);
+    assert.deepEqual(fs.readdirSync(records), [], "records forgotten");
   });
 });

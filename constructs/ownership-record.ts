@@ -58,19 +58,26 @@ export function recordKey(managedPath: string): string {
  * Shell functions over the record (constant text; need CUTTER_RECORD_DIR, empty
  * for no record). KEY is `recordKey(PATH)`. No process is started except to write
  * or remove a record.
- * - `record_of KEY`: sets `owned` to what the record says ("created", "adopted" or "").
- * - `record KEY WORD PATH`: records PATH as WORD, atomically (write, then rename).
+ * - `record_of KEY`: sets `owned` to what the record says ("created", "adopted" or "")
+ *   and `owner_id` to the id of the resource that claimed the path last ("" if none).
+ * - `record KEY WORD PATH [ID]`: records PATH as WORD (claimed by resource ID),
+ *   atomically (write, then rename).
  * - `forget KEY`: removes the record.
  */
 export const RECORD_FUNCTIONS = `record_of() {
   owned=""
+  owner_id=""
   [ -n "$CUTTER_RECORD_DIR" ] || return 0
-  if [ -f "$CUTTER_RECORD_DIR/$1" ]; then read -r owned rest < "$CUTTER_RECORD_DIR/$1" || true; fi
+  if [ -f "$CUTTER_RECORD_DIR/$1" ]; then read -r owned recorded_path owner_id < "$CUTTER_RECORD_DIR/$1" || true; fi
 }
 record() {
   [ -n "$CUTTER_RECORD_DIR" ] || return 0
   [ -d "$CUTTER_RECORD_DIR" ] || mkdir -p -m 0700 -- "$CUTTER_RECORD_DIR"
-  printf '%s %s\\n' "$2" "$3" > "$CUTTER_RECORD_DIR/$1.tmp"
+  if [ $# -ge 4 ]; then
+    printf '%s %s %s\\n' "$2" "$3" "$4" > "$CUTTER_RECORD_DIR/$1.tmp"
+  else
+    printf '%s %s\\n' "$2" "$3" > "$CUTTER_RECORD_DIR/$1.tmp"
+  fi
   mv -f -- "$CUTTER_RECORD_DIR/$1.tmp" "$CUTTER_RECORD_DIR/$1"
 }
 forget() {

@@ -66,7 +66,7 @@ set -- $adopt
 while [ $# -gt 0 ]; do
   p=$1 key=$2
   shift 2
-  record "$key" adopted "$p"
+  record "$key" adopted "$p" "$CUTTER_INSTANCE"
   echo "cutter-runtime: adopted pre-existing $p: owner and mode are managed from now on; destroy leaves it and its contents in place"
 done
 set -- $CUTTER_ENTRIES
@@ -74,9 +74,13 @@ while [ $# -gt 0 ]; do
   p=$1 parent=$2 name=$3 key=$4
   shift 4
   enter_real_dir "$parent" "refusing to create $p"
+  record_of "$key"
   if [ ! -e "$name" ] && [ ! -L "$name" ]; then
-    record "$key" created "$p"
+    record "$key" created "$p" "$CUTTER_INSTANCE"
     mkdir -m 0700 -- "$name"
+  elif [ "$owner_id" != "$CUTTER_INSTANCE" ]; then
+    # Claimed by this resource from now on: the one it replaces must leave it alone.
+    record "$key" "$owned" "$p" "$CUTTER_INSTANCE"
   fi
   enter_real_dir "$p" "refusing to set owner/mode of $p"
   install -d -o "$CUTTER_OWNER" -g "$CUTTER_GROUP" -m "$CUTTER_MODE" -- .
@@ -85,7 +89,10 @@ done
 
 /**
  * Removes each directory only while it is empty and only if the stack created it;
- * adopted ones are left in place. Every path is tried; anything that stops one is
+ * adopted ones are left in place, and so are those a newer resource claimed (the
+ * record names the resource id that created or repaired a path last: should an
+ * engine ever run this for an object replaced create-before-destroy, it still
+ * removes nothing the replacement manages). Every path is tried; anything that stops one is
  * listed and fails the destroy at the end (the destroy guard normally stops it earlier).
  */
 const REMOVE_EMPTY = `set -eu
@@ -97,6 +104,10 @@ while [ $# -gt 0 ]; do
   p=$1 parent=$2 name=$3 key=$4
   shift 4
   record_of "$key"
+  if [ -n "$owner_id" ] && [ "$owner_id" != "$CUTTER_INSTANCE" ]; then
+    echo "cutter-runtime: leaving $p in place: a newer resource of this stack manages it"
+    continue
+  fi
   if [ "$owned" = "adopted" ]; then
     echo "cutter-runtime: leaving $p in place: it existed before this stack and was adopted"
     forget "$key"
@@ -177,8 +188,13 @@ export class RuntimeDirectories extends Construct {
             CUTTER_MODE: mode,
             CUTTER_RECORD_DIR: recordDir,
             CUTTER_ADOPT: props.ownership?.adoptExisting ? "1" : "0",
+            CUTTER_INSTANCE: "${self.id}",
           }),
-          shellProvisioner(REMOVE_EMPTY, { CUTTER_ENTRIES: "${self.input.entries}", CUTTER_RECORD_DIR: "${self.input.record_dir}" }, "destroy"),
+          shellProvisioner(
+            REMOVE_EMPTY,
+            { CUTTER_ENTRIES: "${self.input.entries}", CUTTER_RECORD_DIR: "${self.input.record_dir}", CUTTER_INSTANCE: "${self.id}" },
+            "destroy",
+          ),
         ],
       });
     });
