@@ -334,7 +334,8 @@ function machine() {
 interface Target {
   name: string;
   value: string;
-  pass: boolean;
+  /** Undefined for a number reported alongside the targets, not one of them. */
+  pass?: boolean;
 }
 
 function targets(m: Medians): Target[] {
@@ -345,7 +346,8 @@ function targets(m: Medians): Target[] {
     list.push({ name: "full cycle, 7 dirs, stack (engine direct) ≤ 2× hand-written TF", value: `${r.toFixed(2)}×`, pass: r <= 2 });
     if (seven.cli) {
       const c = seven.cli.cycle! / seven.hand.cycle!;
-      list.push({ name: "full cycle, 7 dirs, stack (cdktf CLI) ≤ 2× hand-written TF", value: `${c.toFixed(2)}×`, pass: c <= 2 });
+      // Operators' npm scripts run the engine directly (tools/cutter.ts); the raw cdktf CLI is measured for information.
+      list.push({ name: "full cycle, 7 dirs, stack through the raw cdktf CLI / hand-written TF (not a target: the npm scripts do not use it)", value: `${c.toFixed(2)}×` });
     }
     const p = seven.stack.noopPlan! / seven.hand.noopPlan!;
     list.push({ name: "no-op plan, 7 dirs: 0 changes (checked every run) and engine time ≤ 1.5× hand-written TF", value: `${p.toFixed(2)}×`, pass: p <= 1.5 });
@@ -395,7 +397,7 @@ function report(m: Medians, opts: Options, elapsedMs: number): string {
   const t = targets(m);
   if (t.length) {
     lines.push("", "Targets:", "");
-    for (const x of t) lines.push(`- ${x.pass ? "PASS" : "MISS"} ${x.name}: ${x.value}`);
+    for (const x of t) lines.push(`- ${x.pass === undefined ? "INFO" : x.pass ? "PASS" : "MISS"} ${x.name}: ${x.value}`);
   }
   return lines.join("\n");
 }
