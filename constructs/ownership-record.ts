@@ -73,12 +73,10 @@ export const RECORD_FUNCTIONS = `record_of() {
 record() {
   [ -n "$CUTTER_RECORD_DIR" ] || return 0
   [ -d "$CUTTER_RECORD_DIR" ] || mkdir -p -m 0700 -- "$CUTTER_RECORD_DIR"
-  if [ $# -ge 4 ]; then
-    printf '%s %s %s\\n' "$2" "$3" "$4" > "$CUTTER_RECORD_DIR/$1.tmp"
-  else
-    printf '%s %s\\n' "$2" "$3" > "$CUTTER_RECORD_DIR/$1.tmp"
-  fi
-  mv -f -- "$CUTTER_RECORD_DIR/$1.tmp" "$CUTTER_RECORD_DIR/$1"
+  record_file="$CUTTER_RECORD_DIR/$1"
+  shift
+  printf '%s\\n' "$*" > "$record_file.tmp"
+  mv -f -- "$record_file.tmp" "$record_file"
 }
 forget() {
   [ -n "$CUTTER_RECORD_DIR" ] || return 0

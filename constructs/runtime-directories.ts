@@ -175,14 +175,15 @@ export class RuntimeDirectories extends Construct {
     for (let i = 0; i < props.paths.length; i += DIRECTORIES_PER_RESOURCE) chunks.push(props.paths.slice(i, i + DIRECTORIES_PER_RESOURCE));
     this.resources = chunks.map((chunk, i) => {
       const directories = Lazy.anyValue({ produce: () => Object.fromEntries(chunk.map((p) => [p, this.repairs.get(p) ?? "in-sync"])) });
+      const chunkEntries = entries(chunk);
       return new DataResource(this, chunks.length === 1 ? "Directories" : `Directories${i + 1}`, {
         triggersReplace: { owner, group, mode, directories },
-        input: { entries: entries(chunk), record_dir: recordDir },
+        input: { entries: chunkEntries, record_dir: recordDir },
         dependsOn: props.dependsOn,
         lifecycle: { createBeforeDestroy: true },
         provisioners: [
           shellProvisioner(CREATE_OR_REPAIR, {
-            CUTTER_ENTRIES: entries(chunk),
+            CUTTER_ENTRIES: chunkEntries,
             CUTTER_OWNER: owner,
             CUTTER_GROUP: group,
             CUTTER_MODE: mode,
