@@ -5,7 +5,6 @@ import { App, TerraformStack, Testing } from "cdktf";
 import {
   CUTTER_LAYOUT,
   ManagedFile,
-  PathKind,
   PermissionCommand,
   DIRECTORIES_PER_RESOURCE,
   RuntimeDirectories,
@@ -88,11 +87,11 @@ describe("RuntimeDirectories", () => {
 
 describe("PermissionCommand", () => {
   test("re-applies when the revision changes and refuses file modes above 0640", () => {
-    const json = stackWith((s) => new PermissionCommand(s, "P", { path: "/srv/x/f", kind: PathKind.FILE, mode: "0600", revision: "abc" }));
+    const json = stackWith((s) => new PermissionCommand(s, "P", { path: "/srv/x/f", mode: "0600", revision: "abc" }));
     const [p] = resources(json, "terraform_data");
     assert.equal(p.triggers_replace.revision, "abc");
     assert.match(scripts(p)[0].command, /chown -- "\$CUTTER_OWNER:\$CUTTER_GROUP" \/proc\/self\/fd\/3/);
-    assert.throws(() => stackWith((s) => new PermissionCommand(s, "P", { path: "/srv/x/f", kind: PathKind.FILE, mode: "0644" })), /mode: "0644"/);
+    assert.throws(() => stackWith((s) => new PermissionCommand(s, "P", { path: "/srv/x/f", mode: "0644" })), /mode: "0644"/);
   });
 });
 

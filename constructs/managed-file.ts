@@ -122,7 +122,10 @@ export class ManagedFile extends Construct {
       dependsOn: [...(props.dependsOn ?? []), this.writeGuard],
     });
     this.permissions = new PermissionCommand(this, "Permissions", {
-      ...permissionProps,
+      path: props.path,
+      owner,
+      group,
+      mode,
       revision: this.contentSha256,
       dependsOn: [this.file],
     });

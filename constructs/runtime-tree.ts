@@ -95,7 +95,7 @@ export class RuntimeTree extends Construct {
     const directorySets = [this.root, this.directories];
     const expected: ExpectedPath[] = [
       ...directorySets.flatMap((set) => set.paths.map((p) => ({ path: p, kind: PathKind.DIRECTORY, owner: set.owner, group: set.group, mode: set.mode }))),
-      ...files.map((f) => ({ path: f.path, kind: f.permissions.kind, owner: f.permissions.owner, group: f.permissions.group, mode: f.permissions.mode, contentSha256: f.contentSha256 })),
+      ...files.map((f) => ({ path: f.path, kind: PathKind.FILE, owner: f.permissions.owner, group: f.permissions.group, mode: f.permissions.mode, contentSha256: f.contentSha256 })),
     ];
     this.observation = new TreeObservation(this, "Observation", { paths: expected });
     for (const set of directorySets) for (const p of set.paths) set.repairOnDrift(p, this.observation.repairExpression(p));

@@ -7,8 +7,8 @@
  *
  * It reads the resources the stack is made of: RuntimeDirectories (terraform_data
  * whose triggers hold `owner`, `group`, `mode` and a `directories` map, path => repair
- * marker), PermissionCommand (terraform_data whose triggers hold `path`, `kind`,
- * `owner`, `group`, `mode`) and local_file. Anything else in a plan is listed as
+ * marker), PermissionCommand (a file's owner/mode: terraform_data whose triggers hold
+ * `path`, `kind`, `owner`, `group`, `mode`) and local_file. Anything else in a plan is listed as
  * needing review, and the secrets/DB/services line says so.
  */
 import { spawnSync } from "child_process";
@@ -128,12 +128,11 @@ function failedCheckMessages(plan: PlanJson): string[] {
 /** Sorts a plan's changes into the write set. Pure. */
 export function writeSetOf(plan: PlanJson): WriteSet {
   const changes = (plan.resource_changes ?? []).filter((rc) => rc.mode === "managed");
-  const permissions = new Map<string, { settings: Settings; kind: string; planned: boolean }>();
+  const permissions = new Map<string, { settings: Settings; planned: boolean }>();
   for (const rc of changes.filter(isPermissionCommand)) {
     const t = triggersOf(rc)!;
     permissions.set(String(t.path), {
       settings: { owner: String(t.owner), group: String(t.group), mode: String(t.mode) },
-      kind: String(t.kind),
       planned: !isNoop(rc) && !(has(rc, "delete") && !has(rc, "create")),
     });
   }
@@ -205,7 +204,7 @@ export function writeSetOf(plan: PlanJson): WriteSet {
   // A file's permission command re-run without the file being (re)written: owner/mode applied in place.
   for (const [p, perm] of permissions) {
     if (!perm.planned || written.has(p)) continue;
-    (perm.kind === "directory" ? set.directoriesToModify : set.filesToModify).push({ path: p, settings: perm.settings });
+    set.filesToModify.push({ path: p, settings: perm.settings });
   }
   // "missing" is no news for a path whose directory (or parent directory) is new in this plan,
   // as on a first deploy; a drifted path keeps its resources, so its text is listed.
