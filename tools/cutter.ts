@@ -159,12 +159,17 @@ function runEngine(engine: Engine, args: string[], cwd: string, env: NodeJS.Proc
   return { code: result.status, output };
 }
 
-function mustSucceed(result: Captured, what: string): Captured {
+function mustSucceed(result: Captured, what: string, dir?: string): Captured {
   if (result.code !== 0) {
-    const locked = /Error acquiring the state lock|state lock|already locked/i.test(result.output);
-    const hint = locked
-      ? " The state is locked by another plan or deploy of this stack: wait for it to finish (or pass --lock-timeout 5m to wait). A pg lock is released when its session ends."
-      : "";
+    let hint = "";
+    if (/Error acquiring the state lock|state lock|already locked/i.test(result.output)) {
+      hint = " The state is locked by another plan or deploy of this stack: wait for it to finish (or pass --lock-timeout 5m to wait). A pg lock is released when its session ends.";
+    } else if (dir && /Backend configuration changed/.test(result.output)) {
+      hint =
+        ` Nothing was changed. The state location asked for (CUTTER_STATE_PATH, CUTTER_STATE_BACKEND and its settings) is not the one ${dir} was last used with.` +
+        " To move the existing state there, deploy once with --migrate-state." +
+        ` To use that location as it is (a separate state), pass --output with another directory, or remove ${path.join(dir, ".terraform")}.`;
+    }
     throw new CutterError(`${what} failed (exit ${result.code}); see the engine output above.${hint}`);
   }
   return result;
@@ -186,7 +191,7 @@ function init(engine: Engine, dir: string, env: NodeJS.ProcessEnv, migrateState 
   const args = ["init", "-input=false", "-no-color"];
   // -force-copy answers the engine's "copy existing state?" question with yes (no terminal in pipelines).
   if (migrateState) args.push("-migrate-state", "-force-copy");
-  mustSucceed(runEngine(engine, args, dir, env), `${engine.kind} init in ${dir}`);
+  mustSucceed(runEngine(engine, args, dir, env), `${engine.kind} init in ${dir}`, dir);
 }
 
 export interface PlanCounts {
