@@ -10,6 +10,7 @@ import {
   RuntimeDirectories,
   RuntimeStack,
   RuntimeTree,
+  fromTerraformLiteral,
   readRuntimeInputs,
   recordKey,
 } from "../constructs";
@@ -24,6 +25,8 @@ function stackWith(build: (stack: TerraformStack) => void): any {
 
 const resources = (json: any, type: string): any[] => Object.values(json.resource?.[type] ?? {});
 const scripts = (r: any): any[] => r.provisioner.map((p: any) => p["local-exec"]);
+/** The shell text a provisioner runs (`/bin/sh -c SCRIPT NAME`), as the engine passes it on. */
+const scriptOf = (p: any): string => fromTerraformLiteral(p.interpreter[2]);
 
 describe("RuntimeDirectories", () => {
   test("creates with install -d and removes only if empty, values passed through the environment", () => {
@@ -32,8 +35,8 @@ describe("RuntimeDirectories", () => {
     assert.deepEqual(dir.triggers_replace, { owner: "nobody", group: "nogroup", mode: "0700", directories: { "/srv/cutter/runs": "in-sync", "/srv/cutter/locks": "in-sync" } });
     assert.deepEqual(dir.lifecycle, { create_before_destroy: true }, "a replacement never runs the removal");
     const [create, destroy] = scripts(dir);
-    assert.match(create.command, /mkdir -m 0700 -- "\$name"/);
-    assert.match(create.command, /install -d -o "\$CUTTER_OWNER" -g "\$CUTTER_GROUP" -m "\$CUTTER_MODE" -- \.\n/);
+    assert.match(scriptOf(create), /mkdir -m 0700 -- "\$name"/);
+    assert.match(scriptOf(create), /install -d -o "\$CUTTER_OWNER" -g "\$CUTTER_GROUP" -m "\$CUTTER_MODE" -- \.\n/);
     // path, parent, name and record key (sha256 of the path) of each directory
     const entries = ["runs", "locks"].map((n) => `/srv/cutter/${n} /srv/cutter ${n} ${recordKey(`/srv/cutter/${n}`)}`).join(" ");
     assert.match(recordKey("/srv/cutter/runs"), /^[0-9a-f]{64}$/);
@@ -41,12 +44,14 @@ describe("RuntimeDirectories", () => {
       CUTTER_ENTRIES: entries, CUTTER_OWNER: "nobody", CUTTER_GROUP: "nogroup", CUTTER_MODE: "0700", CUTTER_RECORD_DIR: "", CUTTER_ADOPT: "0", CUTTER_INSTANCE: "${self.id}",
     });
     assert.equal(destroy.when, "destroy");
-    assert.match(destroy.command, /rmdir -- "\$name"/);
+    assert.match(scriptOf(destroy), /rmdir -- "\$name"/);
     assert.deepEqual(destroy.environment, { CUTTER_ENTRIES: "${self.input.entries}", CUTTER_RECORD_DIR: "${self.input.record_dir}", CUTTER_INSTANCE: "${self.id}" });
     assert.deepEqual(dir.input, { entries, record_dir: "" });
     for (const p of [create, destroy]) {
-      assert.deepEqual(p.interpreter, ["/bin/sh", "-c"]);
-      assert.doesNotMatch(p.command, /srv\/cutter/, "no value is interpolated into a command");
+      assert.deepEqual(p.interpreter.slice(0, 2), ["/bin/sh", "-c"]);
+      assert.equal(p.quiet, true, "the engine never prints the script");
+      assert.match(p.command, /^cutter-[a-z-]+$/, "the command the engine shows (also in its errors) is a short name");
+      assert.doesNotMatch(scriptOf(p), /srv\/cutter/, "no value is interpolated into a command");
     }
   });
 
@@ -90,7 +95,7 @@ describe("PermissionCommand", () => {
     const json = stackWith((s) => new PermissionCommand(s, "P", { path: "/srv/x/f", mode: "0600", revision: "abc" }));
     const [p] = resources(json, "terraform_data");
     assert.equal(p.triggers_replace.revision, "abc");
-    assert.match(scripts(p)[0].command, /chown -- "\$CUTTER_OWNER:\$CUTTER_GROUP" \/proc\/self\/fd\/3/);
+    assert.match(scriptOf(scripts(p)[0]), /chown -- "\$CUTTER_OWNER:\$CUTTER_GROUP" \/proc\/self\/fd\/3/);
     assert.throws(() => stackWith((s) => new PermissionCommand(s, "P", { path: "/srv/x/f", mode: "0644" })), /mode: "0644"/);
   });
 });

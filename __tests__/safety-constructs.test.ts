@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { LocalProvider } from "@cdktf/provider-local/lib/provider";
 import { TerraformStack, Testing } from "cdktf";
-import { DestroyGuard, ManagedFile, PathKind, RuntimeTree, TreeObservation, readRuntimeInputs, recordKey } from "../constructs";
+import { DestroyGuard, ManagedFile, PathKind, RuntimeTree, TreeObservation, fromTerraformLiteral, readRuntimeInputs, recordKey } from "../constructs";
 
 function synthWith(build: (stack: TerraformStack) => void): any {
   const stack = new TerraformStack(Testing.app(), "safety");
@@ -38,7 +38,8 @@ describe("DestroyGuard", () => {
     const [check] = guard.provisioner.map((p: any) => p["local-exec"]);
     assert.equal(check.when, "destroy");
     for (const value of Object.values<string>(check.environment)) assert.match(value, /^\$\{self\.input\.[a-z0-9_]+\}$/);
-    assert.doesNotMatch(check.command, /\/srv\/cutter/);
+    assert.equal(check.command, "cutter-check-before-destroy");
+    assert.doesNotMatch(fromTerraformLiteral(check.interpreter[2]), /\/srv\/cutter/);
   });
 
   test("fails if a path is not directly below the root or a hash is not sha256", () => {
@@ -58,7 +59,7 @@ describe("TreeObservation link check", () => {
     assert.equal(observe.command, "/bin/sh");
     assert.deepEqual(observe.arguments.slice(2), ["cutter-observe", "/srv/cutter", "/srv/cutter/runs", "--", "/srv", "/srv/cutter", "--"]);
     assert.doesNotMatch(observe.arguments[1], /\/srv\/cutter/);
-    assert.match(observe.arguments[1], /refusing to plan: these managed paths are \(or go through\) symbolic links/);
+    assert.match(fromTerraformLiteral(observe.arguments[1]), /refusing to plan: these managed paths are \(or go through\) symbolic links/);
     assert.equal(observe.allow_non_zero_exit_code, undefined, "a link found fails the read, and with it the plan");
   });
 
@@ -75,7 +76,7 @@ describe("ManagedFile write guard", () => {
     assert.ok(file.depends_on.includes(`terraform_data.${guardName}`));
     assert.match(guard.triggers_replace.revision, /^[0-9a-f]{64}$/);
     const [create] = guard.provisioner.map((p: any) => p["local-exec"]);
-    assert.match(create.command, /\$what: it is a symbolic link; nothing was written/);
+    assert.match(fromTerraformLiteral(create.interpreter[2]), /\$what: it is a symbolic link; nothing was written/);
     assert.deepEqual(create.environment, {
       CUTTER_PATH: "/srv/x/f", CUTTER_PARENT: "/srv/x", CUTTER_NAME: "f", CUTTER_RECORD_KEY: recordKey("/srv/x/f"), CUTTER_RECORD_DIR: "/srv/state/own", CUTTER_ADOPT: "1",
     });

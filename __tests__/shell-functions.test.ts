@@ -9,10 +9,10 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { TerraformStack, Testing } from "cdktf";
-import { RECORD_FUNCTIONS, RuntimeDirectories, SHELL_FUNCTIONS, recordKey } from "../constructs";
+import { RuntimeDirectories, fromTerraformLiteral, recordKey, scriptLibrary } from "../constructs";
 
 function sh(script: string, env: Record<string, string> = {}): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync("/bin/sh", ["-c", `set -eu\n${SHELL_FUNCTIONS}${RECORD_FUNCTIONS}${script}`], { encoding: "utf8", env: { PATH: process.env.PATH, ...env } });
+  const r = spawnSync("/bin/sh", ["-c", `set -eu\n${scriptLibrary()}${script}`], { encoding: "utf8", env: { PATH: process.env.PATH, ...env } });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -70,8 +70,8 @@ describe("RuntimeDirectories scripts, run by /bin/sh on real directories", () =>
   let dir: string;
   let root: string;
   let records: string;
-  let create: { command: string; environment: Record<string, string> };
-  let remove: { command: string; environment: Record<string, string> };
+  let create: { interpreter: string[]; environment: Record<string, string> };
+  let remove: { interpreter: string[]; environment: Record<string, string> };
   before(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "cutter-dirs-"));
     root = path.join(dir, "root");
@@ -85,12 +85,12 @@ describe("RuntimeDirectories scripts, run by /bin/sh on real directories", () =>
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   /** Runs a provisioner's script as the engine would, with `${self...}` values filled in. */
-  const runScript = (p: { command: string; environment: Record<string, string> }, self: { id: string; entries: string }) => {
+  const runScript = (p: { interpreter: string[]; environment: Record<string, string> }, self: { id: string; entries: string }) => {
     const env: Record<string, string> = { PATH: process.env.PATH! };
     for (const [k, v] of Object.entries(p.environment)) {
       env[k] = v.replace("${self.id}", self.id).replace("${self.input.entries}", self.entries).replace("${self.input.record_dir}", records);
     }
-    return spawnSync("/bin/sh", ["-c", p.command], { encoding: "utf8", env });
+    return spawnSync("/bin/sh", ["-c", fromTerraformLiteral(p.interpreter[2])], { encoding: "utf8", env });
   };
 
   test("a replacement claims every path; the object it replaced then removes none of them, even empty ones", () => {

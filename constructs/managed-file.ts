@@ -4,9 +4,9 @@ import { Construct } from "constructs";
 import { createHash } from "crypto";
 import { CUTTER_LAYOUT } from "./layout";
 import * as path from "path";
-import { OwnershipRecord, RECORD_FUNCTIONS, checkOwnershipRecord, recordKey } from "./ownership-record";
+import { OwnershipRecord, checkOwnershipRecord, recordKey } from "./ownership-record";
 import { PathKind, PermissionCommand, checkPermissions } from "./permission-command";
-import { SHELL_FUNCTIONS, shellProvisioner } from "./shell";
+import { scriptProvisioner } from "./shell";
 import { Problems } from "./validation";
 
 export interface ManagedFileProps {
@@ -29,38 +29,7 @@ export interface ManagedFileProps {
   readonly ownership?: OwnershipRecord;
 }
 
-/**
- * Runs right before the provider writes the file: the path must not be a link or
- * anything but a regular file, and its directory must resolve to itself. A file
- * already there is overwritten only if the stack wrote it (the record says so) or
- * the operator asked to adopt pre-existing paths. The plan-time link check
- * (LinkCheck) covers re-writes of a file that is already in state.
- */
-const GUARD_WRITE = `set -eu
-${SHELL_FUNCTIONS}${RECORD_FUNCTIONS}p=$CUTTER_PATH
-name=$CUTTER_NAME
-key=$CUTTER_RECORD_KEY
-what="refusing to write $p"
-enter_real_dir "$CUTTER_PARENT" "$what"
-if [ -L "$name" ]; then fail "$what: it is a symbolic link; nothing was written (remove the link and deploy again)"; fi
-if [ -e "$name" ]; then
-  [ -f "$name" ] || fail "$what: something that is not a regular file is in its place; nothing was written"
-  [ -n "$CUTTER_RECORD_DIR" ] || exit 0
-  record_of "$key"
-  case $owned in
-    created|adopted) exit 0 ;;
-  esac
-  if [ "$CUTTER_ADOPT" = "1" ]; then record "$key" adopted "$p"; exit 0; fi
-  fail "$what: it already exists and this stack did not write it (no record in $CUTTER_RECORD_DIR); nothing was changed. Move it away and deploy again, or deploy with CUTTER_ADOPT_EXISTING=1 to let the stack take it over."
-fi
-record "$key" created "$p"
-`;
 
-/** After the provider removed the file on destroy: forget it. */
-const FORGET_WRITE = `set -eu
-${RECORD_FUNCTIONS}p=$CUTTER_PATH
-if [ ! -e "$p" ] && [ ! -L "$p" ]; then forget "$CUTTER_RECORD_KEY"; fi
-`;
 
 /**
  * A file the stack writes (`local_file`), then owns and chmods in place.
@@ -98,7 +67,7 @@ export class ManagedFile extends Construct {
       input: { path: props.path, record_dir: recordDir, record_key: recordKey(props.path) },
       dependsOn: props.dependsOn,
       provisioners: [
-        shellProvisioner(GUARD_WRITE, {
+        scriptProvisioner("guard-write", {
           CUTTER_PATH: props.path,
           CUTTER_PARENT: path.posix.dirname(props.path),
           CUTTER_NAME: path.posix.basename(props.path),
@@ -106,8 +75,8 @@ export class ManagedFile extends Construct {
           CUTTER_RECORD_DIR: recordDir,
           CUTTER_ADOPT: props.ownership?.adoptExisting ? "1" : "0",
         }),
-        shellProvisioner(
-          FORGET_WRITE,
+        scriptProvisioner(
+          "forget-write",
           { CUTTER_PATH: "${self.input.path}", CUTTER_RECORD_DIR: "${self.input.record_dir}", CUTTER_RECORD_KEY: "${self.input.record_key}" },
           "destroy",
         ),

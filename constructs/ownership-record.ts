@@ -53,33 +53,3 @@ export function checkOwnershipRecord(label: string, record: OwnershipRecord, roo
 export function recordKey(managedPath: string): string {
   return createHash("sha256").update(managedPath).digest("hex");
 }
-
-/**
- * Shell functions over the record (constant text; need CUTTER_RECORD_DIR, empty
- * for no record). KEY is `recordKey(PATH)`. No process is started except to write
- * or remove a record.
- * - `record_of KEY`: sets `owned` to what the record says ("created", "adopted" or "")
- *   and `owner_id` to the id of the resource that claimed the path last ("" if none).
- * - `record KEY WORD PATH [ID]`: records PATH as WORD (claimed by resource ID),
- *   atomically (write, then rename).
- * - `forget KEY`: removes the record.
- */
-export const RECORD_FUNCTIONS = `record_of() {
-  owned=""
-  owner_id=""
-  [ -n "$CUTTER_RECORD_DIR" ] || return 0
-  if [ -f "$CUTTER_RECORD_DIR/$1" ]; then read -r owned recorded_path owner_id < "$CUTTER_RECORD_DIR/$1" || true; fi
-}
-record() {
-  [ -n "$CUTTER_RECORD_DIR" ] || return 0
-  [ -d "$CUTTER_RECORD_DIR" ] || mkdir -p -m 0700 -- "$CUTTER_RECORD_DIR"
-  record_file="$CUTTER_RECORD_DIR/$1"
-  shift
-  printf '%s\\n' "$*" > "$record_file.tmp"
-  mv -f -- "$record_file.tmp" "$record_file"
-}
-forget() {
-  [ -n "$CUTTER_RECORD_DIR" ] || return 0
-  if [ -e "$CUTTER_RECORD_DIR/$1" ]; then rm -f -- "$CUTTER_RECORD_DIR/$1"; fi
-}
-`;

@@ -2,7 +2,7 @@ import { DataResource, ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 import * as path from "path";
 import { CUTTER_LAYOUT } from "./layout";
-import { SHELL_FUNCTIONS, shellProvisioner } from "./shell";
+import { scriptProvisioner } from "./shell";
 import { Problems, absolutePathRule, modeWithinRule, posixNameRule } from "./validation";
 
 /** What a managed path is. */
@@ -69,25 +69,6 @@ export interface PermissionCommandProps {
   readonly dependsOn?: ITerraformDependable[];
 }
 
-/**
- * Sets owner/group (`chown`) and mode (`chmod`) of one file in place, never through
- * a symbolic link: inside its directory (entered with `cd -P` and checked to be
- * itself), the file is opened, checked to be the same inode as the directory entry
- * (no link), and changed through its open descriptor. A link swapped in at any
- * moment is refused or misses: the target is never touched.
- */
-const APPLY_PERMISSIONS = `set -eu
-${SHELL_FUNCTIONS}p=$CUTTER_PATH
-name=$CUTTER_NAME
-what="refusing to change owner/mode of $p"
-enter_real_dir "$CUTTER_PARENT" "$what"
-if [ -L "$name" ]; then fail "$what: it is a symbolic link; nothing was changed (remove the link; deploy writes the real file)"; fi
-[ -f "$name" ] || fail "$p is missing or not a regular file"
-exec 3< "$name"
-[ "$(stat -L -c %d:%i /proc/self/fd/3)" = "$(stat -c %d:%i -- "$name")" ] || fail "$what: it was swapped while being checked; nothing was changed"
-chown -- "$CUTTER_OWNER:$CUTTER_GROUP" /proc/self/fd/3
-chmod -- "$CUTTER_MODE" /proc/self/fd/3
-`;
 
 /**
  * Owner, group and mode of one file the stack wrote, applied in place. (The
@@ -122,7 +103,7 @@ export class PermissionCommand extends Construct {
       triggersReplace: props.revision === undefined ? settings : { ...settings, revision: props.revision },
       dependsOn: props.dependsOn,
       provisioners: [
-        shellProvisioner(APPLY_PERMISSIONS, {
+        scriptProvisioner("apply-permissions", {
           CUTTER_PATH: props.path,
           CUTTER_PARENT: path.posix.dirname(props.path),
           CUTTER_NAME: path.posix.basename(props.path),

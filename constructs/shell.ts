@@ -1,64 +1,89 @@
 /**
- * How commands run: a fixed script text run by `/bin/sh -c`, with every variable
- * value passed through the environment (provisioners) or as an argument
- * (`local_command` data sources) and used quoted.
+ * How commands run: scripts are real files in `constructs/scripts/` (one shared
+ * library, `lib.sh`, prepended to each), read at synth, so their text is part of
+ * the synthesized configuration (a changed script shows in review) and every
+ * value reaches them through the environment (provisioners) or as an argument
+ * (`local_command` data sources), never by interpolation.
  *
- * Scripts are constants, so no input is ever interpolated into a command line.
- * They must not contain `${` or `%{`: Terraform would read those as templates.
+ * A provisioner runs `/bin/sh -c SCRIPT cutter-NAME` with `quiet = true`: the
+ * engine prints neither the script (`Executing: Suppressed by quiet=true`) nor
+ * anything but the short name in its own errors (`Error running command
+ * 'cutter-NAME'`), while what the script prints still reaches the output.
  */
 import { LocalExecProvisioner } from "cdktf";
+import * as fs from "fs";
+import * as path from "path";
 
-export const SHELL_INTERPRETER = ["/bin/sh", "-c"];
+export const SHELL = "/bin/sh";
 
-function assertConstantScript(script: string): void {
-  if (script.includes("${") || script.includes("%{")) {
-    throw new Error("internal: scripts must not contain Terraform template sequences");
+/** The scripts in constructs/scripts/ (file name without `.sh`). */
+export type ScriptName =
+  | "create-or-repair-directories"
+  | "remove-empty-directories"
+  | "apply-permissions"
+  | "guard-write"
+  | "forget-write"
+  | "check-before-destroy"
+  | "observe";
+
+/** constructs/scripts, from the sources or from the compiled tree (dist/constructs -> constructs). */
+export const SCRIPTS_DIR = [path.join(__dirname, "scripts"), path.resolve(__dirname, "..", "..", "constructs", "scripts")].find((d) =>
+  fs.existsSync(path.join(d, "lib.sh")),
+) ?? path.join(__dirname, "scripts");
+
+const texts = new Map<string, string>();
+
+function readScriptFile(file: string): string {
+  let text = texts.get(file);
+  if (text === undefined) {
+    text = fs.readFileSync(path.join(SCRIPTS_DIR, file), "utf8");
+    texts.set(file, text);
   }
+  return text;
 }
 
-/** A local-exec provisioner running `script` with `environment`. */
-export function shellProvisioner(
-  script: string,
-  environment: Record<string, string>,
-  when: "create" | "destroy" = "create",
-): LocalExecProvisioner {
-  assertConstantScript(script);
-  return { type: "local-exec", interpreter: SHELL_INTERPRETER, command: script, environment, when };
+/** The shared library alone (what tests source to run its functions). */
+export function scriptLibrary(): string {
+  return readScriptFile("lib.sh");
+}
+
+/** The complete text `/bin/sh -c` runs for `name`: the shared library, then the script. */
+export function scriptText(name: ScriptName): string {
+  return scriptLibrary() + readScriptFile(`${name}.sh`);
+}
+
+/**
+ * A string as a Terraform template literal: `${` and `%{` are escaped (`$${`, `%%{`),
+ * so Terraform hands the text to the shell exactly as written.
+ */
+export function terraformLiteral(text: string): string {
+  return text.replace(/\$\{/g, "$${").replace(/%\{/g, "%%{");
+}
+
+/** The inverse of terraformLiteral: what the engine passes on. */
+export function fromTerraformLiteral(text: string): string {
+  return text.replace(/\$\$\{/g, "${").replace(/%%\{/g, "%{");
+}
+
+/** A local-exec provisioner running script `name` with `environment` (values may be `${self...}` references). */
+export function scriptProvisioner(name: ScriptName, environment: Record<string, string>, when: "create" | "destroy" = "create"): LocalExecProvisioner {
+  const provisioner = {
+    type: "local-exec" as const,
+    interpreter: [SHELL, "-c", terraformLiteral(scriptText(name))],
+    command: `cutter-${name}`,
+    environment,
+    when,
+    // Terraform >= 1.4, OpenTofu >= 1.6; not in cdktf 0.21's type, passed through as written.
+    quiet: true,
+  };
+  return provisioner;
 }
 
 /**
  * `command` and `arguments` for a `local_command` data source (exec, no shell
- * parsing of values): `/bin/sh -c SCRIPT NAME ARG...`, so the script sees the
- * values as `"$@"`.
+ * parsing of values): `/bin/sh -c SCRIPT cutter-NAME ARG...`, so the script sees
+ * the values as `"$@"`.
  */
-export function shellCommand(script: string, name: string, args: readonly string[]): { command: string; arguments: string[] } {
-  assertConstantScript(script);
-  for (const a of args) assertConstantScript(a);
-  return { command: SHELL_INTERPRETER[0], arguments: [SHELL_INTERPRETER[1], script, name, ...args] };
+export function scriptCommand(name: ScriptName, args: readonly string[]): { command: string; arguments: string[] } {
+  return { command: SHELL, arguments: ["-c", terraformLiteral(scriptText(name)), `cutter-${name}`, ...args.map(terraformLiteral)] };
 }
-
-/**
- * Shell functions shared by the scripts (constant text):
- * - `fail MSG`: prints `cutter-runtime: MSG` to stderr and exits 1.
- * - `enter_real_dir DIR WHAT`: `cd -P` into DIR and checks that it resolved to DIR
- *   itself (`cd -P` sets PWD to the physical path; no `pwd` process), so no symbolic
- *   link anywhere in DIR is followed.
- * - `count_entries DIR`: sets `entries` to the number of entries in DIR, hidden ones
- *   included, without starting a process. Once inside, `.` is
- *   that directory even if its path is swapped for a link afterwards.
- */
-export const SHELL_FUNCTIONS = `fail() { echo "cutter-runtime: $*" >&2; exit 1; }
-enter_real_dir() {
-  cd -P -- "$1" 2>/dev/null || fail "$2: $1 is missing or not a directory; nothing was changed"
-  [ "$PWD" = "$1" ] || fail "$2: $1 resolves to $PWD (a symbolic link in the path); nothing was changed. Replace the link with the real directory."
-}
-count_entries() {
-  entries=0
-  case $- in *f*) noglob=1 ;; *) noglob=0 ;; esac
-  set +f
-  for entry in "$1"/* "$1"/.[!.]* "$1"/..?*; do
-    if [ -e "$entry" ] || [ -L "$entry" ]; then entries=$((entries + 1)); fi
-  done
-  if [ "$noglob" = 1 ]; then set -f; fi
-}
-`;

@@ -3,7 +3,7 @@ import { TerraformStack } from "cdktf";
 import { Construct } from "constructs";
 import * as path from "path";
 import { PathKind } from "./permission-command";
-import { SHELL_FUNCTIONS, shellCommand } from "./shell";
+import { scriptCommand } from "./shell";
 import { Problems, absolutePathRule, parseMode, posixNameRule } from "./validation";
 
 /** What one managed path should be, as the stack writes it. */
@@ -24,47 +24,12 @@ export interface TreeObservationProps {
   readonly paths: readonly ExpectedPath[];
 }
 
-/**
- * The one plan-time read: `/bin/sh -c SCRIPT NAME PATH... -- PARENT... -- FILE...`.
- * First it refuses symbolic links (at a managed path, or resolving a parent
- * elsewhere) and fails the plan, naming them; then one `stat` of every path and one
- * `sha256sum` of the files. Missing paths just drop out of stdout. Values arrive as
- * arguments, never in the script text.
- */
-const OBSERVE = `set -eu
-set -f
-${SHELL_FUNCTIONS}paths="" parents="" files="" group=paths
-for a; do
-  if [ "$a" = "--" ]; then
-    if [ "$group" = paths ]; then group=parents; else group=files; fi
-    continue
-  fi
-  case $group in
-    paths) paths="$paths $a" ;;
-    parents) parents="$parents $a" ;;
-    *) files="$files $a" ;;
-  esac
-done
-found=""
-for p in $paths; do
-  if [ -L "$p" ]; then found="$found $p"; fi
-done
-for d in $parents; do
-  if [ -d "$d" ] && { ! cd -P -- "$d" 2>/dev/null || [ "$PWD" != "$d" ]; }; then found="$found $d/"; fi
-done
-if [ -n "$found" ]; then
-  fail "refusing to plan: these managed paths are (or go through) symbolic links:$found. Nothing was changed. Replace each link with the real directory or file (or remove it) and run again."
-fi
-cd /
-stat -c 'S|%n|%F|%U|%G|%a' -- $paths 2>/dev/null || true
-if [ -n "$files" ]; then sha256sum -- $files 2>/dev/null || true; fi
-`;
 
 /**
  * The real state of every managed path, read at plan time, and per path a text of
  * what differs from the stack ("" when in sync).
  *
- * One `local_command` (exec'd, no shell parsing of values) runs OBSERVE: it stops
+ * One `local_command` (exec'd, no shell parsing of values) runs scripts/observe.sh: it stops
  * the plan, deploy or destroy before anything is written or removed if a managed
  * path is (or goes through) a symbolic link — what keeps the provider from
  * re-writing a config file through a link swapped in after the first deploy — and
@@ -77,7 +42,7 @@ if [ -n "$files" ]; then sha256sum -- $files 2>/dev/null || true; fi
  */
 export class TreeObservation extends Construct {
   public readonly paths: readonly ExpectedPath[];
-  /** The one plan-time read (see OBSERVE). */
+  /** The one plan-time read (scripts/observe.sh). */
   public readonly command: DataLocalCommand;
   /**
    * Name of the Terraform local holding each path's drift text. One local per path,
@@ -115,7 +80,7 @@ export class TreeObservation extends Construct {
 
     const parents = [...new Set(this.paths.map((p) => path.posix.dirname(p.path)))];
     const hashed = this.paths.filter((p) => p.contentSha256 !== undefined).map((p) => p.path);
-    this.command = new DataLocalCommand(this, "Observe", shellCommand(OBSERVE, "cutter-observe", [...this.paths.map((p) => p.path), "--", ...parents, "--", ...hashed]));
+    this.command = new DataLocalCommand(this, "Observe", scriptCommand("observe", [...this.paths.map((p) => p.path), "--", ...parents, "--", ...hashed]));
 
     // stdout is null, not "", when the command prints nothing (every path missing).
     const stdout = `data.local_command.${stack.getLogicalId(this.command)}.stdout`;

@@ -1,0 +1,56 @@
+# shellcheck shell=sh
+# Checks the whole tree before destroy removes anything. Anything found stops the
+# destroy with every problem listed: a directory holding entries, an entry in the
+# root the stack did not create, a config or README whose content is no longer
+# what the stack wrote (kept for the operator), a symbolic link or a non-directory
+# at a managed path. Adopted directories are skipped: destroy leaves them anyway.
+set -eu
+set -f
+found=0
+problem() { echo "cutter-runtime: $*" >&2; found=$((found + 1)); }
+root=$CUTTER_ROOT
+record_of "$CUTTER_ROOT_KEY"
+if [ -L "$root" ]; then
+  problem "$root is a symbolic link, not the directory this stack created"
+elif [ -d "$root" ] && [ "$owned" != "adopted" ]; then
+  known=0
+  for name in $CUTTER_ROOT_ENTRIES; do
+    if [ -e "$root/$name" ] || [ -L "$root/$name" ]; then known=$((known + 1)); fi
+  done
+  count_entries "$root"
+  extra=$((entries - known))
+  if [ "$extra" -gt 0 ]; then problem "$root holds $extra entries that this stack did not create"; fi
+fi
+set -- $CUTTER_DIRECTORY_KEYS
+for d in $CUTTER_DIRECTORIES; do
+  key=$1
+  shift
+  if [ -L "$d" ]; then
+    problem "$d is a symbolic link, not the directory this stack created"
+  elif [ -d "$d" ]; then
+    record_of "$key"
+    if [ "$owned" != "adopted" ]; then
+      count_entries "$d"
+      if [ "$entries" -ne 0 ]; then problem "$d holds $entries entries"; fi
+    fi
+  elif [ -e "$d" ]; then
+    problem "$d is not a directory"
+  fi
+done
+set -- $CUTTER_FILE_SHA256
+for f in $CUTTER_FILES; do
+  expected=$1
+  shift
+  if [ -L "$f" ]; then
+    problem "$f is a symbolic link, not the file this stack wrote"
+  elif [ -f "$f" ]; then
+    actual=$(sha256sum < "$f" | cut -c1-64)
+    if [ "$actual" != "$expected" ]; then problem "$f was edited (its content is not what this stack wrote); it is kept as it is"; fi
+  elif [ -e "$f" ]; then
+    problem "$f is not a regular file"
+  fi
+done
+if [ "$found" -ne 0 ]; then
+  echo "cutter-runtime: destroy stopped before removing anything: $found problem(s) above. Every file is untouched and the state still holds the tree. Move the data (and any edited file) out of $root, then run destroy again; or keep the tree." >&2
+  exit 1
+fi
