@@ -56,7 +56,7 @@ function parseOptions(argv: string[]): Options {
     }
   }
   for (const s of subjects) if (!names.includes(s)) throw new Error(`bench: --subjects ${JSON.stringify(s)} is not one of ${names.join(", ")}`);
-  if (argv.includes("--readme") && subjects.length !== names.length) throw new Error("bench: --readme needs every subject (the README table compares them all); drop --subjects");
+  if (argv.includes("--readme") && subjects.length !== names.length) throw new Error("bench: --readme needs every subject (the table in docs/benchmark.md compares them all); drop --subjects");
   for (const n of sizes) if (!Number.isInteger(n) || n < 2 || n > 5000) throw new Error(`bench: --sizes ${JSON.stringify(n)} must be integers from 2 to 5000`);
   if (runsOverride !== undefined && (!Number.isInteger(runsOverride) || runsOverride < 1)) throw new Error(`bench: --runs must be a positive integer`);
   // Full: 5 runs at 7 dirs, 3 at 70, 2 at 700; quick: 3 / 1 / 1.
@@ -401,13 +401,16 @@ function report(m: Medians, opts: Options, elapsedMs: number): string {
   return lines.join("\n");
 }
 
+/** Where `--readme` writes the table (the benchmark document the README links to). */
+export const BENCH_DOC = "docs/benchmark.md";
+
 function writeReadme(table: string): void {
-  const file = path.join(REPO, "README.md");
+  const file = path.join(REPO, BENCH_DOC);
   const text = fs.readFileSync(file, "utf8");
   const begin = "<!-- bench:begin (written by `npm run bench -- --readme`) -->";
   const end = "<!-- bench:end -->";
   const i = text.indexOf(begin), j = text.indexOf(end);
-  if (i < 0 || j < i) throw new Error(`bench: README.md has no ${begin} … ${end} markers`);
+  if (i < 0 || j < i) throw new Error(`bench: ${BENCH_DOC} has no ${begin} … ${end} markers`);
   fs.writeFileSync(file, text.slice(0, i + begin.length) + "\n" + table + "\n" + text.slice(j));
 }
 
