@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, test } from "node:test";
 import { readHostFiles } from "../constructs";
-import { parseCommandLine } from "../tools/cutter";
+import { parseCommandLine } from "../tools/command-line";
 import { parseArgs as parseVerifyArgs } from "../tools/verify";
 import { REPO } from "./support/harness";
 

@@ -6,7 +6,10 @@ import * as path from "node:path";
 import { describe, test } from "node:test";
 import { App, Testing } from "cdktf";
 import { RuntimeStack, hostsDirectory, readHostFiles, readRuntimeInputs, resolveStackSpecs } from "../constructs";
-import { countPlan, engineEnvironment, jsonDifferences, parseCommandLine, renderPlanSummary, selectStack } from "../tools/cutter";
+import { parseCommandLine, selectStack } from "../tools/command-line";
+import { engineEnvironment } from "../tools/engine";
+import { countPlan, renderPlanSummary } from "../tools/plan-summary";
+import { jsonDifferences } from "../tools/saved-plan";
 
 function withTempDir<T>(fn: (dir: string) => T): T {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cutter-unit-"));

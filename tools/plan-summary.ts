@@ -16,6 +16,8 @@ import { createHash } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { StackSpec } from "../constructs/host-files";
+import { describeStack } from "./command-line";
 
 /** The parts of `show -json` output read here (plan format 1.x). */
 export interface PlanJson {
@@ -253,6 +255,41 @@ export function summarizePlan(plan: PlanJson): string {
     for (const o of w.other) lines.push(`    ? ${o}`);
   }
   lines.push(`  engine plan: ${w.counts.add} to add, ${w.counts.change} to change, ${w.counts.destroy} to destroy`);
+  return lines.join("\n") + "\n";
+}
+
+export interface PlanCounts {
+  add: number;
+  change: number;
+  destroy: number;
+}
+
+/** Counts of a plan from `<engine> show -json PLANFILE` (a replace counts as add + destroy, as the engine does). */
+export function countPlan(showJson: any): PlanCounts {
+  const counts = { add: 0, change: 0, destroy: 0 };
+  for (const change of showJson.resource_changes ?? []) {
+    const actions: string[] = change.change?.actions ?? [];
+    if (actions.includes("create")) counts.add++;
+    if (actions.includes("update")) counts.change++;
+    if (actions.includes("delete")) counts.destroy++;
+  }
+  return counts;
+}
+
+/**
+ * The single place a plan is summarised for people (stdout and --summary): the engine's
+ * counts, the write set for reviewers (tools/plan-summary.ts) and the changed addresses.
+ */
+export function renderPlanSummary(spec: StackSpec, showJson: any): string {
+  const counts = countPlan(showJson);
+  const lines = [`Plan for ${describeStack(spec)}: ${counts.add} to add, ${counts.change} to change, ${counts.destroy} to destroy.`];
+  lines.push(summarizePlan(showJson).trimEnd());
+  lines.push("Engine addresses:");
+  for (const change of showJson.resource_changes ?? []) {
+    const actions: string[] = change.change?.actions ?? [];
+    if (actions.length === 1 && (actions[0] === "no-op" || actions[0] === "read")) continue;
+    lines.push(`  ${actions.join("+").padEnd(14)} ${change.address}`);
+  }
   return lines.join("\n") + "\n";
 }
 

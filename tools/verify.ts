@@ -13,7 +13,7 @@ import Ajv from "ajv";
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import { resolveStackSpecs } from "../constructs/host-files";
-import { selectStack } from "./cutter";
+import { selectStack } from "./command-line";
 import * as os from "os";
 import * as path from "path";
 import { CUTTER_LAYOUT, DEFAULT_ENV_FILE, DEFAULT_STATE_DIR, INPUT_VARIABLES, RuntimeInputs, RuntimeLayout, defaultStatePath, formatMode, renderLayoutTree } from "../constructs";
