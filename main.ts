@@ -1,6 +1,7 @@
 import { App } from "cdktf";
 import { RuntimeStack, resolveStackSpecs } from "./constructs";
 import { checkEngineVersionOnce } from "./tools/engine-check-once";
+import { checkRawCliStateConnection } from "./tools/raw-cli-state";
 
 /**
  * Composes: inputs -> one stack per host (or the single stack from environment
@@ -8,6 +9,7 @@ import { checkEngineVersionOnce } from "./tools/engine-check-once";
  */
 try {
   checkEngineVersionOnce();
+  checkRawCliStateConnection(process.env);
   const app = new App();
   for (const spec of resolveStackSpecs(process.env)) new RuntimeStack(app, spec.stackName, { inputs: spec.inputs });
   app.synth();

@@ -4,21 +4,21 @@
  * (CDKTF's documented pattern for reviewed plans; `cdktf deploy` always re-plans).
  *
  *   npm run plan    -- [host] [--out PLAN.tgz] [--summary FILE]
- *   npm run deploy  -- [host] [--plan PLAN.tgz] [--migrate-state]
+ *   npm run deploy  -- [host] [--plan PLAN.tgz [--sha256 DIGEST]] [--migrate-state [--overwrite-target-state]]
  *   npm run destroy -- [host]
  *   npm run synth   -- [host]
  * Common options: --output DIR (default cdktf.out), --lock-timeout DURATION (default 0s: fail at once).
  *
- * A saved plan (`--out`) is one archive: the engine's plan file, the synthesized stack
- * directory it was made from (cdk.tf.json + provider lock file) and a manifest. `deploy
- * --plan` applies exactly that plan: it refuses if the configuration synthesized now is
- * not byte-identical (code or inputs changed), and the engine refuses a stale plan (state
- * changed). Runs under tools/with-engine.sh (the npm scripts do that).
+ * A saved plan (`--out`) is one archive: the engine's plan file, the configuration it was
+ * made from, the engine's reading of it and a manifest. `deploy --plan` applies exactly that
+ * plan, and only when it is what was reviewed and what the code synthesizes now
+ * (tools/saved-plan.ts). Runs under tools/with-engine.sh (the npm scripts do that).
  */
 import { resolveStackSpecs } from "../constructs/host-files";
 import { CutterError, describeStack, parseCommandLine, selectStack } from "./command-line";
 import { engineEnvironment, engineFromEnvironment, init, mustSucceed, runEngine, stackDirectory, synthesize } from "./engine";
-import { deploySavedPlan, plan } from "./saved-plan";
+import { checkMigrationTarget, checkStateWritable } from "./pg-state";
+import { deploySavedPlan, openSavedPlan, plan } from "./saved-plan";
 
 export { CutterError };
 
@@ -28,18 +28,22 @@ export function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.e
   const specs = resolveStackSpecs(env);
   const needsOneStack = !(cmd.verb === "deploy" && cmd.plan) && !(cmd.verb === "synth" && cmd.host === undefined);
   const planSpec = needsOneStack ? selectStack(specs, cmd.host) : undefined;
+  // A saved plan's archive is checked before anything is written (tools/saved-plan.ts).
+  const saved = cmd.verb === "deploy" && cmd.plan ? openSavedPlan(cmd, specs) : undefined;
   synthesize(cmd.outputDir, env);
   if (cmd.verb === "synth") {
     for (const spec of planSpec ? [planSpec] : specs) process.stdout.write(`${describeStack(spec)}: ${stackDirectory(cmd.outputDir, spec)}\n`);
     return;
   }
   const engine = engineFromEnvironment(env);
-  if (cmd.verb === "deploy" && cmd.plan) return deploySavedPlan(cmd, specs, engine, env);
+  if (saved) return deploySavedPlan(cmd, saved, engine, env);
   const spec = planSpec!;
   const stackEnv = engineEnvironment(spec, env);
   const dir = stackDirectory(cmd.outputDir, spec);
   if (cmd.verb === "plan") return plan(cmd, spec, engine, stackEnv);
+  if (cmd.migrateState) checkMigrationTarget(engine, spec, dir, stackEnv, cmd.overwriteTargetState);
   init(engine, dir, stackEnv, cmd.migrateState);
+  checkStateWritable(engine, spec, dir, stackEnv);
   const args = ["apply", "-input=false", "-no-color", "-auto-approve", `-lock-timeout=${cmd.lockTimeout}`];
   if (cmd.verb === "destroy") args.push("-destroy");
   mustSucceed(runEngine(engine, args, dir, stackEnv), `${engine.kind} ${cmd.verb === "destroy" ? "apply -destroy" : "apply"} of ${describeStack(spec)}`);

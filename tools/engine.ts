@@ -6,8 +6,11 @@
 import { spawnSync } from "child_process";
 import * as path from "path";
 import { StackSpec } from "../constructs/host-files";
-import { ENGINE_PG_CONN_ENV } from "../constructs/runtime-inputs";
+import { ENGINE_PG_CONN_ENV, RuntimeInputs } from "../constructs/runtime-inputs";
 import { CutterError, describeStack } from "./command-line";
+import { checkConnectionString, connectionStringError, redact, secretsOf } from "./pg-connection";
+import { stateFailureHint } from "./engine-failures";
+import { SYNTH_BY_OPERATOR_CLI } from "./raw-cli-state";
 
 export interface Engine {
   path: string;
@@ -25,12 +28,29 @@ export function engineFromEnvironment(env: NodeJS.ProcessEnv): Engine {
 }
 
 /**
+ * Engine variables that would move the state or change what a command does behind
+ * cutter's back: extra arguments (`-target`, `-backend-config=...`), another workspace or
+ * data directory, pg backend settings that override the synthesized ones.
+ */
+const OVERRIDING_VARIABLES = [/^TF_CLI_ARGS(_[a-z_]+)?$/, /^TF_WORKSPACE$/, /^TF_DATA_DIR$/, /^PG_(SCHEMA_NAME|TABLE_NAME|INDEX_NAME|SKIP_SCHEMA_CREATION|SKIP_TABLE_CREATION|SKIP_INDEX_CREATION)$/];
+
+/**
  * The engine's environment for a stack: for the pg backend, the connection string is
- * taken from the variable the inputs name and handed over as PG_CONN_STR (the engine
- * reads it itself), so it is never written into the synthesized configuration.
+ * taken from the variable the inputs name, checked (a malformed one would be quoted,
+ * password and all, in the engine's parse error; a problem names the variable, never the
+ * value) and handed over as PG_CONN_STR (the engine reads it itself), so it is never
+ * written into the synthesized configuration.
  */
 export function engineEnvironment(spec: StackSpec, env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const overriding = Object.keys(env).filter((name) => env[name] !== undefined && env[name] !== "" && OVERRIDING_VARIABLES.some((re) => re.test(name)));
+  if (overriding.length > 0) {
+    throw new CutterError(
+      `${overriding.sort().join(", ")} ${overriding.length === 1 ? "is" : "are"} set: the engine would read ${overriding.length === 1 ? "it" : "them"} and act on other arguments, another workspace or another state than the ones synthesized for ${describeStack(spec)}; nothing was changed.\n` +
+        `  Unset ${overriding.length === 1 ? "it" : "them"}: cutter passes every engine argument itself, and a stack's state location comes only from its inputs.`,
+    );
+  }
   const result: NodeJS.ProcessEnv = { ...env, TF_IN_AUTOMATION: "1", TF_INPUT: "0" };
+  delete result[ENGINE_PG_CONN_ENV];
   if (spec.inputs.stateBackend !== "pg") return result;
   const name = spec.inputs.statePgConnEnv;
   const value = env[name];
@@ -40,31 +60,50 @@ export function engineEnvironment(spec: StackSpec, env: NodeJS.ProcessEnv): Node
         `  Export the connection string (postgres://USER:PASSWORD@HOST:PORT/DB?sslmode=...) in ${name}; it is read at run time and never written to disk.`,
     );
   }
+  const { problems } = checkConnectionString(value);
+  if (problems.length > 0) throw new CutterError(connectionStringError(name, problems, `${describeStack(spec)} keeps its state in PostgreSQL (schema ${spec.inputs.statePgSchema})`));
   result[ENGINE_PG_CONN_ENV] = value;
   return result;
+}
+
+/** Where recovery files of a stack go: local `<state file>.recovery`, pg `<ownership dir>.recovery` (directory 0700, files 0600). */
+export function recoveryDirectory(inputs: RuntimeInputs): string {
+  return inputs.stateBackend === "pg" ? `${inputs.ownershipDir}.recovery` : `${inputs.statePath}.recovery`;
 }
 
 export interface Captured {
   code: number | null;
   output: string;
+  /** stdout alone (redacted like output). */
+  stdout: string;
 }
 
-/** Runs the engine, echoing its output, and returns it for inspection. */
-export function runEngine(engine: Engine, args: string[], cwd: string, env: NodeJS.ProcessEnv): Captured {
+/**
+ * Runs the engine and returns what it printed, with the connection string it was handed
+ * (and its password) redacted: a secret never reaches a log, even from an engine message.
+ */
+export function runEngineQuietly(engine: Engine, args: string[], cwd: string, env: NodeJS.ProcessEnv): Captured & { stderr: string } {
   const result = spawnSync(engine.path, args, { cwd, env, encoding: "utf8", maxBuffer: 256 * 1024 * 1024 });
   if (result.error) throw result.error;
-  const output = (result.stdout ?? "") + (result.stderr ?? "");
-  process.stdout.write(result.stdout ?? "");
-  process.stderr.write(result.stderr ?? "");
-  return { code: result.status, output };
+  const secrets = secretsOf(env[ENGINE_PG_CONN_ENV]);
+  const stdout = redact(result.stdout ?? "", secrets);
+  const stderr = redact(result.stderr ?? "", secrets);
+  return { code: result.status, output: stdout + stderr, stdout, stderr };
+}
+
+/** Runs the engine, echoing its (redacted) output, and returns it for inspection. */
+export function runEngine(engine: Engine, args: string[], cwd: string, env: NodeJS.ProcessEnv): Captured {
+  const result = runEngineQuietly(engine, args, cwd, env);
+  process.stdout.write(result.stdout);
+  process.stderr.write(result.stderr);
+  return result;
 }
 
 export function mustSucceed(result: Captured, what: string, dir?: string): Captured {
   if (result.code !== 0) {
-    let hint = "";
-    if (/Error acquiring the state lock|state lock|already locked/i.test(result.output)) {
-      hint = " The state is locked by another plan or deploy of this stack: wait for it to finish (or pass --lock-timeout 5m to wait). A pg lock is released when its session ends.";
-    } else if (dir && /Backend configuration changed/.test(result.output)) {
+    // A dead or unreachable server, a missing privilege and a held lock, told apart (tools/engine-failures.ts).
+    let hint = stateFailureHint(result.output);
+    if (!hint && dir && /Backend configuration changed/.test(result.output)) {
       hint =
         ` Nothing was changed. The state location asked for (CUTTER_STATE_PATH, CUTTER_STATE_BACKEND and its settings) is not the one ${dir} was last used with.` +
         " To move the existing state there, deploy once with --migrate-state." +
@@ -78,7 +117,7 @@ export function mustSucceed(result: Captured, what: string, dir?: string): Captu
 /** Synthesizes every stack with the app (as `cdktf synth` does) into outputDir. */
 export function synthesize(outputDir: string, env: NodeJS.ProcessEnv): void {
   const main = path.resolve(__dirname, "..", "main.js");
-  const result = spawnSync(process.execPath, [main], { env: { ...env, CDKTF_OUTDIR: path.resolve(outputDir) }, encoding: "utf8" });
+  const result = spawnSync(process.execPath, [main], { env: { ...env, CDKTF_OUTDIR: path.resolve(outputDir), [SYNTH_BY_OPERATOR_CLI]: "1" }, encoding: "utf8" });
   process.stdout.write(result.stdout ?? "");
   if (result.status !== 0) throw new CutterError(`synth failed; nothing was changed.\n${(result.stderr ?? "").trim()}`);
 }
