@@ -159,7 +159,10 @@ function rawFields(buf: Buffer): Array<{ number: number; raw: Buffer }> {
     const key = readVarint();
     const wire = key & 7;
     if (wire === 0) readVarint();
-    else if (wire === 2) at += readVarint();
+    else if (wire === 2) {
+      const length = readVarint();
+      at += length;
+    }
     else if (wire === 1) at += 8;
     else if (wire === 5) at += 4;
     out.push({ number: Math.floor(key / 8), raw: buf.subarray(start, at) });
