@@ -16,7 +16,7 @@
  */
 import { resolveStackSpecs } from "../constructs/host-files";
 import { CutterError, describeStack, parseCommandLine, selectStack } from "./command-line";
-import { engineEnvironment, engineFromEnvironment, init, mustSucceed, runEngine, stackDirectory, synthesize } from "./engine";
+import { engineEnvironment, engineFromEnvironment, init, mustSucceed, refuseOverridingVariables, runEngine, stackDirectory, synthesize } from "./engine";
 import { checkMigrationTarget, checkStateWritable } from "./pg-state";
 import { deploySavedPlan, openSavedPlan, plan } from "./saved-plan";
 
@@ -28,8 +28,11 @@ export function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.e
   const specs = resolveStackSpecs(env);
   const needsOneStack = !(cmd.verb === "deploy" && cmd.plan) && !(cmd.verb === "synth" && cmd.host === undefined);
   const planSpec = needsOneStack ? selectStack(specs, cmd.host) : undefined;
+  refuseOverridingVariables(env);
   // A saved plan's archive is checked before anything is written (tools/saved-plan.ts).
   const saved = cmd.verb === "deploy" && cmd.plan ? openSavedPlan(cmd, specs) : undefined;
+  // The engine's environment (a pg connection string is checked) before anything is written.
+  if (cmd.verb !== "synth") engineEnvironment(saved?.spec ?? planSpec!, env);
   synthesize(cmd.outputDir, env);
   if (cmd.verb === "synth") {
     for (const spec of planSpec ? [planSpec] : specs) process.stdout.write(`${describeStack(spec)}: ${stackDirectory(cmd.outputDir, spec)}\n`);

@@ -35,6 +35,20 @@ export function engineFromEnvironment(env: NodeJS.ProcessEnv): Engine {
 const OVERRIDING_VARIABLES = [/^TF_CLI_ARGS(_[a-z_]+)?$/, /^TF_WORKSPACE$/, /^TF_DATA_DIR$/, /^PG_(SCHEMA_NAME|TABLE_NAME|INDEX_NAME|SKIP_SCHEMA_CREATION|SKIP_TABLE_CREATION|SKIP_INDEX_CREATION)$/];
 
 /**
+ * Refuses engine variables that would override what cutter synthesized (run before synth:
+ * cdktf's own validation runs the engine too).
+ */
+export function refuseOverridingVariables(env: NodeJS.ProcessEnv): void {
+  const overriding = Object.keys(env).filter((name) => env[name] !== undefined && env[name] !== "" && OVERRIDING_VARIABLES.some((re) => re.test(name)));
+  if (overriding.length === 0) return;
+  const them = overriding.length === 1 ? "it" : "them";
+  throw new CutterError(
+    `${overriding.sort().join(", ")} ${overriding.length === 1 ? "is" : "are"} set: the engine would read ${them} and act on other arguments, another workspace or another state than the ones synthesized; nothing was changed.\n` +
+      `  Unset ${them}: cutter passes every engine argument itself, and a stack's state location comes only from its inputs.`,
+  );
+}
+
+/**
  * The engine's environment for a stack: for the pg backend, the connection string is
  * taken from the variable the inputs name, checked (a malformed one would be quoted,
  * password and all, in the engine's parse error; a problem names the variable, never the
@@ -42,13 +56,7 @@ const OVERRIDING_VARIABLES = [/^TF_CLI_ARGS(_[a-z_]+)?$/, /^TF_WORKSPACE$/, /^TF
  * written into the synthesized configuration.
  */
 export function engineEnvironment(spec: StackSpec, env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  const overriding = Object.keys(env).filter((name) => env[name] !== undefined && env[name] !== "" && OVERRIDING_VARIABLES.some((re) => re.test(name)));
-  if (overriding.length > 0) {
-    throw new CutterError(
-      `${overriding.sort().join(", ")} ${overriding.length === 1 ? "is" : "are"} set: the engine would read ${overriding.length === 1 ? "it" : "them"} and act on other arguments, another workspace or another state than the ones synthesized for ${describeStack(spec)}; nothing was changed.\n` +
-        `  Unset ${overriding.length === 1 ? "it" : "them"}: cutter passes every engine argument itself, and a stack's state location comes only from its inputs.`,
-    );
-  }
+  refuseOverridingVariables(env);
   const result: NodeJS.ProcessEnv = { ...env, TF_IN_AUTOMATION: "1", TF_INPUT: "0" };
   delete result[ENGINE_PG_CONN_ENV];
   if (spec.inputs.stateBackend !== "pg") return result;

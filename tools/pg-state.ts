@@ -104,7 +104,8 @@ function describeState(state: any): string {
   const roots = new Set<string>();
   for (const r of resources) {
     for (const i of r.instances ?? []) {
-      const t = i.attributes?.triggers_replace ?? i.attributes?.input;
+      // terraform_data keeps its dynamic attributes as { value, type } in state.
+      const t = i.attributes?.triggers_replace?.value ?? i.attributes?.triggers_replace;
       if (r.type === "terraform_data" && typeof t?.root === "string") roots.add(t.root);
     }
   }

@@ -12,6 +12,7 @@
  */
 import { resolveStackSpecs } from "../constructs/host-files";
 import { ENGINE_PG_CONN_ENV } from "../constructs/runtime-inputs";
+import { describeStack } from "./command-line";
 import { checkConnectionString, connectionStringError } from "./pg-connection";
 
 /** Set by the operator CLI (tools/engine.ts synthesize) for the app: it hands each stack its own engine environment. */
@@ -25,7 +26,7 @@ export function checkRawCliStateConnection(env: NodeJS.ProcessEnv): void {
   const problems: string[] = [];
   for (const spec of pgSpecs) {
     const name = spec.inputs.statePgConnEnv;
-    const where = `stack ${spec.stackName} (${spec.source}) keeps its state in PostgreSQL schema ${spec.inputs.statePgSchema}`;
+    const where = `${describeStack(spec)} keeps its state in PostgreSQL schema ${spec.inputs.statePgSchema}`;
     if (engineValue === undefined || engineValue === "") {
       problems.push(`${where}, but ${ENGINE_PG_CONN_ENV}, which the engine reads when cdktf runs it, is not set`);
     } else if (name !== ENGINE_PG_CONN_ENV && env[name] !== engineValue) {
