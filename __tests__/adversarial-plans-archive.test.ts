@@ -6,6 +6,7 @@
  * through a link planted at its name or at a temporary name beside it.
  */
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -143,5 +144,44 @@ describe("saved-plan archives: only the expected regular files, under caps", () 
     const intoDir = cutter(host, ["plan", "--out", dirOut]);
     assert.equal(intoDir.code, 1);
     assert.match(intoDir.output, /--out .*a-directory\.tgz: cannot write it \(it is a directory\)/);
+  });
+});
+
+describe("deploy --plan interrupted: its private temporary directory never outlives it", () => {
+  let host: TempHost;
+  let tmp: string;
+  let archive: string;
+  before(() => {
+    host = new TempHost();
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), "cutter-test-tmp-"));
+    archive = path.join(host.dir, "plan.tgz");
+    expectSuccess(cutter(host, ["plan", "--out", archive]), "plan --out");
+  });
+  after(() => {
+    host.dispose();
+    fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  /** Starts deploy --plan in its own process group; resolves once its temporary directory exists. */
+  async function startDeploy(): Promise<{ pid: number; exited: Promise<number | null> }> {
+    const child = spawn("node", [CUTTER_JS, "deploy", "--plan", archive, "--output", host.outDir], { env: host.env({ TMPDIR: tmp }), detached: true, stdio: "ignore" });
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (code, signal) => resolve(code ?? (signal ? -1 : null))));
+    const deadline = Date.now() + 120_000;
+    while (!fs.readdirSync(tmp).some((n) => n.startsWith("cutter-deploy-p")) && child.exitCode === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    assert.ok(fs.readdirSync(tmp).some((n) => n.startsWith("cutter-deploy-p")), "deploy --plan made its temporary directory");
+    return { pid: child.pid!, exited };
+  }
+
+  test("Ctrl-C (SIGINT to the process group) removes it; after a SIGKILL the next command sweeps it", async () => {
+    const interrupted = await startDeploy();
+    process.kill(-interrupted.pid, "SIGINT");
+    assert.notEqual(await interrupted.exited, 0);
+    assert.deepEqual(fs.readdirSync(tmp), [], "removed on the way out");
+    const killed = await startDeploy();
+    process.kill(-killed.pid, "SIGKILL");
+    await killed.exited;
+    assert.equal(fs.readdirSync(tmp).length, 1, "a SIGKILL cannot be caught: the directory stays");
+    expectSuccess(run("node", [CUTTER_JS, "plan", "--output", host.outDir], { env: host.env({ TMPDIR: tmp }) }), "the next command");
+    assert.deepEqual(fs.readdirSync(tmp), [], "the next command removed the directory of the process that is gone");
   });
 });

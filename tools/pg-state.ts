@@ -34,7 +34,7 @@ export function synthesizedBackend(stackDir: string): Record<string, Record<stri
 
 /** Runs `fn` in a private temporary directory initialised with only `backend`. */
 function withBackendOnly<T>(engine: Engine, backend: Record<string, unknown>, env: NodeJS.ProcessEnv, fn: (dir: string) => T): T {
-  const dir = makePrivateTempDir("cutter-backend-p");
+  const dir = makePrivateTempDir("backend");
   try {
     fs.writeFileSync(path.join(dir, "backend.tf.json"), JSON.stringify({ terraform: { backend } }, null, 2) + "\n", { mode: 0o600 });
     const init = runEngineQuietly(engine, ["init", "-input=false", "-no-color"], dir, env);

@@ -1,8 +1,8 @@
 /**
  * Private temporary directories for the operator commands: 0700, named after the
- * process that made them (`<prefix><pid>-XXXXXX`), removed on every exit a process
- * can see (return, throw, process.exit, SIGINT/SIGTERM/SIGHUP), and swept by the
- * next run when a SIGKILL left one behind.
+ * process that made them (`cutter-<what>-p<pid>-XXXXXX`), removed on every exit a
+ * process can see (return, throw, process.exit, SIGINT/SIGTERM/SIGHUP), and swept by
+ * the next command that makes one when a SIGKILL left one behind.
  *
  * Signals: the engine runs through spawnSync, so a handler here only runs once the
  * engine has finished (an engine is never left half-way because cutter died); the
@@ -44,12 +44,14 @@ function isAlive(pid: number): boolean {
   }
 }
 
+/** `cutter-<what>-p<pid>-XXXXXX`: the names made here. */
+const NAME = /^cutter-[a-z]+-p(\d+)-[A-Za-z0-9]{6}$/;
+
 /**
- * Removes `<prefix><pid>-*` directories of ours whose process is gone (a SIGKILL leaves
+ * Removes `cutter-<what>-p<pid>-*` directories whose process is gone (a SIGKILL leaves
  * them). Only directories owned by this user, mode 0700, are touched.
  */
-export function sweepStaleTempDirs(prefix: string, tmp = os.tmpdir()): void {
-  const pattern = new RegExp(`^${prefix.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(\\d+)-[A-Za-z0-9]{6}$`);
+export function sweepStaleTempDirs(tmp = os.tmpdir()): void {
   let names: string[];
   try {
     names = fs.readdirSync(tmp);
@@ -57,7 +59,7 @@ export function sweepStaleTempDirs(prefix: string, tmp = os.tmpdir()): void {
     return;
   }
   for (const name of names) {
-    const m = pattern.exec(name);
+    const m = NAME.exec(name);
     if (!m || Number(m[1]) === process.pid || isAlive(Number(m[1]))) continue;
     const dir = path.join(tmp, name);
     try {
@@ -69,11 +71,12 @@ export function sweepStaleTempDirs(prefix: string, tmp = os.tmpdir()): void {
   }
 }
 
-/** A new 0700 directory below the system temp dir, removed on every exit of this process. */
-export function makePrivateTempDir(prefix: string): string {
-  sweepStaleTempDirs(prefix);
+/** A new 0700 directory `cutter-<what>-p<pid>-XXXXXX` below the system temp dir, removed on every exit of this process. */
+export function makePrivateTempDir(what: string): string {
+  if (!/^[a-z]+$/.test(what)) throw new Error(`temporary directory kind ${JSON.stringify(what)} must be [a-z]+`);
+  sweepStaleTempDirs();
   installCleanup();
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `${prefix}${process.pid}-`));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `cutter-${what}-p${process.pid}-`));
   fs.chmodSync(dir, 0o700);
   live.add(dir);
   return dir;

@@ -78,7 +78,7 @@ function showJson(engine: Engine, planFile: string, cwd: string, env: NodeJS.Pro
 export function plan(cmd: CommandLine, spec: StackSpec, engine: Engine, env: NodeJS.ProcessEnv): void {
   const dir = stackDirectory(cmd.outputDir, spec);
   init(engine, dir, env);
-  const work = makePrivateTempDir("cutter-plan-p");
+  const work = makePrivateTempDir("plan");
   try {
     const planFile = path.join(work, "plan.tfplan");
     mustSucceed(runEngine(engine, ["plan", "-input=false", "-no-color", `-lock-timeout=${cmd.lockTimeout}`, `-out=${planFile}`], dir, env), `${engine.kind} plan`);
@@ -340,7 +340,7 @@ export function deploySavedPlan(cmd: CommandLine, opened: OpenedPlan, engine: En
   const backendProblems = backendDifferences(facts, synthesizedBackend);
   if (backendProblems.length > 0) refuse(given, "the plan is for another state than the one synthesized now", spec, backendProblems);
 
-  const work = makePrivateTempDir("cutter-deploy-p");
+  const work = makePrivateTempDir("deploy");
   try {
     const stackDir = path.join(work, "stack");
     fs.mkdirSync(stackDir, { mode: 0o700 });
