@@ -171,6 +171,12 @@ export function readingDifferences(expected: any, actual: any, limit = 8): strin
   return [...found, ...jsonDifferences(rest(expected), rest(actual), limit - found.length)];
 }
 
+/** A quiet engine run's output, shown when it failed (the error then says "see the engine output above"). */
+function echoIfFailed<T extends { code: number | null; output: string }>(result: T): T {
+  if (result.code !== 0) process.stderr.write(result.output);
+  return result;
+}
+
 /** The engine's reading of a plan without the moment it was made. */
 const timeless = (reading: any) => ({ ...reading, timestamp: undefined });
 
@@ -363,9 +369,14 @@ export function deploySavedPlan(cmd: CommandLine, opened: OpenedPlan, engine: En
     }
 
     // 6. Made from the current state, and what the reviewed code would do now.
-    const planned = JSON.parse(inside.get("tfstate")!.toString("utf8"));
+    let planned: { lineage?: unknown; serial?: unknown };
+    try {
+      planned = JSON.parse(inside.get("tfstate")!.toString("utf8"));
+    } catch {
+      refuse(given, "its engine plan file's prior state (tfstate) is not a state", spec);
+    }
     const pulled = runEngineQuietly(engine, ["state", "pull"], stackDir, stackEnv);
-    mustSucceed(pulled, `${engine.kind} state pull`);
+    mustSucceed(echoIfFailed(pulled), `${engine.kind} state pull`);
     const now = pulled.stdout.trim() === "" ? { lineage: "", serial: 0 } : JSON.parse(pulled.stdout);
     if (now.lineage !== planned.lineage || now.serial !== planned.serial) {
       throw new CutterError(
@@ -374,7 +385,7 @@ export function deploySavedPlan(cmd: CommandLine, opened: OpenedPlan, engine: En
       );
     }
     const freshFile = path.join(work, "now.tfplan");
-    mustSucceed(runEngineQuietly(engine, ["plan", "-input=false", "-no-color", `-lock-timeout=${cmd.lockTimeout}`, `-out=${freshFile}`], stackDir, stackEnv), `${engine.kind} plan (the check of the saved plan against now)`);
+    mustSucceed(echoIfFailed(runEngineQuietly(engine, ["plan", "-input=false", "-no-color", `-lock-timeout=${cmd.lockTimeout}`, `-out=${freshFile}`], stackDir, stackEnv)), `${engine.kind} plan (the check of the saved plan against now)`);
     const fresh = showJson(engine, freshFile, stackDir, stackEnv);
     if (JSON.stringify(timeless(saved)) !== JSON.stringify(timeless(fresh))) {
       refuse(
