@@ -162,13 +162,26 @@ describe("deploy --plan interrupted: its private temporary directory never outli
     fs.rmSync(tmp, { recursive: true, force: true });
   });
 
-  /** Starts deploy --plan in its own process group; resolves once its temporary directory exists. */
+  /** An engine process (not node) in process group `pgid`: a Ctrl-C reaches it. */
+  const engineRunsIn = (pgid: number) =>
+    fs.readdirSync("/proc").some((pid) => {
+      try {
+        const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+        const [comm, rest] = [stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")")), stat.slice(stat.lastIndexOf(")") + 2).split(" ")];
+        return Number(rest[2]) === pgid && /^(terraform|tofu)/.test(comm);
+      } catch {
+        return false;
+      }
+    });
+
+  /** Starts deploy --plan in its own process group; resolves once its temporary directory exists and the engine runs. */
   async function startDeploy(): Promise<{ pid: number; exited: Promise<number | null> }> {
     const child = spawn("node", [CUTTER_JS, "deploy", "--plan", archive, "--output", host.outDir], { env: host.env({ TMPDIR: tmp }), detached: true, stdio: "ignore" });
     const exited = new Promise<number | null>((resolve) => child.on("exit", (code, signal) => resolve(code ?? (signal ? -1 : null))));
+    const made = () => fs.readdirSync(tmp).some((n) => n.startsWith("cutter-deploy-p"));
     const deadline = Date.now() + 120_000;
-    while (!fs.readdirSync(tmp).some((n) => n.startsWith("cutter-deploy-p")) && child.exitCode === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
-    assert.ok(fs.readdirSync(tmp).some((n) => n.startsWith("cutter-deploy-p")), "deploy --plan made its temporary directory");
+    while (!(made() && engineRunsIn(child.pid!)) && child.exitCode === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    assert.ok(made() && child.exitCode === null, "deploy --plan made its temporary directory and runs the engine");
     return { pid: child.pid!, exited };
   }
 
