@@ -228,6 +228,18 @@ describe("setup trusts no binary in its cache that does not match its pin", () =
     assert.equal(sha256(w.at(MIRRORS[0])), PINNED);
   });
 
+  test("a stamp holds only for what it was made for: another cache's stamp, or changed pins, make setup verify again", () => {
+    const w = fresh();
+    ok(w.setup(), "setup");
+    fs.copyFileSync(base.at("setup.stamp"), w.at("setup.stamp")); // stale: made for another cache
+    const copied = ok(w.withEngine(["true"]), "with-engine with a foreign stamp");
+    assert.match(copied.stderr, /setup: mirror: .*sha256 verified/, "setup ran");
+    assert.equal(ok(w.withEngine(["true"]), "with-engine").stderr, "", "its own fresh stamp holds");
+    const pins = path.join(w.tools, "engine-pins.json");
+    fs.writeFileSync(pins, fs.readFileSync(pins, "utf8")); // same content, new ctime: pins are re-read
+    assert.match(ok(w.withEngine(["true"]), "with-engine after the pins changed").stderr, /setup: mirror: .*sha256 verified/);
+  });
+
   test("a cache writable by others is refused before anything runs, even with a stamp forged to match", () => {
     const w = fresh();
     ok(w.setup(), "setup");

@@ -89,8 +89,8 @@ octal() { printf '%04o' $((0x$1 & 07777)); }
 # owned by root or by the user running setup; not writable by group or others, except
 # a root-owned sticky ancestor such as /tmp when $2 says so; a directory when $3 says so.
 check_trusted() { # stat-line may-be-sticky must-be-dir
-  local path dev ino mode uid rest
-  IFS=$'\t' read -r path dev ino mode uid rest <<<"$1"
+  local path mode uid
+  IFS=$'\t' read -r path _ _ mode uid _ <<<"$1"
   if [ "$3" = dir ] && (( (0x$mode & 0xF000) != 0x4000 )); then
     if (( (0x$mode & 0xF000) == 0xA000 )); then
       die "$path is a symbolic link: a cache reached through a link can be swapped under setup's feet; set CUTTER_CACHE_DIR to a real directory you own (this one leads to $(readlink -f -- "$path" 2>/dev/null || echo '?'))"
@@ -119,7 +119,7 @@ cache_dir() {
   chain=()
   local p=$cache
   while :; do chain=("$p" "${chain[@]}"); [ "$p" = / ] && break; p=${p%/*}; [ -n "$p" ] || p=/; done
-  local existing=() line n=${#chain[@]} i
+  local existing=()
   for p in "${chain[@]}"; do { [ -e "$p" ] || [ -L "$p" ]; } && existing+=("$p"); done
   check_chain "${existing[@]}"
   mkdir -p "$cache"
@@ -168,7 +168,7 @@ new_tmp() { REPLY=$(mktemp -d "$1/tmp.XXXXXX"); tmp_dirs+=("$REPLY"); }
 
 # Builds the provider for goarch into a temporary directory below $1; REPLY is the binary.
 build_provider() { # tmp-parent goarch
-  local module version goversion tmp bin
+  local module goversion tmp bin
   pin "providers.$name.goModule"; module=$REPLY
   pin "providers.$name.goVersion"; goversion=$REPLY
   pin "providers.$name.goToolchain"; go_toolchain=$REPLY
@@ -298,6 +298,8 @@ tofu_bin=$cache/bin/tofu-$tofu_version
 # The built OpenTofu, verified against its pin before it ever runs; rebuilt when missing or wrong.
 ensure_tofu() {
   local got
+  [ -n "${PIN[opentofu.sha256.$platform]-}" ] \
+    || die "tools/engine-pins.json pins no sha256 for OpenTofu $tofu_version on $platform: setup runs no unverified binary. Put terraform or tofu on PATH, or have a maintainer pin it: bash tools/setup.sh --print-pins opentofu"
   mkdir -p "$cache/bin"
   if [[ -e $tofu_bin || -L $tofu_bin ]]; then
     got=
@@ -564,7 +566,7 @@ stable_view() { # stat output
   done <<<"$1"
   REPLY=$out
 }
-for attempt in 1 2 3; do
+for _ in 1 2 3; do
   before=$(stat --printf "$STAT_FORMAT" -- "${STAMP_PATHS[@]}" 2>/dev/null || true)
   stable_view "$before"; before=$REPLY
   repaired=

@@ -24,8 +24,8 @@ while [[ $cache == */ && $cache != / ]]; do cache=${cache%/}; done
 # $2 = any) owned by root or by us, not writable by group/others; $3 = sticky-ok lets a
 # root-owned sticky directory above the cache (/tmp) pass.
 trusted() { # stat-line dir|any sticky-ok|no
-  local path dev ino mode uid rest
-  IFS=$'\t' read -r path dev ino mode uid rest <<<"$1"
+  local mode uid
+  IFS=$'\t' read -r _ _ _ mode uid _ <<<"$1"
   [[ $2 == any ]] || (( (0x$mode & 0xF000) == 0x4000 )) || return 1
   [[ $uid == 0 || $uid == "$EUID" ]] || return 1
   if (( 0x$mode & 0x12 )); then
