@@ -413,9 +413,16 @@ for (const file of WORKFLOWS) {
         const connVariables = steps(job).flatMap((s: Step) => Object.keys(s.env ?? {}).filter((k) => /PG_CONN/.test(k) && k !== "PG_CONN_STR"));
         for (const variable of connVariables) assert.equal(variable, spec!.inputs.statePgConnEnv, `${id}: ${variable} is what hosts/${spec!.hostName}.json names`);
         if (plans(job) || applies(job)) assert.equal(connVariables.length >= 1, true, `${id} gives the state connection to its command`);
-        for (const { line } of commands({ jobs: { [id]: job } })) {
-          const cdktf = /cdktf (diff|deploy|destroy|plan) (\S+)/.exec(line);
-          if (cdktf) assert.equal(cdktf[2], hostStackName(spec!.hostName!), `${id}: cdktf acts on ${spec!.hostName}'s stack`);
+        for (const step of steps(job)) {
+          const cdktf = /cdktf (diff|deploy|destroy|plan) (\S+)/.exec(runText(step));
+          if (!cdktf) continue;
+          assert.equal(cdktf[2], hostStackName(spec!.hostName!), `${id}: cdktf acts on ${spec!.hostName}'s stack`);
+          // cdktf synthesizes every stack of the hosts directory and hands each engine PG_CONN_STR:
+          // the job synthesizes its own host only, and PG_CONN_STR is that host's connection.
+          assert.equal(step.env?.CUTTER_HOSTS_DIR, "${{ runner.temp }}/hosts", `${id}: a hosts directory of its own`);
+          const copies = [...runText(step).matchAll(/\bcp (\S+) "\$CUTTER_HOSTS_DIR\/"/g)].map((m) => m[1]);
+          assert.deepEqual(copies, [`hosts/${spec!.hostName}.json`], `${id}: only ${spec!.hostName}'s host file`);
+          assert.equal(step.env?.PG_CONN_STR, step.env?.[spec!.inputs.statePgConnEnv!], `${id}: the engine gets the host's own connection`);
         }
       }
     });
@@ -454,7 +461,7 @@ for (const file of WORKFLOWS) {
       const saved = seen.has("deploy");
       assert.deepEqual(
         [...seen].filter((s) => s !== "build").sort(),
-        saved ? ["deploy", "destroy", "plan", "setup", "verify"] : ["cdktf deploy", "cdktf destroy", "cdktf diff", "cdktf synth", "setup", "verify"],
+        saved ? ["deploy", "destroy", "plan", "setup", "synth", "verify"] : ["cdktf deploy", "cdktf destroy", "cdktf diff", "setup", "synth", "verify"],
       );
     });
   });

@@ -164,6 +164,8 @@ go_clean() { # goarch gopath go-args...
 tmp_dirs=()
 cleanup() { [ ${#tmp_dirs[@]} -eq 0 ] || rm -rf -- "${tmp_dirs[@]}"; }
 trap cleanup EXIT
+trap 'cleanup; exit 130' INT
+trap 'cleanup; exit 143' TERM
 new_tmp() { REPLY=$(mktemp -d "$1/tmp.XXXXXX"); tmp_dirs+=("$REPLY"); }
 
 # Builds the provider for goarch into a temporary directory below $1; REPLY is the binary.
