@@ -15,8 +15,9 @@
 # running setup and must not be writable by anyone else (a sticky, root-owned
 # ancestor such as /tmp is fine), and nothing on the way may be a symbolic link.
 # After a full verification setup writes $CACHE/setup.stamp: device, inode, mode,
-# owner, size, mtime and ctime of everything it verified. tools/with-engine.sh
-# compares that with one `stat` and runs this script again when anything differs.
+# owner, size, mtime and ctime of everything it verified, for this user, cache,
+# checkout and engine. tools/with-engine.sh compares that with one `stat` and runs
+# this script again when anything differs.
 #
 # Outputs (read by tools/with-engine.sh, the tests and the bench):
 #   $CACHE/terraform.rc   CLI config: filesystem_mirror only, no direct install
@@ -602,7 +603,7 @@ done <<<"$after"
 
 {
   printf 'cutter-runtime setup stamp 1\n'
-  printf 'key\t%s\t%s\t%s\t%s\t%s\n' "$EUID" "$cache" "$here" "$choice" "$engine_entry"
+  printf 'key\t%s\t%s\t%s\t%s\n' "$EUID" "$cache" "$here" "$engine_entry"
   i=0
   while IFS= read -r line; do printf '%s\t%s\n' "${STAMP_CLASS[$i]}" "$line"; i=$((i + 1)); done <<<"$after"
 } >"$cache/setup.stamp.tmp"

@@ -55,7 +55,7 @@ stamp_holds() {
   mapfile -t lines <"$stamp" || return 1
   [[ ${lines[0]-} == "cutter-runtime setup stamp 1" ]] || return 1
   engine_now || return 1
-  [[ ${lines[1]-} == "key	$EUID	$cache	$here	${CUTTER_ENGINE:-auto}	$REPLY" ]] || return 1
+  [[ ${lines[1]-} == "key	$EUID	$cache	$here	$REPLY" ]] || return 1
   n=${#lines[@]}
   (( n > 2 )) || return 1
   paths=("$stamp")
