@@ -249,6 +249,33 @@ describe("verify", () => {
     assert.ok(!md.includes(SECRET));
   });
 
+  test("--markdown on a failing tree: the result and every verdict line in their failing forms", () => {
+    fs.writeFileSync(at("notes.txt"), "x\n");
+    fs.chmodSync(layout.configPath, 0o600);
+    try {
+      const file = path.join(host.dir, "failing.md");
+      const v = verify(host, ["--markdown", file]);
+      assert.equal(v.code, 1, v.output);
+      const md = fs.readFileSync(file, "utf8");
+      for (const line of [
+        "- result: G2 FAIL — GAP5 OPEN (runtime dirs, config; 2 problem(s), listed under Problems)",
+        "Found: 7 of 7 directories root:root 0750, 0 non-directory files, 1 entry in the root the layout does not have.",
+        'gap5_runtime_dirs: OPEN — root: holds 1 entry the layout does not have: "notes.txt"',
+        "gap5_config: OPEN — orchestrator.config.json: mode 0600, expected 0640",
+        "mutation_class: filesystem-only, reversible (npm run destroy)",
+        "secrets: none written",
+        "g2: FAIL",
+        `- ${host.root}: holds 1 entry the layout does not have: "notes.txt"; the gate expects only its 7 directories, the config and the README (move them out; destroy refuses while they are there)`,
+        `- ${layout.configPath}: mode 0600, expected 0640`,
+      ]) {
+        assert.ok(md.split("\n").includes(line), `report line: ${line}\n${md}`);
+      }
+    } finally {
+      fs.rmSync(at("notes.txt"));
+      fs.chmodSync(layout.configPath, 0o640);
+    }
+  });
+
   test("--markdown refuses a path inside the managed tree (also through a symbolic link) and writes nothing", () => {
     const inside = at("reports/gate.md");
     const v = verify(host, ["--markdown", inside]);

@@ -450,8 +450,11 @@ export function verifiedLine(r: VerifyReport): string {
   const all = r.directoriesOk === r.directoryCount;
   const empty = r.allowData || r.entriesBelow === 0;
   const nested = r.entriesBelow - r.nonDirectoryFiles;
-  const head = all && empty ? `Verified: ${r.directoryCount} directories, all ${r.owner}:${r.group} ${r.directoryMode}` : `Found: ${r.directoriesOk} of ${r.directoryCount} directories ${r.owner}:${r.group} ${r.directoryMode}`;
-  return `${head}, ${r.nonDirectoryFiles} non-directory files${nested > 0 ? `, ${nested} nested director${nested === 1 ? "y" : "ies"}` : ""}.`;
+  const extra = r.rootDirectory.unexpectedEntries?.length ?? 0;
+  const head = all && empty && extra === 0 ? `Verified: ${r.directoryCount} directories, all ${r.owner}:${r.group} ${r.directoryMode}` : `Found: ${r.directoriesOk} of ${r.directoryCount} directories ${r.owner}:${r.group} ${r.directoryMode}`;
+  const nestedText = nested > 0 ? `, ${nested} nested director${nested === 1 ? "y" : "ies"}` : "";
+  const extraText = extra > 0 ? `, ${extra} entr${extra === 1 ? "y" : "ies"} in the root the layout does not have` : "";
+  return `${head}, ${r.nonDirectoryFiles} non-directory files${nestedText}${extraText}.`;
 }
 
 /** The gate report in Markdown, section by section as the signed one. Pure. */
