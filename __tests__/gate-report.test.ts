@@ -16,7 +16,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { after, before, describe, test } from "node:test";
-import { CUTTER_LAYOUT } from "../constructs";
+import { CUTTER_LAYOUT, DB_ENV_NAMES } from "../constructs";
 import * as pins from "../tools/engine-pins.json";
 import { REPO, RunResult, TempHost, engineEnv, engineInfo, expectSuccess, planCounts, run } from "./support/harness";
 import { TempHosts, cutter } from "./support/operator";
@@ -25,16 +25,7 @@ import { verify } from "./support/tools";
 
 const GOLDEN = path.join(REPO, "__tests__", "golden", "gate-report.fresh-deploy.md");
 const REFERENCE = "macro: v0.6-o8e-pre-production-hardening-bundle · KB-7675";
-const ENV_NAMES = [
-  "DOT_CUTTER_DB_HOST",
-  "DOT_CUTTER_DB_PORT",
-  "DOT_CUTTER_DB_NAME",
-  "DOT_CUTTER_DB_SSLMODE",
-  "DOT_CUTTER_EXEC_DB_USER",
-  "DOT_CUTTER_EXEC_DB_PASSWORD",
-  "DOT_CUTTER_VERIFY_DB_USER",
-  "DOT_CUTTER_VERIFY_DB_PASSWORD",
-];
+const ENV_NAMES: readonly string[] = Object.values(DB_ENV_NAMES);
 /** A value per name, planted to prove none ever reaches a report or the audit log. */
 const planted = (name: string) => `planted-${createHash("sha256").update(name).digest("hex").slice(0, 12)}`;
 
@@ -126,7 +117,7 @@ describe("gate report: a fresh npm run deploy", () => {
     assert.equal(gate.reviewed.commit.id, run("git", ["-C", REPO, "rev-parse", "HEAD"], { env: process.env }).stdout.trim());
     assert.equal(gate.reviewed.appliedBy.via, "npm run deploy");
     assert.equal(gate.survey.found, true);
-    assert.deepEqual(gate.envWiring.defined, ENV_NAMES);
+    assert.deepEqual(gate.envWiring.defined, [...ENV_NAMES]);
     assert.equal(gate.verdict.g2, "PASS");
     for (const line of [gate.changes.rollback, gate.changes.dbTouched, gate.verdict.gap5RuntimeDirs, gate.tree.verified, ...gate.survey.lines]) {
       assert.ok(report.includes(line), `the report says what --json says: ${line}`);

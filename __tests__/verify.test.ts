@@ -11,7 +11,7 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, test } from "node:test";
-import { resolveLayout, readRuntimeInputs } from "../constructs";
+import { DB_ENV_NAMES, resolveLayout, readRuntimeInputs } from "../constructs";
 import { expectedTree } from "../tools/expected-tree";
 import { REPO, TempHost, expectSuccess, run } from "./support/harness";
 import { cutter } from "./support/operator";
@@ -19,16 +19,7 @@ import { verify } from "./support/tools";
 
 const SECRET = "s3cret-Value-42";
 /** Every name the config points to, each with a value planted to prove no value is ever shown. */
-const ENV_NAMES = [
-  "DOT_CUTTER_DB_HOST",
-  "DOT_CUTTER_DB_PORT",
-  "DOT_CUTTER_DB_NAME",
-  "DOT_CUTTER_DB_SSLMODE",
-  "DOT_CUTTER_EXEC_DB_USER",
-  "DOT_CUTTER_EXEC_DB_PASSWORD",
-  "DOT_CUTTER_VERIFY_DB_USER",
-  "DOT_CUTTER_VERIFY_DB_PASSWORD",
-];
+const ENV_NAMES: readonly string[] = Object.values(DB_ENV_NAMES);
 const valueOf = (name: string) => (name === "DOT_CUTTER_EXEC_DB_PASSWORD" ? SECRET : `planted-${name.toLowerCase()}-value`);
 const envText = (names: readonly string[], extra = "") =>
   `# the orchestrator's secrets\n${names.map((n, i) => (i % 2 === 0 ? `${n}=${valueOf(n)}` : `export ${n}="${valueOf(n)}"`)).join("\n")}\n${extra}`;

@@ -47,7 +47,8 @@ export function nameOf(kind: "passwd" | "group", id: number): string {
   return name;
 }
 
-function typeOf(st: fs.Stats): string {
+/** What a path is, in words ("regular file", "symbolic link", ...). */
+export function typeOf(st: fs.Stats): string {
   if (st.isSymbolicLink()) return "symbolic link";
   if (st.isDirectory()) return "directory";
   if (st.isFile()) return "regular file";

@@ -18,7 +18,7 @@ import { selectStack } from "./command-line";
 import * as os from "os";
 import * as path from "path";
 import { BACKUP_KEY_ENV_NAME, CONNECTION_STRING_RULE, DEFAULT_STATE_DIR, EXECUTION_SWITCH_RULE, HIGH_ENTROPY_RULE, INPUT_VARIABLES, PRIVATE_KEY_RULE, RuntimeInputs, RuntimeLayout, SECRET_KEY_VALUE_RULE, checkWrittenFile, formatMode } from "../constructs";
-import { EnvWiring, envWiring, inspectEnvFile, nameOf } from "./env-wiring";
+import { EnvWiring, envWiring, inspectEnvFile, nameOf, typeOf } from "./env-wiring";
 import { ExpectedFile, ExpectedTree, expectedTree, isInside, realish, sha256 } from "./expected-tree";
 import { GateFacts, collectEvidence, gateFacts, renderMarkdown, verifiedLine } from "./gate-report";
 
@@ -91,15 +91,6 @@ export interface VerifyReport {
 const SCHEMA_PATH = path.resolve(__dirname, "..", "..", "schema", "orchestrator.config.schema.json");
 /** The written-files guard's content rules (constructs/guards), run on the deployed config as at synth. */
 const CONTENT_RULES = [SECRET_KEY_VALUE_RULE, PRIVATE_KEY_RULE, CONNECTION_STRING_RULE, HIGH_ENTROPY_RULE, EXECUTION_SWITCH_RULE];
-
-function typeOf(st: fs.Stats): string {
-  if (st.isSymbolicLink()) return "symbolic link";
-  if (st.isDirectory()) return "directory";
-  if (st.isFile()) return "regular file";
-  if (st.isFIFO()) return "fifo";
-  if (st.isSocket()) return "socket";
-  return "special file";
-}
 
 function lstat(p: string): fs.Stats | undefined {
   try {
