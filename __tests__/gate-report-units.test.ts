@@ -108,7 +108,7 @@ describe("gate inputs: backup key status, report reference, audit log", () => {
     assert.deepEqual([inputs.backupKeyStatus, inputs.reportReference, inputs.auditLogPath], ["not-provisioned", "", "/srv/state/c.tfstate.audit.jsonl"]);
     assert.equal(readRuntimeInputs({ CUTTER_STATE_BACKEND: "pg", CUTTER_OWNERSHIP_DIR: "/srv/own" }).auditLogPath, "/srv/own.audit.jsonl");
     withTempDir((dir) => {
-      fs.writeFileSync(path.join(dir, "alpha.json"), JSON.stringify({ runtimeRoot: "/srv/a/cutter", backupKeyStatus: "provisioned", reportReference: "KB-7675", state: { auditLog: "/srv/audit/alpha.jsonl" } }));
+      fs.writeFileSync(path.join(dir, "alpha.json"), JSON.stringify({ runtimeRoot: "/srv/cutter-a", backupKeyStatus: "provisioned", reportReference: "KB-7675", state: { auditLog: "/srv/audit/alpha.jsonl" } }));
       const [spec] = readHostFiles(dir, dir);
       assert.deepEqual([spec.inputs.backupKeyStatus, spec.inputs.reportReference, spec.inputs.auditLogPath], ["provisioned", "KB-7675", "/srv/audit/alpha.jsonl"]);
     });
@@ -136,7 +136,7 @@ describe("gate inputs: backup key status, report reference, audit log", () => {
 
   test("a bad field of a host file is named by file and field", () => {
     withTempDir((dir) => {
-      fs.writeFileSync(path.join(dir, "alpha.json"), JSON.stringify({ runtimeRoot: "/srv/a/cutter", backupKeyStatus: "maybe", state: { auditLog: "rel/a.jsonl" } }));
+      fs.writeFileSync(path.join(dir, "alpha.json"), JSON.stringify({ runtimeRoot: "/srv/cutter-a", backupKeyStatus: "maybe", state: { auditLog: "rel/a.jsonl" } }));
       assert.throws(() => readHostFiles(dir, dir), (e: Error) => /alpha\.json: backupKeyStatus: "maybe" must be one of/.test(e.message) && /alpha\.json: state\.auditLog: "rel\/a\.jsonl" must be an absolute path/.test(e.message));
     });
   });

@@ -190,6 +190,25 @@ describe("gate report: a fresh npm run deploy", () => {
     const text = fs.readFileSync(auditLog, "utf8");
     for (const name of ENV_NAMES) assert.ok(!text.includes(planted(name)), `no value of ${name} in the audit log`);
   });
+
+  test("after the rollback the report says the tree is not in place, and cites the destroy", () => {
+    const file = path.join(host.dir, "after-destroy.md");
+    assert.equal(verify(host, ["--markdown", file]).code, 1);
+    const md = fs.readFileSync(file, "utf8");
+    for (const line of [
+      `- ${host.root}: not in place; nothing surveyed yet (the first \`npm run deploy\` records the survey)`,
+      `Not applied: ${host.root} is not in place. The layout \`npm run deploy\` creates:`,
+      "created_dirs: none (the tree is not in place)",
+      "— nothing to roll back: the tree is not in place.",
+      "g2: FAIL",
+    ]) {
+      assert.ok(md.split("\n").includes(line), `report line: ${line}\n${md}`);
+    }
+    // Every managed path is missing: the root, its directories, the config and the README.
+    const missing = CUTTER_LAYOUT.subdirectories.length + 3;
+    assert.ok(md.includes(`- result: G2 FAIL — GAP5 OPEN (runtime dirs, config; ${missing} problem(s), listed under Problems)`), md);
+    assert.match(md, /^Audit log: .*, last entry: \S+ destroy by `npm run destroy` → applied\.$/m);
+  });
 });
 
 describe("gate report: a host-file stack deployed from a saved plan", () => {
@@ -253,7 +272,7 @@ describe("gate report: a pre-existing root, refused then adopted by an apply out
       "Created with install -d -o root -g root -m 0750 (empty directories only), by a command the audit log does not record (`cdktf deploy`, or the engine by hand: only `npm run deploy|destroy` write the audit log):",
       `created_dirs: ${host.root}/{${names}}`,
       `adopted_dirs: ${host.root} (existed before; destroy leaves them in place)`,
-      "gap5_runtime_dirs: CLOSED — 7 dirs created, root:root 0750, empty",
+      `gap5_runtime_dirs: CLOSED — ${CUTTER_LAYOUT.subdirectories.length} dirs created, root:root 0750, empty`,
     ]) {
       assert.ok(md.split("\n").includes(line), `report line: ${line}\n${md}`);
     }

@@ -11,7 +11,7 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, test } from "node:test";
-import { DB_ENV_NAMES, resolveLayout, readRuntimeInputs } from "../constructs";
+import { CUTTER_LAYOUT, DB_ENV_NAMES, resolveLayout, readRuntimeInputs } from "../constructs";
 import { expectedTree } from "../tools/expected-tree";
 import { REPO, TempHost, expectSuccess, run } from "./support/harness";
 import { cutter } from "./support/operator";
@@ -20,6 +20,9 @@ import { verify } from "./support/tools";
 const SECRET = "s3cret-Value-42";
 /** Every name the config points to, each with a value planted to prove no value is ever shown. */
 const ENV_NAMES: readonly string[] = Object.values(DB_ENV_NAMES);
+/** The layout's directory count (never restated: read from the layout). */
+const N = CUTTER_LAYOUT.subdirectories.length;
+const E = ENV_NAMES.length;
 const valueOf = (name: string) => (name === "DOT_CUTTER_EXEC_DB_PASSWORD" ? SECRET : `planted-${name.toLowerCase()}-value`);
 const envText = (names: readonly string[], extra = "") =>
   `# the orchestrator's secrets\n${names.map((n, i) => (i % 2 === 0 ? `${n}=${valueOf(n)}` : `export ${n}="${valueOf(n)}"`)).join("\n")}\n${extra}`;
@@ -98,7 +101,7 @@ describe("verify", () => {
     ["a symbolic link where a directory belongs", () => { fs.rmdirSync(at("reports")); fs.symlinkSync(host.dir, at("reports")); }, () => { fs.rmSync(at("reports")); fs.mkdirSync(at("reports")); fs.chmodSync(at("reports"), 0o750); }, () => `${at("reports")}: is a symbolic link, expected a directory`],
     ["a non-directory file in a managed directory", () => fs.writeFileSync(at("locks/cutter.lock"), "1\n"), () => fs.rmSync(at("locks/cutter.lock")), () => `${at("locks")}: holds 1 entry at any depth (1 non-directory file(s), 0 directories); the gate expects it empty`],
     // Former false PASSes: only the entry count showed them.
-    ["a stray file in the root", () => fs.writeFileSync(at("notes.txt"), "x\n"), () => fs.rmSync(at("notes.txt")), () => `${host.root}: holds 1 entry the layout does not have: "notes.txt"; the gate expects only its 7 directories, the config and the README`],
+    ["a stray file in the root", () => fs.writeFileSync(at("notes.txt"), "x\n"), () => fs.rmSync(at("notes.txt")), () => `${host.root}: holds 1 entry the layout does not have: "notes.txt"; the gate expects only its ${N} directories, the config and the README`],
     ["an extra directory in the root", () => fs.mkdirSync(at("cache"), { mode: 0o750 }), () => fs.rmdirSync(at("cache")), () => `${host.root}: holds 1 entry the layout does not have: "cache"`],
     ["a symbolic link in the root", () => fs.symlinkSync("/etc", at("etc")), () => fs.rmSync(at("etc")), () => `${host.root}: holds 1 entry the layout does not have: "etc"`],
     ["an empty nested directory (runs/run-1) without --allow-data", () => fs.mkdirSync(at("runs/run-1")), () => fs.rmdirSync(at("runs/run-1")), () => `${at("runs")}: holds 1 entry at any depth (0 non-directory file(s), 1 directory); the gate expects it empty (pass --allow-data once runs have written data)`],
@@ -137,10 +140,10 @@ describe("verify", () => {
     try {
       const strict = verify(host);
       assert.equal(strict.code, 1);
-      assert.match(strict.stdout, /^Found: 7 of 7 directories root:root 0750, 1 non-directory files, 2 nested directories\.$/m);
+      assert.match(strict.stdout, new RegExp(`^Found: ${N} of ${N} directories root:root 0750, 1 non-directory files, 2 nested directories\\.$`, "m"));
       const v = verify(host, ["--allow-data"]);
       assert.equal(v.code, 0, v.output);
-      assert.match(v.stdout, /Verified: 7 directories, all root:root 0750, 1 non-directory files, 2 nested directories\./);
+      assert.match(v.stdout, new RegExp(`Verified: ${N} directories, all root:root 0750, 1 non-directory files, 2 nested directories\\.`));
       fs.writeFileSync(at("stray"), "");
       assert.equal(verify(host, ["--allow-data"]).code, 1, "data is allowed below the directories, never beside them in the root");
     } finally {
@@ -151,8 +154,8 @@ describe("verify", () => {
 
   /** Writes the env file, runs verify (text, --json, --markdown, --require-env), restores it. */
   const envCases: Array<[string, () => void, RegExp]> = [
-    ["some names missing", () => fs.writeFileSync(envFile, envText(ENV_NAMES.filter((n) => !n.startsWith("DOT_CUTTER_VERIFY")))), /2 of 8 variable\(s\) the config names are not defined: DOT_CUTTER_VERIFY_DB_USER, DOT_CUTTER_VERIFY_DB_PASSWORD/],
-    ["a name defined empty", () => fs.writeFileSync(envFile, envText(ENV_NAMES.filter((n) => n !== "DOT_CUTTER_DB_NAME"), "DOT_CUTTER_DB_NAME=\n")), /1 of 8 variable\(s\) the config names are not defined: DOT_CUTTER_DB_NAME \(empty: DOT_CUTTER_DB_NAME\)/],
+    ["some names missing", () => fs.writeFileSync(envFile, envText(ENV_NAMES.filter((n) => !n.startsWith("DOT_CUTTER_VERIFY")))), new RegExp(`2 of ${E} variable\\(s\\) the config names are not defined: DOT_CUTTER_VERIFY_DB_USER, DOT_CUTTER_VERIFY_DB_PASSWORD`)],
+    ["a name defined empty", () => fs.writeFileSync(envFile, envText(ENV_NAMES.filter((n) => n !== "DOT_CUTTER_DB_NAME"), "DOT_CUTTER_DB_NAME=\n")), new RegExp(`1 of ${E} variable\\(s\\) the config names are not defined: DOT_CUTTER_DB_NAME \\(empty: DOT_CUTTER_DB_NAME\\)`)],
     ["a wrong mode (0644: readable by others)", () => fs.chmodSync(envFile, 0o644), /mode 0644: readable or writable by others/],
     ["a wrong owner", () => fs.chownSync(envFile, 65534, 0), /owner nobody:root, expected root/],
     ["no env file", () => fs.renameSync(envFile, `${envFile}.aside`), /missing; the orchestrator resolves every credential from it/],
@@ -198,7 +201,7 @@ describe("verify", () => {
     });
   }
 
-  test("env wiring with every name: the section lists 8 of 8 defined, none missing, the backup key consistent", () => {
+  test("env wiring with every name: the section lists all of them defined, none missing, the backup key consistent", () => {
     const file = path.join(host.dir, "env-ok.md");
     const v = verify(host, ["--require-env", "--markdown", file]);
     assert.equal(v.code, 0, v.output);
@@ -206,7 +209,7 @@ describe("verify", () => {
     const section = md.slice(md.indexOf("## 3a. Env wiring"), md.indexOf("## 4."));
     assert.ok(section.includes(`## 3a. Env wiring — ${envFile} (names only)`), section);
     assert.ok(section.includes("- file: regular file root:root 0600"), section);
-    assert.ok(section.includes(`- defined (8 of 8): ${ENV_NAMES.join(", ")}`), section);
+    assert.ok(section.includes(`- defined (${E} of ${E}): ${ENV_NAMES.join(", ")}`), section);
     assert.ok(section.includes("- missing: none"), section);
     assert.ok(section.includes("- BACKUP_GPG_FPR: not defined; the config flags it NOT PROVISIONED — consistent"), section);
     assert.ok(section.includes("- env_wiring: OK — every name defined; backup key flag agrees"), section);
@@ -229,8 +232,8 @@ describe("verify", () => {
       `               ${layout.readmePath}`,
       "secrets_written: NONE",
       `rollback: cd ${REPO} && ${fs.existsSync(path.join(REPO, "hosts")) ? "CUTTER_HOSTS_DIR=none " : ""}CUTTER_RUNTIME_ROOT=${host.root} CUTTER_ENV_FILE=${envFile} CUTTER_STATE_PATH=${host.statePath} npm run destroy`,
-      "Verified: 7 directories, all root:root 0750, 0 non-directory files.",
-      "gap5_runtime_dirs: CLOSED — 7 dirs created, root:root 0750, empty",
+      `Verified: ${N} directories, all root:root 0750, 0 non-directory files.`,
+      `gap5_runtime_dirs: CLOSED — ${N} dirs created, root:root 0750, empty`,
       "g2: PASS",
     ]) {
       assert.ok(md.split("\n").includes(line), `report line: ${line}\n${md}`);
@@ -250,13 +253,13 @@ describe("verify", () => {
       const md = fs.readFileSync(file, "utf8");
       for (const line of [
         "- result: G2 FAIL — GAP5 OPEN (runtime dirs, config; 2 problem(s), listed under Problems)",
-        "Found: 7 of 7 directories root:root 0750, 0 non-directory files, 1 entry in the root the layout does not have.",
+        `Found: ${N} of ${N} directories root:root 0750, 0 non-directory files, 1 entry in the root the layout does not have.`,
         'gap5_runtime_dirs: OPEN — root: holds 1 entry the layout does not have: "notes.txt"',
         "gap5_config: OPEN — orchestrator.config.json: mode 0600, expected 0640",
         "mutation_class: filesystem-only, reversible (npm run destroy)",
         "secrets: none written",
         "g2: FAIL",
-        `- ${host.root}: holds 1 entry the layout does not have: "notes.txt"; the gate expects only its 7 directories, the config and the README (move them out; destroy refuses while they are there)`,
+        `- ${host.root}: holds 1 entry the layout does not have: "notes.txt"; the gate expects only its ${N} directories, the config and the README (move them out; destroy refuses while they are there)`,
         `- ${layout.configPath}: mode 0600, expected 0640`,
       ]) {
         assert.ok(md.split("\n").includes(line), `report line: ${line}\n${md}`);

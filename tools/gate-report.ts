@@ -154,6 +154,8 @@ export interface GateFacts {
     readonly group: string;
     readonly mode: string;
     readonly directories: ReadonlyArray<{ readonly name: string; readonly purpose: string; readonly gateReference?: string }>;
+    /** The root is a directory (else nothing was applied, or it was destroyed). */
+    readonly inPlace: boolean;
     readonly appliedWith: string;
     readonly verified: string;
   };
@@ -238,8 +240,9 @@ function relativeNames(root: string, paths: readonly string[]): string {
 const shortMode = (mode?: string) => (mode ? mode.padStart(4, "0") : "?");
 
 /** Section 1's lines: what each managed path was before the first deploy. */
-function surveyLines(evidence: GateEvidence, inputs: RuntimeInputs): string[] {
+function surveyLines(evidence: GateEvidence, inputs: RuntimeInputs, present: boolean): string[] {
   const layout = resolveLayout(inputs.rootPath);
+  if (!present && !evidence.survey.found) return [`${layout.root}: not in place; nothing surveyed yet (the first \`npm run deploy\` records the survey)`];
   const { survey, records } = evidence;
   const lines: string[] = [];
   const absent: string[] = [];
@@ -315,6 +318,8 @@ export function gateFacts(spec: StackSpec, report: VerifyReport, evidence: GateE
   const envFailed = report.requireEnv && report.envWiring.problems.length > 0;
   const g2 = report.verdict;
 
+  // A tree that is not in place (never deployed, or destroyed) has nothing created, applied or to roll back.
+  const present = report.rootDirectory.type === "directory";
   const createdDirs = [root, ...layout.directories.map((d) => d.path)].filter((p) => evidence.records.get(p) !== "adopted");
   const adoptedDirs = [root, ...layout.directories.map((d) => d.path)].filter((p) => evidence.records.get(p) === "adopted");
   const unknownRecords = [root, ...layout.directories.map((d) => d.path)].filter((p) => evidence.records.get(p) === undefined).length;
@@ -324,7 +329,7 @@ export function gateFacts(spec: StackSpec, report: VerifyReport, evidence: GateE
     return subs.length > 0 ? `${root}/{${relativeNames(root, subs)}}` : "none";
   };
   const files = [layout.configPath, layout.readmePath];
-  const createdFiles = files.filter((p) => evidence.records.get(p) !== "adopted");
+  const createdFiles = present ? files.filter((p) => evidence.records.get(p) !== "adopted") : [];
   const adoptedFiles = files.filter((p) => evidence.records.get(p) === "adopted");
 
   const evidenceTypes = (t?: ResourceTypes) => (t ? [...Object.keys(t.managed).sort(), ...t.data.map((d) => `data.${d}`)].join(", ") : "");
@@ -340,7 +345,9 @@ export function gateFacts(spec: StackSpec, report: VerifyReport, evidence: GateE
   const rollback = rollbackCommand(spec, env);
   const hostArg = spec.hostName ? ` -- ${spec.hostName}` : "";
   const holdsData = report.entriesBelow > 0;
-  const rollbackNote = holdsData
+  const rollbackNote = !present
+    ? "nothing to roll back: the tree is not in place."
+    : holdsData
     ? `the tree holds ${report.entriesBelow} entr${report.entriesBelow === 1 ? "y" : "ies"} below its directories (${report.nonDirectoryFiles} non-directory file(s)): destroy stops before removing anything while they are there, and never removes data.`
     : "the tree holds no data; this is a clean, complete rollback until the first production run writes a run sidecar." +
       (adoptedDirs.length + adoptedFiles.length > 0 ? ` Adopted paths (${[...adoptedDirs, ...adoptedFiles].map((p) => path.posix.relative(path.posix.dirname(root), p)).join(", ")}) existed before and are left in place.` : "");
@@ -390,7 +397,9 @@ export function gateFacts(spec: StackSpec, report: VerifyReport, evidence: GateE
   const commit = appliedIsLast && applied?.commit ? { ...applied.commit, from: "audit log (at deploy)" as const } : evidence.checkoutCommit ? { ...evidence.checkoutCommit, from: "this checkout" as const } : undefined;
   const providers = appliedIsLast && applied?.providers && Object.keys(applied.providers).length > 0 ? applied.providers : evidence.lockFileProviders;
   const engine = appliedIsLast && applied?.engine ? `${applied.engine.kind} ${applied.engine.version}` : state.engineVersion ? `engine ${state.engineVersion} (wrote the state)` : undefined;
-  const appliedWith = appliedIsLast
+  const appliedWith = !present
+    ? "nothing applied: the tree is not in place"
+    : appliedIsLast
     ? `by \`${applied!.via}\` (audit log: ${applied!.time}, ${applied!.user}@${applied!.host})`
     : state.read && state.serial !== undefined
       ? "by a command the audit log does not record (`cdktf deploy`, or the engine by hand: only `npm run deploy|destroy` write the audit log)"
@@ -414,20 +423,21 @@ export function gateFacts(spec: StackSpec, report: VerifyReport, evidence: GateE
       appliedBy: appliedIsLast ? { via: applied!.via, time: applied!.time, user: applied!.user, host: applied!.host, command: applied!.command } : undefined,
       auditLog: { file: audit.file, entries: audit.entries, last: audit.last },
     },
-    survey: { file: evidence.survey.file, found: evidence.survey.found, recordedAt: evidence.survey.recordedAt, lines: surveyLines(evidence, inputs) },
+    survey: { file: evidence.survey.file, found: evidence.survey.found, recordedAt: evidence.survey.recordedAt, lines: surveyLines(evidence, inputs, present) },
     tree: {
       root,
       owner: inputs.owner,
       group: inputs.group,
       mode: layout.layout.directoryMode,
       directories: layout.directories.map((d) => ({ name: d.name, purpose: d.purpose, gateReference: d.gateReference })),
+      inPlace: present,
       appliedWith,
       verified: verifiedLine(report),
     },
     config: { path: layout.configPath, readmePath: layout.readmePath, fileOwner: `${inputs.owner}:${inputs.group}`, fileMode: layout.layout.fileMode, envFile: inputs.envFilePath, holds, checked },
     envWiring: { ...report.envWiring, status: envStatus },
     changes: {
-      createdDirs: dirsText(createdDirs) + (unknownRecords > 0 ? ` (no ownership record for ${unknownRecords}: created or adopted is not known for those)` : ""),
+      createdDirs: !present ? "none (the tree is not in place)" : dirsText(createdDirs) + (unknownRecords > 0 ? ` (no ownership record for ${unknownRecords}: created or adopted is not known for those)` : ""),
       adoptedDirs: adoptedDirs.length > 0 ? `${dirsText(adoptedDirs)} (existed before; destroy leaves them in place)` : undefined,
       createdFiles,
       adoptedFiles,
@@ -518,7 +528,9 @@ export function renderMarkdown(f: GateFacts): string {
     "",
     `## 2. Changes applied — ${f.tree.root} runtime tree`,
     "",
-    `Created with install -d -o ${f.tree.owner} -g ${f.tree.group} -m ${f.tree.mode} (empty directories only), ${f.tree.appliedWith}:`,
+    f.tree.inPlace
+      ? `Created with install -d -o ${f.tree.owner} -g ${f.tree.group} -m ${f.tree.mode} (empty directories only), ${f.tree.appliedWith}:`
+      : `Not applied: ${f.tree.root} is not in place. The layout \`npm run deploy\` creates:`,
     "",
     fence,
     ...tree,
