@@ -24,8 +24,9 @@ if [ -e "$file" ] || [ -L "$file" ]; then
   echo "cutter-runtime: keeping the survey recorded earlier in $file (the state before the first deploy)"
   exit 0
 fi
-[ -d "$CUTTER_RECORD_DIR" ] || mkdir -p -m 0700 -- "$CUTTER_RECORD_DIR"
+# Private: the record directory (and any parent it needs) and the survey, whatever the caller's umask.
 umask 077
+[ -d "$CUTTER_RECORD_DIR" ] || mkdir -p -- "$CUTTER_RECORD_DIR"
 tmp=$file.tmp
 if [ -L "$tmp" ] || [ -f "$tmp" ]; then rm -f -- "$tmp"; fi
 set -C
