@@ -104,7 +104,7 @@ describe("drift: shown in the plan, repaired by one deploy, then 0 changes", () 
     assert.doesNotMatch(plan.output, /drift observed/);
     const v = verify(host, ["--allow-data"]);
     assert.equal(v.code, 0, v.output);
-    assert.match(v.stdout, /Verified: 7 directories, all root:root 0750, 2 non-directory files\./);
+    assert.match(v.stdout, /Verified: 7 directories, all root:root 0750, 2 non-directory files, 3 nested directories\./);
   });
 
   test("a file where a directory belongs (and config content changed): shown in the plan; deploy refuses and keeps the file; after the operator moves it, one deploy repairs", () => {
@@ -122,7 +122,7 @@ describe("drift: shown in the plan, repaired by one deploy, then 0 changes", () 
       `${at("reports")}: is a regular file, expected a directory`,
       `${layout.configPath}: content sha256`,
       `${layout.configPath}: not schema-valid`,
-      `${layout.configPath}: secret check: execution_enabled: the execution switch must not be configurable here`,
+      `${layout.configPath}: secret check: CR-NO-EXECUTION-SWITCH: $.execution_enabled: a key that sets the execution switch`,
     ]) {
       assert.ok(v.stdout.includes(expected), `verify names: ${expected}\n${v.stdout}`);
     }

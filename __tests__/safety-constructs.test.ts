@@ -24,8 +24,8 @@ describe("DestroyGuard", () => {
       ...Object.keys(data).filter((k) => k !== guardName).map((k) => `terraform_data.${k}`),
       ...Object.keys(json.resource.local_file).map((k) => `local_file.${k}`),
     ].sort();
-    // Root chunk + directories chunk; per file: write guard, file, owner/mode.
-    assert.equal(others.length, 2 + 2 * 3);
+    // Root chunk + directories chunk; per file: write guard, file, owner/mode; the survey (kept by a refused destroy).
+    assert.equal(others.length, 2 + 2 * 3 + 1);
     assert.deepEqual([...guard.depends_on].sort(), others);
   });
 

@@ -15,3 +15,5 @@ export * from "./runtime-tree";
 export * from "./runtime-inputs";
 export * from "./runtime-stack";
 export * from "./host-files";
+export * from "./gate-inputs";
+export * from "./tree-survey";

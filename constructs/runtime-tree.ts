@@ -4,12 +4,14 @@ import { DestroyGuard } from "./destroy-guard";
 import { WrittenFilesGuard } from "./guards";
 import { OwnershipRecord, checkOwnershipRecord, defaultOwnershipDirectory } from "./ownership-record";
 import { DriftChecks } from "./drift-checks";
+import { BackupKeyStatus } from "./gate-inputs";
 import { CUTTER_LAYOUT, ResolvedLayout, RuntimeLayout, resolveLayout } from "./layout";
 import { OrchestratorConfig } from "./orchestrator-config";
 import { RuntimeDirectories } from "./runtime-directories";
 import { RuntimeReadme } from "./runtime-readme";
 import { PathKind } from "./permission-command";
 import { ExpectedPath, TreeObservation } from "./tree-observation";
+import { TreeSurvey } from "./tree-survey";
 import { Problems, runtimeRootRule } from "./validation";
 
 export interface RuntimeTreeProps {
@@ -21,6 +23,8 @@ export interface RuntimeTreeProps {
   readonly group?: string;
   /** Absolute path of the env file the orchestrator reads secrets from. @default "/opt/incomex/docker/.env" */
   readonly envFilePath?: string;
+  /** Whether BACKUP_GPG_FPR is provisioned on the host (written into the config). @default "not-provisioned" */
+  readonly backupKeyStatus?: BackupKeyStatus;
   /** Mode of every directory, 0750 at most. @default "0750" */
   readonly directoryMode?: string;
   /** Mode of the config and README, 0640 at most. @default "0640" */
@@ -53,6 +57,8 @@ export class RuntimeTree extends Construct {
   public readonly observation: TreeObservation;
   /** Drift of each managed path, shown in the plan as check warnings. */
   public readonly driftChecks: DriftChecks;
+  /** What every managed path was before the first deploy, kept with the ownership records. */
+  public readonly survey: TreeSurvey;
 
   constructor(scope: Construct, id: string, props: RuntimeTreeProps = {}) {
     super(scope, id);
@@ -81,6 +87,7 @@ export class RuntimeTree extends Construct {
     this.config = new OrchestratorConfig(this, "OrchestratorConfig", {
       layout: this.layout,
       envFilePath: props.envFilePath,
+      backupKeyStatus: props.backupKeyStatus,
       ...ids,
       mode: fileMode,
       dependsOn: inRoot,
@@ -104,12 +111,14 @@ export class RuntimeTree extends Construct {
 
     const everything: ITerraformDependable[] = directorySets.flatMap((set) => set.resources);
     everything.push(...files.flatMap((f) => [f.writeGuard, f.file, f.permissions.resource]));
+    // The state before the first deploy, for the gate report: recorded after everything, kept by a refused destroy.
+    this.survey = new TreeSurvey(this, "Survey", { rootPath, observation: this.observation, ownership, dependsOn: everything });
     this.destroyGuard = new DestroyGuard(this, "DestroyGuard", {
       rootPath,
       directories: this.directories.paths,
       files: files.map((f) => ({ path: f.path, sha256: f.contentSha256 })),
       ownership,
-      dependsOn: everything,
+      dependsOn: [...everything, this.survey.resource],
     });
 
     // Every file any construct of the stack writes is checked for secrets and modes.

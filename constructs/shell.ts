@@ -24,7 +24,8 @@ export type ScriptName =
   | "guard-write"
   | "forget-write"
   | "check-before-destroy"
-  | "observe";
+  | "observe"
+  | "survey";
 
 /** constructs/scripts, from the sources or from the compiled tree (dist/constructs -> constructs). */
 export const SCRIPTS_DIR = [path.join(__dirname, "scripts"), path.resolve(__dirname, "..", "..", "constructs", "scripts")].find((d) =>

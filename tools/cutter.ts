@@ -16,6 +16,7 @@
  * changed). Runs under tools/with-engine.sh (the npm scripts do that).
  */
 import { resolveStackSpecs } from "../constructs/host-files";
+import { withAuditLog } from "./audit-log";
 import { CutterError, describeStack, parseCommandLine, selectStack } from "./command-line";
 import { engineEnvironment, engineFromEnvironment, init, mustSucceed, runEngine, stackDirectory, synthesize } from "./engine";
 import { deploySavedPlan, plan } from "./saved-plan";
@@ -47,7 +48,7 @@ export function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.e
 
 if (require.main === module) {
   try {
-    main(process.argv.slice(2));
+    withAuditLog(process.argv.slice(2), process.env, () => main(process.argv.slice(2)));
   } catch (error) {
     console.error(`cutter: ${error instanceof Error ? error.message : String(error)}`);
     process.exit(1);
