@@ -22,13 +22,15 @@ if [ -e "$name" ]; then
   [ "$links" = 1 ] || fail "$what: it has $links hard links, so another name (maybe outside the tree) shares this file and a write would change it; nothing was written. Remove the other link (find it with: find / -xdev -samefile $p), then deploy again."
 fi
 record_of "$key"
+# A record already naming this content is not rewritten: re-writing a drifted file
+# needs no space outside the tree.
 case $owned in
   created)
-    record "$key" created "$p" "sha256=$CUTTER_SHA256"
+    [ "$record_sha256" = "$CUTTER_SHA256" ] || record "$key" created "$p" "sha256=$CUTTER_SHA256"
     exit 0 ;;
   adopted)
     # Still adopted (even if the file went missing): destroy puts the original back.
-    record "$key" adopted "$p" "sha256=$CUTTER_SHA256" "original=$record_original" "mode=$record_mode" "owner=$record_owner"
+    [ "$record_sha256" = "$CUTTER_SHA256" ] || record "$key" adopted "$p" "sha256=$CUTTER_SHA256" "original=$record_original" "mode=$record_mode" "owner=$record_owner"
     exit 0 ;;
 esac
 if [ ! -e "$name" ]; then

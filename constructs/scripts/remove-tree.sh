@@ -24,10 +24,17 @@ keep() { echo "cutter-runtime: $*" >&2; kept=$((kept + 1)); }
 in_real_parent() {
   cd -P -- "$1" 2>/dev/null && [ "$PWD" = "$1" ]
 }
+# What a write of the record (or of an adopted file's backup) cut short left behind.
+drop_temporaries() {
+  for leftover in "$CUTTER_RECORD_DIR/$1.tmp" "$CUTTER_RECORD_DIR/$1.original.tmp"; do
+    if [ -e "$leftover" ]; then rm -f -- "$leftover"; fi
+  done
+}
 set -- $CUTTER_FILES
 while [ $# -gt 0 ]; do
   p=$1 parent=$2 name=$3 key=$4
   shift 4
+  drop_temporaries "$key"
   record_of "$key"
   [ -n "$owned" ] || continue
   if [ ! -e "$parent" ] && [ ! -L "$parent" ]; then forget "$key"; continue; fi
@@ -82,6 +89,7 @@ set -- $reversed
 while [ $# -gt 0 ]; do
   p=$1 parent=$2 name=$3 key=$4
   shift 4
+  drop_temporaries "$key"
   record_of "$key"
   [ -n "$owned" ] || continue
   if [ "$owned" = "adopted" ]; then
