@@ -56,8 +56,10 @@ set -- $adopt
 while [ $# -gt 0 ]; do
   p=$1 key=$2
   shift 2
-  record "$key" adopted "$p"
-  echo "cutter-runtime: adopted pre-existing $p: owner and mode are managed from now on; destroy leaves it and its contents in place"
+  # Its owner and mode before the stack's, which destroy puts back.
+  original=$(stat -c 'mode=%a owner=%u:%g' -- "$p")
+  record "$key" adopted "$p" $original
+  echo "cutter-runtime: adopted pre-existing $p ($original): owner and mode are managed from now on; destroy leaves it and its contents in place and puts that owner and mode back"
 done
 set -- $CUTTER_ENTRIES
 while [ $# -gt 0 ]; do

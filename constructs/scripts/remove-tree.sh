@@ -13,7 +13,8 @@
 # - a file recorded `adopted` gets its original back from the backup the write guard
 #   made before the first write (content, owner, mode), unless the file holds something
 #   other than what the stack wrote, which is kept and listed;
-# - a directory recorded `created` is removed only while empty; one `adopted` is left.
+# - a directory recorded `created` is removed only while empty; one `adopted` is left
+#   with its contents, and gets back the owner and mode it had before it was adopted.
 # Every path is tried and a path already gone is just forgotten, so running it again
 # after an interruption carries on; anything kept fails the destroy at the end, and
 # the next destroy runs this again.
@@ -93,7 +94,13 @@ while [ $# -gt 0 ]; do
   record_of "$key"
   [ -n "$owned" ] || continue
   if [ "$owned" = "adopted" ]; then
-    echo "cutter-runtime: leaving $p in place: it existed before this stack and was adopted"
+    if [ -n "$record_mode" ] && [ -d "$p" ] && [ ! -L "$p" ] && in_real_parent "$p"; then
+      chown -- "$record_owner" .
+      chmod -- "$record_mode" .
+      echo "cutter-runtime: leaving $p in place with its contents: it existed before this stack (adopted); its owner $record_owner and mode $record_mode are put back"
+    else
+      echo "cutter-runtime: leaving $p in place with its contents: it existed before this stack (adopted)"
+    fi
     forget "$key"
     continue
   fi
