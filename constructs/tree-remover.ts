@@ -53,7 +53,8 @@ export class TreeRemover extends Construct {
     this.resource = new DataResource(this, "Remove", {
       triggersReplace: { root: props.rootPath },
       input: {
-        directories: recordEntries(props.directories),
+        // Deepest first, so the script removes each child before its parent without sorting.
+        directories: recordEntries([...props.directories].reverse()),
         files: recordEntries(props.files),
         record_dir: props.ownership.directory,
       },

@@ -15,7 +15,9 @@ if [ -L "$name" ]; then fail "$what: it is a symbolic link; nothing was changed 
 [ -f "$name" ] || fail "$what: it is missing or not a regular file; nothing was changed"
 exec 3<> "$name"
 fd=/proc/self/fd/3
-[ -f "$fd" ] && [ "$(stat -L -c %d:%i "$fd")" = "$(stat -c %d:%i -- "$name")" ] || fail "$what: it was swapped while being checked; nothing was changed"
+if [ ! -f "$fd" ] || [ "$(stat -L -c %d:%i "$fd")" != "$(stat -c %d:%i -- "$name")" ]; then
+  fail "$what: it was swapped while being checked; nothing was changed"
+fi
 links=$(stat -L -c %h "$fd")
 [ "$links" = 1 ] || fail "$what: it has $links hard links, so another name (maybe outside the tree) shares this file; nothing was changed. Remove the other link (find it with: find / -xdev -samefile $p), then deploy again."
 if command -v setfacl >/dev/null 2>&1; then

@@ -26,7 +26,7 @@ set -- $CUTTER_ENTRIES
 while [ $# -gt 0 ]; do
   p=$1 parent=$2 key=$4
   shift 4
-  existing="$existing $parent"
+  case "$existing " in *" $parent "*) ;; *) existing="$existing $parent" ;; esac
   if [ -L "$p" ]; then refuse "refusing to change owner/mode of $p: it is a symbolic link; nothing was changed (remove the link, or put the real directory back, and deploy again)"; continue; fi
   [ -e "$p" ] || continue
   if [ ! -d "$p" ]; then refuse "$p is not a directory; nothing was changed. Move it out of the tree, then deploy again"; continue; fi

@@ -43,7 +43,7 @@ if [ "$CUTTER_ADOPT" != "1" ]; then
 fi
 # Adopt: keep the original first (no record yet means the stack never wrote this file).
 backup="$CUTTER_RECORD_DIR/$key.original"
-[ -d "$CUTTER_RECORD_DIR" ] || mkdir -p -m 0700 -- "$CUTTER_RECORD_DIR"
+record_dir_ready
 original_mode=$(stat -c %a -- "$name")
 original_owner=$(stat -c %u:%g -- "$name")
 rm -f -- "$backup.tmp"

@@ -19,6 +19,7 @@
 # record_of KEY            sets `owned` to what the ownership record says ("created", "adopted" or ""),
 #                          and, from its KEY=VALUE fields, `record_sha256` (content the stack wrote),
 #                          `record_original` (backup of an adopted file), `record_mode`, `record_owner`.
+# record_dir_ready         makes CUTTER_RECORD_DIR (0700) if it is missing.
 # record KEY WORD PATH [FIELD...]  records PATH as WORD, atomically (private temporary, rename).
 # forget KEY               removes the record.
 # The record functions need CUTTER_RECORD_DIR (empty: no record); KEY is recordKey(PATH).
@@ -71,9 +72,13 @@ record_of() {
     esac
   done
 }
+record_dir_ready() {
+  # shellcheck disable=SC2174 # parents made here get 0700 too (umask 077)
+  [ -d "$CUTTER_RECORD_DIR" ] || mkdir -p -m 0700 -- "$CUTTER_RECORD_DIR"
+}
 record() {
   [ -n "$CUTTER_RECORD_DIR" ] || return 0
-  [ -d "$CUTTER_RECORD_DIR" ] || mkdir -p -m 0700 -- "$CUTTER_RECORD_DIR"
+  record_dir_ready
   record_file="$CUTTER_RECORD_DIR/$1"
   shift
   # A new private file (noclobber: O_EXCL, so never through a link planted at the name), then rename.

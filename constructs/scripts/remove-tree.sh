@@ -79,14 +79,8 @@ while [ $# -gt 0 ]; do
   fi
   forget "$key"
 done
-# Directories, deepest first: the list has each parent before its children.
-reversed=""
+# Directories, deepest first: the list has each child before its parent.
 set -- $CUTTER_DIRECTORIES
-while [ $# -gt 0 ]; do
-  reversed="$1 $2 $3 $4 $reversed"
-  shift 4
-done
-set -- $reversed
 while [ $# -gt 0 ]; do
   p=$1 parent=$2 name=$3 key=$4
   shift 4
