@@ -27,7 +27,7 @@ describe("TreeObservation in a RuntimeTree", () => {
     assert.deepEqual(observe.arguments.slice(2), ["cutter-observe", ...managed, "--", "/srv", "/srv/cutter", "--", layout.configPath, layout.readmePath]);
     const script: string = observe.arguments[1];
     assert.match(script, /\nstat -c 'S\|%n\|%F\|%U\|%G\|%a\|%h' -- \$paths 2>\/dev\/null \|\| true\n/);
-    assert.match(script, /\nacl_paths \$paths\n/);
+    assert.match(script, /\nacl_paths \$paths \$parents\n/);
     assert.match(script, /content_sha256 "\$f"/);
     assert.match(script, /iflag=nonblock/);
     assert.doesNotMatch(script, /sha256sum -- /, "no file is handed to sha256sum to open");

@@ -102,9 +102,12 @@ export class TreeObservation extends Construct {
       [hashLocal]: `\${{ for line in ${lines} : substr(line, 66, -1) => substr(line, 0, 64) if !startswith(line, "S|") && !startswith(line, "A|") }}`,
     };
     this.contentLocalNames = new Map();
+    const managed = new Set(this.paths.map((p) => p.path));
     for (const p of this.paths) {
       const locals_ = { stat: `local.${statLocal}`, hash: `local.${hashLocal}`, acl: `local.${aclLocal}` };
-      locals[this.driftLocalNames.get(p.path)!] = `\${${driftExpression(p, locals_)}}`;
+      // A path whose parent the stack does not manage (the root): a missing one would inherit that parent's default ACL.
+      const foreignParent = managed.has(path.posix.dirname(p.path)) ? undefined : path.posix.dirname(p.path);
+      locals[this.driftLocalNames.get(p.path)!] = `\${${driftExpression(p, locals_, foreignParent)}}`;
       if (p.contentSha256 !== undefined) {
         const name = `${this.driftLocalNames.get(p.path)!}_content`;
         this.contentLocalNames.set(p.path, name);
@@ -169,7 +172,7 @@ function contentDriftExpression(p: ExpectedPath, locals: ObservationLocals): str
 }
 
 /** HCL building the drift text of one path from the observation locals. */
-function driftExpression(p: ExpectedPath, locals: ObservationLocals): string {
+function driftExpression(p: ExpectedPath, locals: ObservationLocals, foreignParent?: string): string {
   const { stat: statLocal, hash: hashLocal, acl: aclLocal } = locals;
   const key = JSON.stringify(p.path);
   const field = (i: number) => `${statLocal}[${key}][${i}]`;
@@ -191,8 +194,12 @@ function driftExpression(p: ExpectedPath, locals: ObservationLocals): string {
     details.push(`${hash} == "${p.contentSha256}" ? "" : "content sha256 \${${hash}}, expected ${p.contentSha256} (deploy rewrites it)"`);
   }
   const missing = p.kind === PathKind.DIRECTORY ? "missing (deploy creates it)" : "missing (deploy writes it)";
+  const missingText =
+    foreignParent === undefined || p.kind !== PathKind.DIRECTORY
+      ? `"${missing}"`
+      : `contains(${aclLocal}, ${JSON.stringify(foreignParent)}) ? "missing (deploy creates it; ${foreignParent} carries a POSIX ACL, and deploy strips whatever the new directory inherits from it before anything is written inside)" : "${missing}"`;
   return [
-    `!contains(keys(${statLocal}), ${key}) ? "${missing}"`,
+    `!contains(keys(${statLocal}), ${key}) ? (${missingText})`,
     `: !(${isRightType}) ? "is a \${${field(1)}}, expected ${wantType}; deploy stops at this path and changes nothing: move it out of the tree, then deploy again"`,
     `: join("; ", compact([${details.map((d) => `(${d})`).join(", ")}]))`,
   ].join(" ");

@@ -8,7 +8,7 @@
 # sha256 of each file, read without blocking. Missing paths just drop out of stdout.
 # Values arrive as arguments, never in the script text.
 #
-# stdout: `S|PATH|TYPE|OWNER|GROUP|MODE|LINKS` per path, `A|PATH` per path with an ACL,
+# stdout: `S|PATH|TYPE|OWNER|GROUP|MODE|LINKS` per path, `A|PATH` per path or parent with an ACL,
 # `SHA256  PATH` per file.
 set -eu
 set -f
@@ -44,8 +44,8 @@ fi
 cd /
 # shellcheck disable=SC2086 # validated paths, split on purpose
 stat -c 'S|%n|%F|%U|%G|%a|%h' -- $paths 2>/dev/null || true
-# shellcheck disable=SC2086
-acl_paths $paths
+# shellcheck disable=SC2086 # parents too: a new directory inherits a parent's default ACL
+acl_paths $paths $parents
 for p in $acl; do echo "A|$p"; done
 for f in $files; do
   if [ -f "$f" ]; then
