@@ -101,7 +101,7 @@ describe("the written-files guard stops synth through the real CLI", () => {
   ];
   for (const [what, env, message] of cases) {
     test(`fails for ${what}`, () => {
-      const inputs = env.CUTTER_RUNTIME_ROOT === "" ? { CUTTER_RUNTIME_ROOT: `${host.dir}/EXECUTION_ENABLED` } : env;
+      const inputs = env.CUTTER_RUNTIME_ROOT === "" ? { CUTTER_RUNTIME_ROOT: `${host.dir}/cutter-EXECUTION_ENABLED` } : env;
       const result = host.cdktf("deploy", [], inputs);
       assert.notEqual(result.code, 0);
       assert.match(result.output, message);
