@@ -112,7 +112,7 @@ describe("bad host files stop synth, naming the file and the field, and change n
     hosts.write("bad", { runtimeRoot: "/var/lib" });
     const result = run("node", [path.join(__dirname, "..", "main.js")], { env: hosts.env({ CDKTF_OUTDIR: hosts.outDir }) });
     assert.equal(result.code, 1);
-    assert.match(result.output, /hosts\/bad\.json: runtimeRoot: "\/var\/lib" is a system directory/);
+    assert.match(result.output, /hosts\/bad\.json: runtimeRoot: "\/var\/lib" is not allowed: its name "lib" does not start with "cutter"/);
   });
 
   test("per-host environment variables conflict with host files", () => {

@@ -8,6 +8,7 @@ export * from "./managed-file";
 export * from "./orchestrator-config";
 export * from "./runtime-readme";
 export * from "./destroy-guard";
+export * from "./tree-remover";
 export * from "./guards";
 export * from "./tree-observation";
 export * from "./drift-checks";

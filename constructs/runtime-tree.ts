@@ -11,6 +11,7 @@ import { RuntimeDirectories } from "./runtime-directories";
 import { RuntimeReadme } from "./runtime-readme";
 import { PathKind } from "./permission-command";
 import { ExpectedPath, TreeObservation } from "./tree-observation";
+import { TreeRemover } from "./tree-remover";
 import { TreeSurvey } from "./tree-survey";
 import { Problems, runtimeRootRule } from "./validation";
 
@@ -53,6 +54,8 @@ export class RuntimeTree extends Construct {
   public readonly ownership: OwnershipRecord;
   /** Destroyed first; stops a destroy before anything is removed if the tree holds data. */
   public readonly destroyGuard: DestroyGuard;
+  /** Destroyed last; removes what the ownership records say the stack created, puts adopted files back. */
+  public readonly remover: TreeRemover;
   /** The real state of every managed path, read at plan time; refuses symbolic links. */
   public readonly observation: TreeObservation;
   /** Drift of each managed path, shown in the plan as check warnings. */
@@ -79,7 +82,11 @@ export class RuntimeTree extends Construct {
     this.ownership = ownership;
     const ids = { owner: this.owner, group: this.group, ownership };
 
-    this.root = new RuntimeDirectories(this, "Root", { paths: [rootPath], ...ids, mode: directoryMode });
+    const fileNames = [this.layout.configPath, this.layout.readmePath];
+    const directoryPaths = [rootPath, ...this.layout.directories.map((d) => d.path)];
+    this.remover = new TreeRemover(this, "Remover", { rootPath, directories: directoryPaths, files: fileNames, ownership });
+    // Everything depends on the root, and the root on the remover: created first, destroyed last.
+    this.root = new RuntimeDirectories(this, "Root", { paths: [rootPath], ...ids, mode: directoryMode, dependsOn: [this.remover.resource] });
     // Below the root, everything waits for it: when drift repair re-creates a
     // missing root, it is in place (with owner and mode) before anything inside it.
     const inRoot = [...this.root.resources];
@@ -106,10 +113,14 @@ export class RuntimeTree extends Construct {
     ];
     this.observation = new TreeObservation(this, "Observation", { paths: expected });
     for (const set of directorySets) for (const p of set.paths) set.repairOnDrift(p, this.observation.repairExpression(p));
-    for (const f of files) f.permissions.repairOnDrift(this.observation.repairExpression(f.path));
+    for (const f of files) {
+      f.permissions.repairOnDrift(this.observation.repairExpression(f.path));
+      f.rewriteOnDrift(this.observation.rewriteExpression(f.path, f.contentSha256));
+      f.readAfter(this.observation.command);
+    }
     this.driftChecks = new DriftChecks(this, "DriftChecks", { observation: this.observation, rootPath: rootPath });
 
-    const everything: ITerraformDependable[] = directorySets.flatMap((set) => set.resources);
+    const everything: ITerraformDependable[] = [this.remover.resource, ...directorySets.flatMap((set) => set.resources)];
     everything.push(...files.flatMap((f) => [f.writeGuard, f.file, f.permissions.resource]));
     // The state before the first deploy, for the gate report: recorded after everything, kept by a refused destroy.
     this.survey = new TreeSurvey(this, "Survey", { rootPath, observation: this.observation, ownership, dependsOn: everything });
@@ -118,6 +129,7 @@ export class RuntimeTree extends Construct {
       directories: this.directories.paths,
       files: files.map((f) => ({ path: f.path, sha256: f.contentSha256 })),
       ownership,
+      remover: this.remover.resource,
       dependsOn: [...everything, this.survey.resource],
     });
 

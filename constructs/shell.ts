@@ -19,10 +19,10 @@ export const SHELL = "/bin/sh";
 /** The scripts in constructs/scripts/ (file name without `.sh`). */
 export type ScriptName =
   | "create-or-repair-directories"
-  | "remove-empty-directories"
+  | "remove-tree"
   | "apply-permissions"
   | "guard-write"
-  | "forget-write"
+  | "check-parent"
   | "check-before-destroy"
   | "observe"
   | "survey";
@@ -58,12 +58,13 @@ export function scriptText(name: ScriptName): string {
  * so Terraform hands the text to the shell exactly as written.
  */
 export function terraformLiteral(text: string): string {
-  return text.replace(/\$\{/g, "$${").replace(/%\{/g, "%%{");
+  // A function, not a replacement string: in one, "$$" means a single "$".
+  return text.replace(/\$\{/g, () => "$${").replace(/%\{/g, () => "%%{");
 }
 
 /** The inverse of terraformLiteral: what the engine passes on. */
 export function fromTerraformLiteral(text: string): string {
-  return text.replace(/\$\$\{/g, "${").replace(/%%\{/g, "%{");
+  return text.replace(/\$\$\{/g, () => "${").replace(/%%\{/g, () => "%{");
 }
 
 /** A local-exec provisioner running script `name` with `environment` (values may be `${self...}` references). */

@@ -12,6 +12,7 @@
  * tools/gate-report.ts; this file holds the checks.
  */
 import Ajv from "ajv";
+import { spawnSync } from "child_process";
 import * as fs from "fs";
 import { StackSpec, resolveStackSpecs } from "../constructs/host-files";
 import { selectStack } from "./command-line";
@@ -129,10 +130,17 @@ function countBelow(dir: string): { entries: number; nonDirectories: number } {
   return { entries, nonDirectories };
 }
 
+/** A POSIX ACL (access or default) on `p`: GNU `ls -l` marks it with "+" (mode bits do not show it). */
+function hasAcl(p: string): boolean {
+  const r = spawnSync("ls", ["-ldn", "--", p], { encoding: "utf8" });
+  return r.status === 0 && r.stdout.charAt(10) === "+";
+}
+
 function checkOwnerMode(p: string, st: fs.Stats, owner: string, group: string, mode: string, problems: string[]) {
   const found = { owner: nameOf("passwd", st.uid), group: nameOf("group", st.gid), mode: formatMode(st.mode & 0o7777) };
   if (`${found.owner}:${found.group}` !== `${owner}:${group}`) problems.push(`${p}: owner ${found.owner}:${found.group}, expected ${owner}:${group}`);
   if (found.mode !== formatMode(parseInt(mode, 8))) problems.push(`${p}: mode ${found.mode}, expected ${formatMode(parseInt(mode, 8))}`);
+  if (hasAcl(p)) problems.push(`${p}: a POSIX ACL grants access the mode does not show (deploy removes it; getfacl ${p} lists it)`);
   return found;
 }
 
@@ -173,6 +181,7 @@ function inspectFile(expected: ExpectedTree, file: ExpectedFile, envFile: string
   if (type !== "regular file") return { finding: { ...base, type, problems: [`${p}: is a ${type}, expected a regular file`] } };
   const problems: string[] = [];
   const found = checkOwnerMode(p, st, expected.owner, expected.group, expected.fileMode, problems);
+  if (st.nlink > 1) problems.push(`${p}: ${st.nlink} hard links: another name shares this file, so it is not the stack's to write (deploy refuses; find / -xdev -samefile ${p})`);
   const bytes = fs.readFileSync(p);
   const digest = sha256(bytes);
   if (digest !== file.sha256) problems.push(`${p}: content sha256 ${digest}, expected ${file.sha256} (what the stack writes)`);
