@@ -20,7 +20,7 @@ import { CUTTER_LAYOUT, DB_ENV_NAMES } from "../constructs";
 import * as pins from "../tools/engine-pins.json";
 import { REPO, RunResult, TempHost, engineEnv, engineInfo, expectSuccess, planCounts, run } from "./support/harness";
 import { TempHosts, cutter } from "./support/operator";
-import { engineRun } from "./support/safety";
+import { engineRun, synthesizedAddresses } from "./support/safety";
 import { verify } from "./support/tools";
 
 const GOLDEN = path.join(REPO, "__tests__", "golden", "gate-report.fresh-deploy.md");
@@ -165,13 +165,14 @@ describe("gate report: a fresh npm run deploy", () => {
     assert.deepEqual(fs.readdirSync(`${host.statePath}.ownership`), []);
 
     const entries = auditEntries(auditLog);
+    const resources = synthesizedAddresses(host).length;
     assert.deepEqual(
       entries.map((e) => [e.command, e.via, e.result, e.counts.add, e.counts.destroy]),
       [
-        ["deploy", "npm run deploy", "applied", 10, 0],
+        ["deploy", "npm run deploy", "applied", resources, 0],
         ["deploy", "npm run deploy", "applied", 0, 0],
         ["destroy", "node dist/tools/cutter.js destroy", "refused", 0, 0],
-        ["destroy", "npm run destroy", "applied", 0, 10],
+        ["destroy", "npm run destroy", "applied", 0, resources],
       ],
     );
     const [first, , refusal, last] = entries;
@@ -260,7 +261,7 @@ describe("gate report: a pre-existing root, refused then adopted by an apply out
     const survey = path.join(`${host.statePath}.ownership`, "survey");
     assert.equal(fs.existsSync(survey), false, "a refused deploy records no survey");
     expectSuccess(engineRun(host, "apply", { CUTTER_ADOPT_EXISTING: "1" }), "apply with adoption");
-    assert.ok(fs.readFileSync(survey, "utf8").includes(`observed S|${host.root}|directory|daemon|daemon|755\n`));
+    assert.ok(fs.readFileSync(survey, "utf8").includes(`observed S|${host.root}|directory|daemon|daemon|755|`));
     const file = path.join(host.dir, "adopted.md");
     const v = verify(host, ["--markdown", file], { CUTTER_ADOPT_EXISTING: "1" });
     assert.equal(v.code, 0, v.output);

@@ -244,7 +244,8 @@ export function readSurvey(recordDir: string, paths: readonly string[]): SurveyE
     else if (key === "truncated") truncated = value === "1";
     else if (key === "observed" && value.startsWith("S|")) {
       const fields = value.split("|");
-      if (fields.length === 6) observed.set(fields[1], fields.slice(2));
+      // S|path|type|owner|group|mode, then fields later observations add (link count, ...).
+      if (fields.length >= 6) observed.set(fields[1], fields.slice(2, 6));
     }
   }
   const surveyed = paths.map((p): SurveyedPath => {

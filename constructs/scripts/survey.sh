@@ -7,7 +7,7 @@
 #         A survey already there is kept: the first one is the state before the first deploy.
 # forget: removes it (destroy).
 # Format, one item a line: `cutter-runtime-survey 1`, `recorded_at UTC`, `root PATH`,
-# `truncated 0|1`, then `observed S|PATH|TYPE|OWNER|GROUP|MODE` per existing path.
+# `truncated 0|1`, then `observed S|PATH|TYPE|OWNER|GROUP|MODE[|more fields]` per existing path.
 set -eu
 set -f
 file=$CUTTER_RECORD_DIR/$CUTTER_SURVEY_NAME
