@@ -29,25 +29,23 @@ const scripts = (r: any): any[] => r.provisioner.map((p: any) => p["local-exec"]
 const scriptOf = (p: any): string => fromTerraformLiteral(p.interpreter[2]);
 
 describe("RuntimeDirectories", () => {
-  test("creates with install -d and removes only if empty, values passed through the environment", () => {
+  test("creates with install -d (five-digit mode: setuid/setgid cleared), removes nothing itself, values passed through the environment", () => {
     const json = stackWith((s) => new RuntimeDirectories(s, "Dirs", { paths: ["/srv/cutter/runs", "/srv/cutter/locks"], owner: "nobody", group: "nogroup", mode: "0700" }));
     const [dir] = resources(json, "terraform_data");
     assert.deepEqual(dir.triggers_replace, { owner: "nobody", group: "nogroup", mode: "0700", directories: { "/srv/cutter/runs": "in-sync", "/srv/cutter/locks": "in-sync" } });
     assert.deepEqual(dir.lifecycle, { create_before_destroy: true }, "a replacement never runs the removal");
-    const [create, destroy] = scripts(dir);
+    assert.equal(scripts(dir).length, 1, "no destroy-time step: the tree remover removes directories");
+    const [create] = scripts(dir);
     assert.match(scriptOf(create), /mkdir -m 0700 -- "\$name"/);
+    assert.match(scriptOf(create), /setfacl -b -k -- \.; fi\n/);
     assert.match(scriptOf(create), /install -d -o "\$CUTTER_OWNER" -g "\$CUTTER_GROUP" -m "\$CUTTER_MODE" -- \.\n/);
     // path, parent, name and record key (sha256 of the path) of each directory
     const entries = ["runs", "locks"].map((n) => `/srv/cutter/${n} /srv/cutter ${n} ${recordKey(`/srv/cutter/${n}`)}`).join(" ");
     assert.match(recordKey("/srv/cutter/runs"), /^[0-9a-f]{64}$/);
     assert.deepEqual(create.environment, {
-      CUTTER_ENTRIES: entries, CUTTER_OWNER: "nobody", CUTTER_GROUP: "nogroup", CUTTER_MODE: "0700", CUTTER_RECORD_DIR: "", CUTTER_ADOPT: "0", CUTTER_INSTANCE: "${self.id}",
+      CUTTER_ENTRIES: entries, CUTTER_OWNER: "nobody", CUTTER_GROUP: "nogroup", CUTTER_MODE: "00700", CUTTER_RECORD_DIR: "", CUTTER_ADOPT: "0",
     });
-    assert.equal(destroy.when, "destroy");
-    assert.match(scriptOf(destroy), /rmdir -- "\$name"/);
-    assert.deepEqual(destroy.environment, { CUTTER_ENTRIES: "${self.input.entries}", CUTTER_RECORD_DIR: "${self.input.record_dir}", CUTTER_INSTANCE: "${self.id}" });
-    assert.deepEqual(dir.input, { entries, record_dir: "" });
-    for (const p of [create, destroy]) {
+    for (const p of [create]) {
       assert.deepEqual(p.interpreter.slice(0, 2), ["/bin/sh", "-c"]);
       assert.equal(p.quiet, true, "the engine never prints the script");
       assert.match(p.command, /^cutter-[a-z-]+$/, "the command the engine shows (also in its errors) is a short name");
@@ -95,7 +93,11 @@ describe("PermissionCommand", () => {
     const json = stackWith((s) => new PermissionCommand(s, "P", { path: "/srv/x/f", mode: "0600", revision: "abc" }));
     const [p] = resources(json, "terraform_data");
     assert.equal(p.triggers_replace.revision, "abc");
-    assert.match(scriptOf(scripts(p)[0]), /chown -- "\$CUTTER_OWNER:\$CUTTER_GROUP" \/proc\/self\/fd\/3/);
+    assert.match(scriptOf(scripts(p)[0]), /fd=\/proc\/self\/fd\/3\n/);
+    assert.match(scriptOf(scripts(p)[0]), /chown -- "\$CUTTER_OWNER:\$CUTTER_GROUP" "\$fd"/);
+    const [, check] = scripts(p);
+    assert.equal(check.when, "destroy", "checks the directory right before the provider removes the file");
+    assert.deepEqual(check.environment, { CUTTER_PATH: "${self.triggers_replace.path}" });
     assert.throws(() => stackWith((s) => new PermissionCommand(s, "P", { path: "/srv/x/f", mode: "0644" })), /mode: "0644"/);
   });
 });
@@ -130,7 +132,24 @@ describe("RuntimeTree", () => {
   });
 
   test("fails if the root is a system directory", () => {
-    assert.throws(() => stackWith((s) => new RuntimeTree(s, "Tree", { rootPath: "/var/lib" })), /rootPath: "\/var\/lib" is a system directory/);
+    assert.throws(() => stackWith((s) => new RuntimeTree(s, "Tree", { rootPath: "/var/lib" })), /rootPath: "\/var\/lib" is not allowed: its name "lib" does not start with "cutter"/);
+  });
+
+  test("the tree remover is created first and destroyed last, and the destroy guard names it", () => {
+    const json = stackWith((s) => new RuntimeTree(s, "Tree", { rootPath: "/srv/cutter", ownership: { directory: "/srv/state/own" } }));
+    const data = json.resource.terraform_data;
+    const [removerName, remover] = Object.entries<any>(data).find(([k]) => k.includes("Remover"))!;
+    const root = Object.values<any>(data).find((r) => r.triggers_replace.directories?.["/srv/cutter"]);
+    assert.deepEqual(root.depends_on, [`terraform_data.${removerName}`]);
+    assert.equal(remover.depends_on, undefined);
+    assert.deepEqual(remover.triggers_replace, { root: "/srv/cutter" });
+    assert.deepEqual(remover.lifecycle, { create_before_destroy: true });
+    const [step] = scripts(remover);
+    assert.equal(step.when, "destroy");
+    assert.equal(scripts(remover).length, 1, "no create-time step: nothing can fail or taint it");
+    assert.match(remover.input.directories, /^\/srv\/cutter\/locks \/srv\/cutter locks [0-9a-f]{64} .* \/srv\/cutter\/runs \/srv\/cutter runs [0-9a-f]{64} \/srv\/cutter \/srv cutter [0-9a-f]{64}$/, "deepest first, the root last");
+    const guard = Object.values<any>(data).find((r) => r.input?.root_entries);
+    assert.equal(guard.input.remover_id, `\${terraform_data.${removerName}.id}`);
   });
 });
 
@@ -157,7 +176,7 @@ describe("readRuntimeInputs", () => {
   });
 
   test("gives two roots two default state files", () => {
-    assert.notEqual(readRuntimeInputs({ CUTTER_RUNTIME_ROOT: "/srv/a" }).statePath, readRuntimeInputs({ CUTTER_RUNTIME_ROOT: "/srv/b" }).statePath);
+    assert.notEqual(readRuntimeInputs({ CUTTER_RUNTIME_ROOT: "/srv/cutter-a" }).statePath, readRuntimeInputs({ CUTTER_RUNTIME_ROOT: "/srv/cutter-b" }).statePath);
   });
 
   test("fails naming every bad variable, its value and the rule", () => {

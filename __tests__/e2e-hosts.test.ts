@@ -88,7 +88,7 @@ describe("bad host files stop synth, naming the file and the field, and change n
   const cases: Array<[string, unknown, RegExp]> = [
     ["a relative runtime root", { runtimeRoot: "srv/cutter" }, /hosts\/bad\.json: runtimeRoot: "srv\/cutter" must be an absolute path/],
     ["an owner with a shell command", { owner: "root;touch /tmp/PWNED-HOSTS" }, /hosts\/bad\.json: owner: "root;touch \/tmp\/PWNED-HOSTS" must be a POSIX user\/group name/],
-    ["a misspelt field", { runtime_root: "/srv/cutter" }, /hosts\/bad\.json: runtime_root: "\/srv\/cutter" is not a known field; the fields are runtimeRoot, owner, group, envFile, adoptExisting, state/],
+    ["a misspelt field", { runtime_root: "/srv/cutter" }, /hosts\/bad\.json: runtime_root: "\/srv\/cutter" is not a known field; the fields are runtimeRoot, owner, group, envFile, adoptExisting, backupKeyStatus, reportReference, state/],
     ["a connection string where the variable name belongs", { state: { backend: "pg", pgConnEnv: "postgres://u:p@db/x" } }, /hosts\/bad\.json: state\.pgConnEnv: "postgres:\/\/u:p@db\/x" must be an environment variable NAME/],
     ["an unknown backend", { state: { backend: "s3" } }, /hosts\/bad\.json: state\.backend: "s3" must be one of local, pg/],
     ["a number for the group", { group: 0 }, /hosts\/bad\.json: group: 0 must be a string/],
@@ -112,7 +112,7 @@ describe("bad host files stop synth, naming the file and the field, and change n
     hosts.write("bad", { runtimeRoot: "/var/lib" });
     const result = run("node", [path.join(__dirname, "..", "main.js")], { env: hosts.env({ CDKTF_OUTDIR: hosts.outDir }) });
     assert.equal(result.code, 1);
-    assert.match(result.output, /hosts\/bad\.json: runtimeRoot: "\/var\/lib" is a system directory/);
+    assert.match(result.output, /hosts\/bad\.json: runtimeRoot: "\/var\/lib" is not allowed: its name "lib" does not start with "cutter"/);
   });
 
   test("per-host environment variables conflict with host files", () => {

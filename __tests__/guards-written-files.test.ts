@@ -12,6 +12,7 @@ import { Aspects, TerraformStack, Testing } from "cdktf";
 import { Construct } from "constructs";
 import {
   CONNECTION_STRING_RULE,
+  EXECUTION_NOTE,
   EXECUTION_SWITCH_RULE,
   GuardRule,
   HIGH_ENTROPY_RULE,
@@ -108,14 +109,32 @@ const cases: Array<[GuardRule, string[], Array<[string, string, RegExp?]>]> = [
   ],
   [
     EXECUTION_SWITCH_RULE,
-    [config, "The execution switch is a source constant.\n"],
     [
-      ["snake case", '{"execution_enabled":false}'],
-      ["upper case at depth", '{"a":{"b":[{"EXECUTION_ENABLED":true}]}}'],
-      ["camel case", '{"executionEnabled":1}'],
-      ["kebab case in a value", '{"note":"set Execution-Enabled here"}'],
-      ["spaced prose", "execution enabled\n"],
-      ["fullwidth letters", "\uff45\uff58\uff45\uff43\uff55\uff54\uff49\uff4f\uff4e_enabled\n"],
+      config,
+      "The execution switch is a source constant.\n",
+      // The documented note: it names the switch (twice) without setting it.
+      JSON.stringify({ execution: { configurable_here: false, source_constant: "__execution_enabled__", note: EXECUTION_NOTE } }),
+      `${EXECUTION_NOTE}\n`,
+      "execution enabled only through the source\n",
+    ],
+    [
+      ["snake case key", '{"execution_enabled":false}', /\$\.execution_enabled: a key that sets the execution switch/],
+      ["upper case key at depth", '{"a":{"b":[{"EXECUTION_ENABLED":true}]}}', /\$\.a\.b\[0\]\.EXECUTION_ENABLED: a key/],
+      ["camel case key", '{"executionEnabled":1}'],
+      ["the source constant as a key", '{"__execution_enabled__":true}'],
+      ["a key split over parent and child", '{"orchestrator":{"execution":{"enabled":true}}}', /\$\.orchestrator\.execution\.enabled: a key/],
+      ["a key spelt with JSON escapes", '{"execution\\u005fenabled":true}', /a key that sets/],
+      ["a key that only names it, set to null", '{"execution_enabled":null}'],
+      ["an assignment in a value", '{"note":"execution_enabled=1"}', /\$\.note: a value that assigns the execution switch/],
+      ["an instruction in a value", '{"note":"set Execution-Enabled here"}'],
+      ["an env-file line", "export EXECUTION_ENABLED=1\n", /line 1: assigns/],
+      ["a YAML key", "orchestrator:\n  execution_enabled: true\n", /line 2: assigns/],
+      ["a YAML key split over two lines", "execution:\n  enabled: true\n"],
+      ["an INI section and key", "[execution]\nenabled = yes\n"],
+      ["a space-separated setting", "execution_enabled off\n"],
+      ["a command-line flag", "run with --execution-enabled\n"],
+      ["fullwidth letters", "\uff45\uff58\uff45\uff43\uff55\uff54\uff49\uff4f\uff4e_enabled\uff1d\uff11\n"],
+      ["a zero-width space inside the name", "execution\u200b_enabled: true\n"],
     ],
   ],
 ];

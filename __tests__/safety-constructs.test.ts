@@ -24,8 +24,8 @@ describe("DestroyGuard", () => {
       ...Object.keys(data).filter((k) => k !== guardName).map((k) => `terraform_data.${k}`),
       ...Object.keys(json.resource.local_file).map((k) => `local_file.${k}`),
     ].sort();
-    // Root chunk + directories chunk; per file: write guard, file, owner/mode.
-    assert.equal(others.length, 2 + 2 * 3);
+    // Tree remover, root chunk + directories chunk; per file: write guard, file, owner/mode; the survey (kept by a refused destroy).
+    assert.equal(others.length, 1 + 2 + 2 * 3 + 1);
     assert.deepEqual([...guard.depends_on].sort(), others);
   });
 
@@ -37,7 +37,7 @@ describe("DestroyGuard", () => {
     assert.equal(guard.input.record_dir, "/srv/state/own");
     const [check] = guard.provisioner.map((p: any) => p["local-exec"]);
     assert.equal(check.when, "destroy");
-    for (const value of Object.values<string>(check.environment)) assert.match(value, /^\$\{self\.input\.[a-z0-9_]+\}$/);
+    for (const value of Object.values<string>(check.environment)) assert.match(value, /^\$\{(self\.input\.[a-z0-9_]+|lookup\(self\.input, "[a-z_]+", ""\))\}$/);
     assert.equal(check.command, "cutter-check-before-destroy");
     assert.doesNotMatch(fromTerraformLiteral(check.interpreter[2]), /\/srv\/cutter/);
   });
@@ -78,8 +78,10 @@ describe("ManagedFile write guard", () => {
     const [create] = guard.provisioner.map((p: any) => p["local-exec"]);
     assert.match(fromTerraformLiteral(create.interpreter[2]), /\$what: it is a symbolic link; nothing was written/);
     assert.deepEqual(create.environment, {
-      CUTTER_PATH: "/srv/x/f", CUTTER_PARENT: "/srv/x", CUTTER_NAME: "f", CUTTER_RECORD_KEY: recordKey("/srv/x/f"), CUTTER_RECORD_DIR: "/srv/state/own", CUTTER_ADOPT: "1",
+      CUTTER_PATH: "/srv/x/f", CUTTER_PARENT: "/srv/x", CUTTER_NAME: "f", CUTTER_SHA256: guard.triggers_replace.revision, CUTTER_RECORD_KEY: recordKey("/srv/x/f"), CUTTER_RECORD_DIR: "/srv/state/own", CUTTER_ADOPT: "1",
     });
+    assert.equal(guard.provisioner.length, 1, "no destroy-time step: a replaced guard undoes nothing");
+    assert.match(fromTerraformLiteral(create.interpreter[2]), /\$what: it has \$links hard links/);
   });
 
   test("fails if the ownership record is inside the file's path", () => {

@@ -9,7 +9,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { TerraformStack, Testing } from "cdktf";
-import { RuntimeDirectories, fromTerraformLiteral, recordKey, scriptLibrary } from "../constructs";
+import { RuntimeDirectories, TreeRemover, fromTerraformLiteral, recordKey, scriptLibrary, terraformLiteral } from "../constructs";
 
 function sh(script: string, env: Record<string, string> = {}): { code: number | null; stdout: string; stderr: string } {
   const r = spawnSync("/bin/sh", ["-c", `set -eu\n${scriptLibrary()}${script}`], { encoding: "utf8", env: { PATH: process.env.PATH, ...env } });
@@ -66,52 +66,130 @@ describe("shell functions", () => {
   });
 });
 
-describe("RuntimeDirectories scripts, run by /bin/sh on real directories", () => {
+describe("terraformLiteral", () => {
+  test("escapes ${ and %{ so the engine hands the shell exactly the text (a replacement string would eat a $)", () => {
+    const text = 'a=${b%% *} c="$d${e#f}" %{x}';
+    assert.equal(terraformLiteral(text), 'a=$${b%% *} c="$d$${e#f}" %%{x}');
+    assert.equal(fromTerraformLiteral(terraformLiteral(text)), text);
+  });
+});
+
+describe("reading without blocking", () => {
+  let dir: string;
+  before(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "cutter-shell-"));
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  test("content_sha256 hashes a regular file, and returns at once for a FIFO nobody writes to", () => {
+    const file = path.join(dir, "f");
+    fs.writeFileSync(file, "abc\n");
+    const want = spawnSync("sha256sum", [file], { encoding: "utf8" }).stdout.slice(0, 64);
+    assert.equal(sh('content_sha256 "$F"; echo "$sha256"', { F: file }).stdout.trim(), want);
+    const fifo = path.join(dir, "fifo");
+    assert.equal(spawnSync("mkfifo", [fifo]).status, 0);
+    const r = spawnSync("/bin/sh", ["-c", `set -eu\n${scriptLibrary()}content_sha256 "$F"; echo "[$sha256]"`], { encoding: "utf8", env: { PATH: process.env.PATH, F: fifo }, timeout: 10_000 });
+    assert.equal(r.error, undefined, "returned before the 10 s timeout");
+    assert.match(r.stdout, /^\[[0-9a-f]{64}\]\n$/, "the hash of nothing: never a match for what the stack wrote");
+  });
+
+  test("acl_paths lists exactly the paths GNU ls marks with +, in one process", { skip: !hasSetfacl() && "setfacl missing (apt-get install acl)" }, () => {
+    const plain = path.join(dir, "plain");
+    const withAcl = path.join(dir, "acl");
+    const withDefault = path.join(dir, "default");
+    for (const d of [plain, withAcl, withDefault]) fs.mkdirSync(d);
+    assert.equal(spawnSync("setfacl", ["-m", "u:nobody:rx", withAcl]).status, 0);
+    assert.equal(spawnSync("setfacl", ["-d", "-m", "u:nobody:rx", withDefault]).status, 0);
+    const out = sh('acl_paths "$A" "$B" "$C" "$D/missing"; echo "[$acl]"', { A: plain, B: withAcl, C: withDefault, D: dir }).stdout;
+    assert.equal(out, `[ ${withAcl} ${withDefault} ]\n`);
+  });
+});
+
+function hasSetfacl(): boolean {
+  return spawnSync("sh", ["-c", "command -v setfacl"]).status === 0;
+}
+
+/** Runs a provisioner's script as the engine would, with `${self...}` values filled in from `self`. */
+function runScript(p: { interpreter: string[]; environment: Record<string, string> }, self: Record<string, string> = {}, extraEnv: Record<string, string> = {}) {
+  const env: Record<string, string> = { PATH: process.env.PATH!, ...extraEnv };
+  for (const [k, v] of Object.entries(p.environment)) env[k] = v.replace(/\$\{self\.input\.([a-z_]+)\}/, (_, key) => self[key]);
+  return spawnSync("/bin/sh", ["-c", fromTerraformLiteral(p.interpreter[2])], { encoding: "utf8", env });
+}
+
+describe("RuntimeDirectories and TreeRemover scripts, run by /bin/sh on real directories", () => {
   let dir: string;
   let root: string;
   let records: string;
   let create: { interpreter: string[]; environment: Record<string, string> };
-  let remove: { interpreter: string[]; environment: Record<string, string> };
+  let remover: { provisioner: { interpreter: string[]; environment: Record<string, string> }; input: Record<string, string> };
+  const at = (name: string) => path.join(root, name);
+  const recordOf = (p: string) => path.join(records, recordKey(p));
   before(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "cutter-dirs-"));
-    root = path.join(dir, "root");
+    root = path.join(dir, "cutter");
     records = path.join(dir, "records");
-    fs.mkdirSync(root);
     const stack = new TerraformStack(Testing.app(), "t");
-    new RuntimeDirectories(stack, "D", { paths: [path.join(root, "a"), path.join(root, "b")], ownership: { directory: records } });
-    const [resource] = Object.values<any>(JSON.parse(Testing.synth(stack)).resource.terraform_data);
-    [create, remove] = resource.provisioner.map((p: any) => p["local-exec"]);
+    new RuntimeDirectories(stack, "D", { paths: [root, at("a"), at("a/b")], ownership: { directory: records } });
+    new TreeRemover(stack, "R", { rootPath: root, directories: [root, at("a"), at("a/b")], files: [at("f"), at("g")], ownership: { directory: records } });
+    const data = JSON.parse(Testing.synth(stack)).resource.terraform_data;
+    create = Object.values<any>(data).find((r) => r.triggers_replace.directories).provisioner[0]["local-exec"];
+    const r = Object.values<any>(data).find((x) => x.triggers_replace.root);
+    remover = { provisioner: r.provisioner[0]["local-exec"], input: r.input };
   });
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  /** Runs a provisioner's script as the engine would, with `${self...}` values filled in. */
-  const runScript = (p: { interpreter: string[]; environment: Record<string, string> }, self: { id: string; entries: string }) => {
-    const env: Record<string, string> = { PATH: process.env.PATH! };
-    for (const [k, v] of Object.entries(p.environment)) {
-      env[k] = v.replace("${self.id}", self.id).replace("${self.input.entries}", self.entries).replace("${self.input.record_dir}", records);
-    }
-    return spawnSync("/bin/sh", ["-c", fromTerraformLiteral(p.interpreter[2])], { encoding: "utf8", env });
-  };
-
-  test("a replacement claims every path; the object it replaced then removes none of them, even empty ones", () => {
-    const entries = create.environment.CUTTER_ENTRIES;
-    const first = runScript(create, { id: "first", entries });
+  test("create records each path once, before mkdir, naming no resource; a repair rewrites no record", () => {
+    const first = runScript(create);
     assert.equal(first.status, 0, first.stderr);
-    assert.deepEqual(fs.readdirSync(root).sort(), ["a", "b"]);
-    assert.equal(fs.readFileSync(path.join(records, recordKey(path.join(root, "a"))), "utf8"), `created ${root}/a first\n`);
-    // A new mode, say: the new object is created first and claims both directories...
-    const second = runScript(create, { id: "second", entries });
-    assert.equal(second.status, 0, second.stderr);
-    assert.equal(fs.readFileSync(path.join(records, recordKey(path.join(root, "b"))), "utf8"), `created ${root}/b second\n`);
-    // ...so removing the replaced object (were an engine to run it) leaves them, empty as they are.
-    const old = runScript(remove, { id: "first", entries });
-    assert.equal(old.status, 0, old.stderr);
-    assert.match(old.stdout, /leaving .*\/a in place: a newer resource of this stack manages it/);
-    assert.deepEqual(fs.readdirSync(root).sort(), ["a", "b"]);
-    // The real destroy of the current object removes them.
-    const destroy = runScript(remove, { id: "second", entries });
-    assert.equal(destroy.status, 0, destroy.stderr);
-    assert.deepEqual(fs.readdirSync(root), []);
+    assert.equal(fs.readFileSync(recordOf(at("a")), "utf8"), `created ${at("a")}\n`);
+    assert.equal((fs.statSync(recordOf(at("a"))).mode & 0o777).toString(8), "600", "records are private whatever the umask");
+    const before = fs.statSync(recordOf(at("a/b"))).mtimeMs;
+    fs.chmodSync(at("a"), 0o2770);
+    const again = runScript(create, {}, {});
+    assert.equal(again.status, 0, again.stderr);
+    assert.equal(fs.statSync(recordOf(at("a/b"))).mtimeMs, before, "record untouched by a repair");
+    assert.equal((fs.statSync(at("a")).mode & 0o7777).toString(8), "750", "setgid cleared (five-digit mode)");
+  });
+
+  test("the remover removes created empty directories deepest first, keeps one holding data, and a later run carries on", () => {
+    fs.writeFileSync(at("a/b/data"), "precious\n");
+    const kept = runScript(remover.provisioner, remover.input);
+    assert.equal(kept.status, 1);
+    assert.match(kept.stderr, new RegExp(`refusing to remove ${at("a/b")}: it holds 1 entries`));
+    assert.match(kept.stderr, /destroy kept 3 path\(s\), listed above/);
+    assert.equal(fs.readFileSync(at("a/b/data"), "utf8"), "precious\n");
+    fs.rmSync(at("a/b/data"));
+    const done = runScript(remover.provisioner, remover.input);
+    assert.equal(done.status, 0, done.stderr);
+    assert.equal(fs.existsSync(root), false);
     assert.deepEqual(fs.readdirSync(records), [], "records forgotten");
+    const again = runScript(remover.provisioner, remover.input);
+    assert.equal(again.status, 0, "nothing left to do is success");
+  });
+
+  test("files: removed only when they hold what the stack wrote (or nothing); adopted ones get their original back", () => {
+    fs.mkdirSync(root);
+    fs.writeFileSync(recordOf(root), `created ${root}\n`);
+    const sha = (text: string) => spawnSync("sh", ["-c", 'printf %s "$T" | sha256sum | cut -c1-64'], { encoding: "utf8", env: { PATH: process.env.PATH, T: text } }).stdout.trim();
+    // f: written by the stack, then edited by hand; g: adopted, the stack's content in place, original kept aside.
+    fs.writeFileSync(at("f"), "edited\n");
+    fs.writeFileSync(recordOf(at("f")), `created ${at("f")} sha256=${sha("ours\n")}\n`);
+    fs.writeFileSync(at("g"), "ours\n");
+    fs.writeFileSync(path.join(records, "g.original"), "the original\n");
+    fs.writeFileSync(recordOf(at("g")), `adopted ${at("g")} sha256=${sha("ours\n")} original=g.original mode=604 owner=1:1\n`);
+    const first = runScript(remover.provisioner, remover.input);
+    assert.equal(first.status, 1);
+    assert.match(first.stderr, new RegExp(`refusing to remove ${at("f")}: it is not what this stack wrote`));
+    assert.match(first.stdout, new RegExp(`put back the original ${at("g")} \\(adopted before the first deploy; owner 1:1, mode 604\\)`));
+    assert.equal(fs.readFileSync(at("g"), "utf8"), "the original\n");
+    const st = fs.statSync(at("g"));
+    assert.deepEqual([st.uid, st.gid, (st.mode & 0o777).toString(8)], [1, 1, "604"]);
+    assert.equal(fs.readFileSync(at("f"), "utf8"), "edited\n", "the edited file is kept");
+    // An emptied file (a write cut short) holds nothing to lose.
+    fs.writeFileSync(at("f"), "");
+    const second = runScript(remover.provisioner, remover.input);
+    assert.match(second.stderr, new RegExp(`refusing to remove ${root}: it holds 1 entries`), "the root keeps the adopted file");
+    assert.equal(fs.existsSync(at("f")), false);
+    assert.deepEqual(fs.readdirSync(records), [recordKey(root)]);
   });
 });

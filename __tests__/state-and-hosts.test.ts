@@ -83,7 +83,7 @@ describe("host files", () => {
         () => readHostFiles(dir, dir),
         (e: Error) =>
           /invalid value\(s\); nothing was changed/.test(e.message) &&
-          e.message.includes(`a.json: runtimeRoot: "/var" is a system directory`) &&
+          e.message.includes(`a.json: runtimeRoot: "/var" is not allowed`) &&
           e.message.includes(`a.json: envFile: "rel/.env" must be an absolute path`) &&
           e.message.includes(`a.json: extra: 1 is not a known field`) &&
           e.message.includes(`b.json: state.schema: "x" is not a known field; the fields are backend, path, pgSchema, pgConnEnv`) &&
@@ -96,8 +96,8 @@ describe("host files", () => {
 
   test("fails if two hosts would share one state", () => {
     withTempDir((dir) => {
-      writeHost(dir, "a", { runtimeRoot: "/srv/a", state: { backend: "pg", pgSchema: "shared" } });
-      writeHost(dir, "b", { runtimeRoot: "/srv/b", state: { backend: "pg", pgSchema: "shared" } });
+      writeHost(dir, "a", { runtimeRoot: "/srv/cutter-a", state: { backend: "pg", pgSchema: "shared" } });
+      writeHost(dir, "b", { runtimeRoot: "/srv/cutter-b", state: { backend: "pg", pgSchema: "shared" } });
       assert.throws(() => readHostFiles(dir), /b\.json: state: "pg schema shared via PG_CONN_STR" is also the state of .*a\.json/);
     });
   });
@@ -109,7 +109,7 @@ describe("host files", () => {
   test("which stacks: hosts/ in the project if present, CUTTER_HOSTS_DIR to point elsewhere, none for the env stack", () => {
     withTempDir((project) => {
       assert.equal(hostsDirectory({}, project), undefined, "no hosts/ -> the single stack from environment variables");
-      assert.deepEqual(resolveStackSpecs({ CUTTER_RUNTIME_ROOT: "/srv/x" }, project).map((s) => s.stackName), ["cutter-runtime"]);
+      assert.deepEqual(resolveStackSpecs({ CUTTER_RUNTIME_ROOT: "/srv/cutter-x" }, project).map((s) => s.stackName), ["cutter-runtime"]);
       fs.mkdirSync(path.join(project, "hosts"));
       writeHost(path.join(project, "hosts"), "edge", {});
       assert.equal(hostsDirectory({}, project), path.join(project, "hosts"));

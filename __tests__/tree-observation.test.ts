@@ -20,15 +20,19 @@ describe("TreeObservation in a RuntimeTree", () => {
   /** One local per path (one big map made the engine's reference analysis quadratic), in observation order. */
   const local = (p: string) => `Tree_Observation_drift_${managed.indexOf(p)}`;
 
-  test("one read: a link check, then one stat (-c, not -L) of every managed path and one sha256sum of the two files", () => {
+  test("one read: a link check and a special-file check, then one stat (-c, not -L) and one ls (ACLs) of every managed path, and a non-blocking hash of each file", () => {
     const commands = Object.values(json.data.local_command) as any[];
     assert.equal(commands.length, 1, "the link check and the observation share one process");
     const [observe] = commands;
     assert.deepEqual(observe.arguments.slice(2), ["cutter-observe", ...managed, "--", "/srv", "/srv/cutter", "--", layout.configPath, layout.readmePath]);
     const script: string = observe.arguments[1];
-    assert.match(script, /\nstat -c 'S\|%n\|%F\|%U\|%G\|%a' -- \$paths 2>\/dev\/null \|\| true\n/);
-    assert.match(script, /sha256sum -- \$files 2>\/dev\/null \|\| true/);
-    assert.ok(script.indexOf("refusing to plan") < script.indexOf("stat -c"), "links are refused before anything is read");
+    assert.match(script, /\nstat -c 'S\|%n\|%F\|%U\|%G\|%a\|%h' -- \$paths 2>\/dev\/null \|\| true\n/);
+    assert.match(script, /\nacl_paths \$paths \$parents\n/);
+    assert.match(script, /content_sha256 "\$f"/);
+    assert.match(script, /iflag=nonblock/);
+    assert.doesNotMatch(script, /sha256sum -- /, "no file is handed to sha256sum to open");
+    assert.ok(script.indexOf("symbolic links:$found") < script.indexOf("\nstat -c"), "links are refused before anything is read");
+    assert.ok(script.indexOf("which is never opened:$special") < script.indexOf("\nstat -c"), "special files are refused before anything is read");
     assert.equal(observe.depends_on, undefined, "read at plan time: no dependency defers it");
   });
 
@@ -41,8 +45,16 @@ describe("TreeObservation in a RuntimeTree", () => {
     for (const [p, repair] of repairs) {
       assert.ok(repair.startsWith(`\${local.${local(p)} == "" ? "in-sync" : (timestamp() == "" ? "never" : "in-sync")`), repair);
     }
-    const others = all.filter((r) => !r.triggers_replace.directories && !r.triggers_replace.kind);
-    for (const r of others) assert.doesNotMatch(JSON.stringify(r.triggers_replace), /Observation/, "write and destroy guards never react to drift");
+    // A write guard re-runs exactly when its file is missing or its content differs (the provider re-writes it then).
+    const guards = all.filter((r) => r.triggers_replace.revision && !r.triggers_replace.kind);
+    assert.deepEqual(guards.map((g) => g.triggers_replace.path).sort(), [layout.configPath, layout.readmePath].sort());
+    for (const g of guards) {
+      const content = `${local(g.triggers_replace.path)}_content`;
+      assert.match(g.triggers_replace.revision, new RegExp(`^\\$\\{local\\.${content} == "" \\? "([0-9a-f]{64})" : \\(timestamp\\(\\) == "" \\? "never" : "\\1"\\)\\}$`));
+      assert.match(json.locals[content], /\? "missing" : lookup\(.*\) == "[0-9a-f]{64}" \? "" : "content"/);
+    }
+    const others = all.filter((r) => !r.triggers_replace.directories && !r.triggers_replace.kind && !r.triggers_replace.revision);
+    for (const r of others) assert.doesNotMatch(JSON.stringify(r.triggers_replace), /Observation/, "the destroy guard and the remover never react to drift");
   });
 
   test("one check per managed path whose message names the path", () => {
@@ -56,13 +68,17 @@ describe("TreeObservation in a RuntimeTree", () => {
 
   test("the drift texts compare with the owner, group, stat-style mode and content hash asked", () => {
     const drift = Object.fromEntries(managed.map((p) => [p, json.locals[local(p)]]));
-    const driftLocals = Object.keys(json.locals).filter((n) => n.startsWith("Tree_Observation_drift_"));
+    const driftLocals = Object.keys(json.locals).filter((n) => /^Tree_Observation_drift_\d+$/.test(n));
     assert.equal(driftLocals.length, managed.length, "one local per managed path");
     assert.ok(drift["/srv/cutter/runs"].includes('== "nobody:nogroup" ? "" : "owner'));
     assert.ok(drift["/srv/cutter/runs"].includes('== "750" ? "" : "mode'));
     assert.ok(drift[layout.configPath].includes('== "640" ? "" : "mode'));
     assert.match(drift[layout.configPath], /== "[0-9a-f]{64}" \? "" : "content sha256/);
     assert.doesNotMatch(drift["/srv/cutter/runs"], /content sha256/);
+    for (const p of managed) assert.ok(drift[p].includes("a POSIX ACL grants access the mode does not show"), `ACL drift of ${p}`);
+    assert.ok(drift[layout.configPath].includes('[5] == "1" ? "" : "'), "a file's link count is compared with 1");
+    assert.match(drift[layout.configPath], /hard links: another name shares this file, so deploy refuses to write or chown it/);
+    assert.doesNotMatch(drift["/srv/cutter/runs"], /hard links/);
     assert.equal(statMode("0750"), "750");
     assert.equal(statMode("2750"), "2750");
   });

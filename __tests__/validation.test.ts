@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import * as os from "node:os";
 import { describe, test } from "node:test";
 import { absolutePathRule, modeWithinRule, posixNameRule, runtimeRootRule } from "../constructs";
 
@@ -32,11 +33,23 @@ describe("absolutePathRule", () => {
 });
 
 describe("runtimeRootRule", () => {
-  test("refuses system directories and shallow roots", () => {
-    assert.match(runtimeRootRule("/var/lib") ?? "", /system directory/);
-    assert.match(runtimeRootRule("/etc") ?? "", /system directory/);
-    assert.match(runtimeRootRule("/cutter") ?? "", /two levels/);
-    assert.equal(runtimeRootRule("/var/lib/cutter"), undefined);
+  test("accepts a directory named cutter* below /var/lib, /srv, /opt or a temp dir", () => {
+    for (const ok of ["/var/lib/cutter", "/srv/cutter-staging", "/opt/incomex/cutter", "/tmp/cutter-e2e-Ab12/cutter", "/var/tmp/x/cutter2", `${os.tmpdir()}/cutter-hosts-x/alpha/cutter`]) {
+      assert.equal(runtimeRootRule(ok), undefined, ok);
+    }
+  });
+
+  test("refuses system and package directories, with the rule in the message (issue 10 item 11)", () => {
+    const name = /is not allowed: its name "[^"]*" does not start with "cutter"; a runtime root must be a directory named cutter\* strictly below \/var\/lib, \/srv, \/opt, \/tmp, \/var\/tmp/;
+    for (const bad of ["/etc/ssh", "/etc/cron.d", "/root/.ssh", "/var/lib/dpkg", "/var/lib/apt", "/var/lib/postgresql", "/dev/shm", "/var/lib", "/etc", "/opt/vendor", "/srv/www"]) {
+      assert.match(runtimeRootRule(bad) ?? "accepted", name, bad);
+    }
+    const place = /is not allowed: it is not below an allowed directory; a runtime root must be a directory named cutter\*/;
+    for (const bad of ["/etc/cutter", "/root/cutter", "/dev/shm/cutter", "/home/op/cutter", "/cutter", "/usr/local/cutter", "/run/cutter", "/var/cutter"]) {
+      assert.match(runtimeRootRule(bad) ?? "accepted", place, bad);
+    }
+    assert.match(runtimeRootRule("/var/lib/cutter-runtime") ?? "accepted", /\/var\/lib\/cutter-runtime holds cutter-runtime's own state and ownership records/);
+    assert.match(runtimeRootRule("/var/lib/cutter-runtime/cutter") ?? "accepted", /own state and ownership records/);
   });
 });
 

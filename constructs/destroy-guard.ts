@@ -22,6 +22,12 @@ export interface DestroyGuardProps {
   readonly dependsOn: ITerraformDependable[];
   /** @default - no record: nothing counts as adopted */
   readonly ownership?: OwnershipRecord;
+  /**
+   * The tree remover: the guard names it, so a state written before there was one
+   * (whose destroy would leave the tree behind) stops the destroy with what to do.
+   * @default - none: the guard does not ask for one
+   */
+  readonly remover?: DataResource;
 }
 
 
@@ -59,6 +65,7 @@ export class DestroyGuard extends Construct {
         files: props.files.map((f) => f.path).join(" "),
         file_sha256: props.files.map((f) => f.sha256).join(" "),
         record_dir: props.ownership?.directory ?? "",
+        remover_id: props.remover?.id ?? "none",
       },
       dependsOn: props.dependsOn,
       provisioners: [
@@ -73,6 +80,8 @@ export class DestroyGuard extends Construct {
             CUTTER_FILES: "${self.input.files}",
             CUTTER_FILE_SHA256: "${self.input.file_sha256}",
             CUTTER_RECORD_DIR: "${self.input.record_dir}",
+            // "" only in a guard from an earlier release (its input has no remover_id).
+            CUTTER_REMOVER_ID: '${lookup(self.input, "remover_id", "")}',
           },
           "destroy",
         ),

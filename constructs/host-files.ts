@@ -31,9 +31,9 @@ export const HOSTS_DIR_VARIABLE = "CUTTER_HOSTS_DIR";
 export const DEFAULT_HOSTS_DIR = "hosts";
 
 /** Top-level fields of a host file and the input each sets. */
-const HOST_FIELDS = { runtimeRoot: "rootPath", owner: "owner", group: "group", envFile: "envFilePath", adoptExisting: "adoptExisting" } as const;
+const HOST_FIELDS = { runtimeRoot: "rootPath", owner: "owner", group: "group", envFile: "envFilePath", adoptExisting: "adoptExisting", backupKeyStatus: "backupKeyStatus", reportReference: "reportReference" } as const;
 /** Fields of a host file's `state` object and the input each sets. */
-const STATE_FIELDS = { backend: "stateBackend", path: "statePath", pgSchema: "statePgSchema", pgConnEnv: "statePgConnEnv", ownershipDir: "ownershipDir" } as const;
+const STATE_FIELDS = { backend: "stateBackend", path: "statePath", pgSchema: "statePgSchema", pgConnEnv: "statePgConnEnv", ownershipDir: "ownershipDir", auditLog: "auditLogPath" } as const;
 
 const HOST_NAME = /^[a-z0-9][a-z0-9-]{0,39}$/;
 
@@ -134,6 +134,9 @@ const fieldOf: { [K in keyof RuntimeInputs]: string } = {
   statePgConnEnv: "state.pgConnEnv",
   ownershipDir: "state.ownershipDir",
   adoptExisting: "adoptExisting",
+  backupKeyStatus: "backupKeyStatus",
+  reportReference: "reportReference",
+  auditLogPath: "state.auditLog",
 };
 
 function labelOf(key: keyof RuntimeInputs): string {

@@ -12,6 +12,8 @@ export interface RuntimeSubdirectory {
   readonly name: string;
   /** What the orchestrator keeps there (shown in README, config and reports). */
   readonly purpose: string;
+  /** The gate item it serves, as the signed gate report cites it (e.g. "F4"). @default - none */
+  readonly gateReference?: string;
 }
 
 /** The layout of one runtime tree, independent of where its root is. */
@@ -47,8 +49,8 @@ export const CUTTER_LAYOUT: RuntimeLayout = {
     { name: "runs", purpose: "orchestrator run sidecar root (StateStore/DryRunReporter): <runs>/<run_id>/{state.json, state.lock, kb/}" },
     { name: "approvals", purpose: "SG_1/SG_2 approval packages and consumed-approval records" },
     { name: "artifacts", purpose: "cutplan artifacts, pinned snapshots, write-set previews" },
-    { name: "backups", purpose: "pre-write backup output (encrypted pg_dump)" },
-    { name: "rollback", purpose: "per-cut revert/compensation and before-run snapshots" },
+    { name: "backups", purpose: "pre-write backup output (encrypted pg_dump)", gateReference: "F4" },
+    { name: "rollback", purpose: "per-cut revert/compensation and before-run snapshots", gateReference: "GAP6" },
     { name: "reports", purpose: "staged KB report bundles" },
     { name: "locks", purpose: "global orchestrator single-run mutex" },
   ],

@@ -1,5 +1,5 @@
 import { File } from "@cdktf/provider-local/lib/file";
-import { DataResource, ITerraformDependable } from "cdktf";
+import { DataResource, ITerraformDependable, dependable } from "cdktf";
 import { Construct } from "constructs";
 import { createHash } from "crypto";
 import { CUTTER_LAYOUT } from "./layout";
@@ -35,7 +35,10 @@ export interface ManagedFileProps {
  * A file the stack writes (`local_file`), then owns and chmods in place.
  *
  * It is written only after its directory exists (`dependsOn`), so the provider
- * never creates a parent directory with a default mode.
+ * never creates a parent directory with a default mode, and only right after its
+ * write guard ran in the same apply (scripts/guard-write.sh): the guard is replaced
+ * with every content change and, through `rewriteOnDrift`, whenever the plan saw the
+ * file missing or changed (the cases in which the provider re-writes it).
  */
 export class ManagedFile extends Construct {
   public readonly path: string;
@@ -43,7 +46,7 @@ export class ManagedFile extends Construct {
   /** sha256 of `content`, hex: what the verifier compares the file with. */
   public readonly contentSha256: string;
   public readonly file: File;
-  /** Checks the path right before every first write (and on every content change). */
+  /** Checks the path right before every write: first, changed content, or a re-write of a drifted file. */
   public readonly writeGuard: DataResource;
   public readonly permissions: PermissionCommand;
 
@@ -62,24 +65,21 @@ export class ManagedFile extends Construct {
     this.content = props.content;
     this.contentSha256 = createHash("sha256").update(props.content, "utf8").digest("hex");
     const recordDir = props.ownership?.directory ?? "";
+    // No destroy-time step: a replaced guard must never undo anything (the record of
+    // an adopted file in particular); the tree remover handles records on destroy.
     this.writeGuard = new DataResource(this, "WriteGuard", {
       triggersReplace: { path: props.path, revision: this.contentSha256 },
-      input: { path: props.path, record_dir: recordDir, record_key: recordKey(props.path) },
       dependsOn: props.dependsOn,
       provisioners: [
         scriptProvisioner("guard-write", {
           CUTTER_PATH: props.path,
           CUTTER_PARENT: path.posix.dirname(props.path),
           CUTTER_NAME: path.posix.basename(props.path),
+          CUTTER_SHA256: this.contentSha256,
           CUTTER_RECORD_KEY: recordKey(props.path),
           CUTTER_RECORD_DIR: recordDir,
           CUTTER_ADOPT: props.ownership?.adoptExisting ? "1" : "0",
         }),
-        scriptProvisioner(
-          "forget-write",
-          { CUTTER_PATH: "${self.input.path}", CUTTER_RECORD_DIR: "${self.input.record_dir}", CUTTER_RECORD_KEY: "${self.input.record_key}" },
-          "destroy",
-        ),
       ],
     });
     this.file = new File(this, "File", {
@@ -98,5 +98,23 @@ export class ManagedFile extends Construct {
       revision: this.contentSha256,
       dependsOn: [this.file],
     });
+  }
+
+  /**
+   * Re-runs the write guard whenever `expression` is not known at plan time: it
+   * becomes the guard's `revision` trigger (see TreeObservation.rewriteExpression,
+   * unknown exactly when the provider is about to re-write the file).
+   */
+  public rewriteOnDrift(expression: string): void {
+    this.writeGuard.addOverride("triggers_replace.revision", expression);
+  }
+
+  /**
+   * Makes the provider's own read of the file (its refresh, which opens the file)
+   * wait for `reads`: the plan-time observation, which fails the plan first if
+   * anything but a regular file is at the path, so nothing blocks on a FIFO.
+   */
+  public readAfter(reads: ITerraformDependable): void {
+    this.file.dependsOn = [...(this.file.dependsOn ?? []), dependable(reads)];
   }
 }

@@ -1,6 +1,7 @@
 import { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 import { ResolvedLayout } from "./layout";
+import { BackupKeyStatus, DEFAULT_BACKUP_KEY_STATUS, backupKeyStatusRule } from "./gate-inputs";
 import { ManagedFile } from "./managed-file";
 import { OwnershipRecord } from "./ownership-record";
 import { Problems, absolutePathRule } from "./validation";
@@ -25,11 +26,32 @@ export const DB_ENV_NAMES = {
 
 export const BACKUP_KEY_ENV_NAME = "BACKUP_GPG_FPR";
 
-/** Version of the document's shape; bump when a consumer must change. */
-export const CONFIG_SCHEMA_VERSION = 1;
+/** Version of the document's shape; bump when a consumer must change. 2: `execution` note, backup key status as an input. */
+export const CONFIG_SCHEMA_VERSION = 2;
+
+/** The orchestrator's execution switch: a constant in its source, named here only to say it is not configurable. */
+export const EXECUTION_SWITCH_CONSTANT = "__execution_enabled__";
+
+/**
+ * The execution note as the signed gate report words it. It names the switch
+ * without assigning it, which the written-files guard tells apart from a setting.
+ */
+export const EXECUTION_NOTE = `execution_enabled explicitly NOT configurable here — it is the source constant ${EXECUTION_SWITCH_CONSTANT}; flipping it is a sovereign GAP7 action`;
+
+/** How the config flags the backup key, per status. */
+export const BACKUP_KEY_FLAGS: Record<BackupKeyStatus, "NOT PROVISIONED" | "PROVISIONED"> = {
+  "not-provisioned": "NOT PROVISIONED",
+  provisioned: "PROVISIONED",
+};
+
+function backupKeyNote(status: BackupKeyStatus): string {
+  return status === "provisioned"
+    ? `${BACKUP_KEY_ENV_NAME} is provisioned on this host (F4): encrypted backups can run`
+    : `${BACKUP_KEY_ENV_NAME} is not provisioned on this host yet (F4); encrypted backups cannot run until it is`;
+}
 
 /** Builds the non-sensitive config document. Key order is fixed, so output is deterministic. */
-export function buildOrchestratorConfig(layout: ResolvedLayout, envFilePath: string = DEFAULT_ENV_FILE) {
+export function buildOrchestratorConfig(layout: ResolvedLayout, envFilePath: string = DEFAULT_ENV_FILE, backupKeyStatus: BackupKeyStatus = DEFAULT_BACKUP_KEY_STATUS) {
   return {
     schema_version: CONFIG_SCHEMA_VERSION,
     generated_by: "cutter-runtime (CDKTF); edits are reported by verify and kept by destroy",
@@ -61,8 +83,13 @@ export function buildOrchestratorConfig(layout: ResolvedLayout, envFilePath: str
       directory: layout.backupPath,
       format: "pg_dump, encrypted with gpg",
       gpg_fpr_env: BACKUP_KEY_ENV_NAME,
-      provisioning: "NOT PROVISIONED",
-      note: `${BACKUP_KEY_ENV_NAME} is not provisioned on this host yet; encrypted backups cannot run until it is`,
+      provisioning: BACKUP_KEY_FLAGS[backupKeyStatus],
+      note: backupKeyNote(backupKeyStatus),
+    },
+    execution: {
+      configurable_here: false,
+      source_constant: EXECUTION_SWITCH_CONSTANT,
+      note: EXECUTION_NOTE,
     },
   };
 }
@@ -78,6 +105,8 @@ export interface OrchestratorConfigProps {
   readonly layout: ResolvedLayout;
   /** Absolute path of the file holding the secret values. @default "/opt/incomex/docker/.env" */
   readonly envFilePath?: string;
+  /** Whether BACKUP_GPG_FPR is provisioned on the host. @default "not-provisioned" */
+  readonly backupKeyStatus?: BackupKeyStatus;
   /** User name. @default "root" */
   readonly owner?: string;
   /** Group name. @default "root" */
@@ -100,9 +129,12 @@ export class OrchestratorConfig extends Construct {
     const problems = new Problems();
     const envProblem = absolutePathRule(envFilePath);
     if (envProblem) problems.add("envFilePath", envFilePath, envProblem);
+    const backupKeyStatus = props.backupKeyStatus ?? DEFAULT_BACKUP_KEY_STATUS;
+    const statusProblem = backupKeyStatusRule(backupKeyStatus);
+    if (statusProblem) problems.add("backupKeyStatus", backupKeyStatus, statusProblem);
     problems.throwIfAny(`OrchestratorConfig ${this.node.path}`);
 
-    this.document = buildOrchestratorConfig(props.layout, envFilePath);
+    this.document = buildOrchestratorConfig(props.layout, envFilePath, backupKeyStatus);
     this.file = new ManagedFile(this, "Config", {
       path: props.layout.configPath,
       content: renderOrchestratorConfig(this.document),

@@ -5,7 +5,14 @@
  *
  * It is what tells "existed before the stack" (refused, or adopted when asked)
  * apart from "created by a deploy that was killed before it could record the
- * resource in state" (ours: carry on), and what makes destroy leave adopted paths.
+ * resource in state" (ours: carry on), what makes destroy leave adopted paths, and
+ * what the tree remover (constructs/tree-remover.ts) removes on destroy.
+ *
+ * Format: one line `WORD PATH [KEY=VALUE...]`, WORD `created` or `adopted`. Files
+ * add `sha256=` (what the stack last wrote); adopted files add `original=` (the name
+ * of the backup of their original content, 0600, in the same directory), `mode=`
+ * and `owner=` (uid:gid) of the original. A third field without "=" (the resource id
+ * of earlier releases) is ignored.
  */
 import { createHash } from "crypto";
 import * as path from "path";
@@ -52,4 +59,12 @@ export function checkOwnershipRecord(label: string, record: OwnershipRecord, roo
  */
 export function recordKey(managedPath: string): string {
   return createHash("sha256").update(managedPath).digest("hex");
+}
+
+/**
+ * "PATH PARENT NAME RECORD-KEY ..." for the scripts (validated paths hold no space
+ * or glob character), so they need no process per path to split a path or name its record.
+ */
+export function recordEntries(paths: readonly string[]): string {
+  return paths.map((p) => `${p} ${path.posix.dirname(p)} ${path.posix.basename(p)} ${recordKey(p)}`).join(" ");
 }

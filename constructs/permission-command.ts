@@ -71,12 +71,17 @@ export interface PermissionCommandProps {
 
 
 /**
- * Owner, group and mode of one file the stack wrote, applied in place. (The
- * tree's directories get theirs from RuntimeDirectories, in the command that
- * creates and repairs them.)
+ * Owner, group and mode of one file the stack wrote, applied in place (any POSIX ACL
+ * removed). (The tree's directories get theirs from RuntimeDirectories, in the
+ * command that creates and repairs them.)
  *
  * A change of owner, group or mode replaces only this resource: the command runs
  * again and the file itself is never re-written, so no data is touched.
+ *
+ * It depends on the file, so the engine destroys it just before it removes the file
+ * (on destroy, and before re-writing changed content): its destroy-time step checks
+ * that the file's directory still resolves to itself, so a directory swapped for a
+ * link since the plan never makes the provider remove a file outside the tree.
  */
 export class PermissionCommand extends Construct {
   public readonly path: string;
@@ -111,6 +116,7 @@ export class PermissionCommand extends Construct {
           CUTTER_GROUP: group,
           CUTTER_MODE: props.mode,
         }),
+        scriptProvisioner("check-parent", { CUTTER_PATH: "${self.triggers_replace.path}" }, "destroy"),
       ],
     });
   }

@@ -1,11 +1,10 @@
 import { DataResource, ITerraformDependable, Lazy } from "cdktf";
 import { Construct } from "constructs";
-import * as path from "path";
 import { CUTTER_LAYOUT } from "./layout";
-import { OwnershipRecord, checkOwnershipRecord, recordKey } from "./ownership-record";
+import { OwnershipRecord, checkOwnershipRecord, recordEntries } from "./ownership-record";
 import { PathKind, checkOwnerAndMode } from "./permission-command";
 import { scriptProvisioner } from "./shell";
-import { Problems, absolutePathRule } from "./validation";
+import { Problems, absolutePathRule, formatMode, parseMode } from "./validation";
 
 /** Most directories one resource creates: one provisioner process per chunk, not per directory. */
 export const DIRECTORIES_PER_RESOURCE = 64;
@@ -23,7 +22,7 @@ export interface RuntimeDirectoriesProps {
   readonly dependsOn?: ITerraformDependable[];
   /**
    * Where the stack records what it created or adopted (see OwnershipRecord).
-   * @default - no record: a pre-existing directory is always refused and destroy never adopts
+   * @default - no record: a pre-existing directory is always refused, and nothing tells a TreeRemover to remove these
    */
   readonly ownership?: OwnershipRecord;
 }
@@ -31,17 +30,19 @@ export interface RuntimeDirectoriesProps {
 
 
 /**
- * Runtime directories, created with owner and mode and removed on destroy only if
- * empty and created by the stack.
+ * Runtime directories, created and repaired with owner and mode (see
+ * scripts/create-or-repair-directories.sh: no link followed, setuid/setgid cleared,
+ * POSIX ACLs removed, nothing taken over unless adopted).
  *
  * One `terraform_data` per chunk of up to 64 directories (one provisioner process
  * for all of them), not one per directory: state, plan and apply grow with the
  * number of chunks. Its `triggers_replace` holds owner, group, mode and, per path,
  * a `directories` entry, so the plan still names each directory that is added or
  * repaired. Replacing a chunk (a new mode, a repair, a new directory) is
- * create-before-destroy, and the engine never runs a destroy-time provisioner for the
- * replaced object: a replacement applies owner and mode in place and never removes
- * (rmdir) a directory. Only a real destroy of the chunk removes its directories.
+ * create-before-destroy and applies owner and mode in place. A chunk never removes
+ * anything: the tree remover (constructs/tree-remover.ts) does, on a real destroy,
+ * from the ownership records, so a chunk that failed, was killed or was replaced
+ * leaves nothing behind that a later destroy cannot remove.
  */
 export class RuntimeDirectories extends Construct {
   public readonly paths: readonly string[];
@@ -75,14 +76,15 @@ export class RuntimeDirectories extends Construct {
     this.group = group;
     this.mode = mode;
     const recordDir = props.ownership?.directory ?? "";
+    // Five digits: GNU install/chmod clear a directory's setuid/setgid bits only then.
+    const fiveDigitMode = `0${formatMode(parseMode(mode)!)}`;
     const chunks: string[][] = [];
     for (let i = 0; i < props.paths.length; i += DIRECTORIES_PER_RESOURCE) chunks.push(props.paths.slice(i, i + DIRECTORIES_PER_RESOURCE));
     this.resources = chunks.map((chunk, i) => {
       const directories = Lazy.anyValue({ produce: () => Object.fromEntries(chunk.map((p) => [p, this.repairs.get(p) ?? "in-sync"])) });
-      const chunkEntries = entries(chunk);
+      const chunkEntries = recordEntries(chunk);
       return new DataResource(this, chunks.length === 1 ? "Directories" : `Directories${i + 1}`, {
         triggersReplace: { owner, group, mode, directories },
-        input: { entries: chunkEntries, record_dir: recordDir },
         dependsOn: props.dependsOn,
         lifecycle: { createBeforeDestroy: true },
         provisioners: [
@@ -90,16 +92,10 @@ export class RuntimeDirectories extends Construct {
             CUTTER_ENTRIES: chunkEntries,
             CUTTER_OWNER: owner,
             CUTTER_GROUP: group,
-            CUTTER_MODE: mode,
+            CUTTER_MODE: fiveDigitMode,
             CUTTER_RECORD_DIR: recordDir,
             CUTTER_ADOPT: props.ownership?.adoptExisting ? "1" : "0",
-            CUTTER_INSTANCE: "${self.id}",
           }),
-          scriptProvisioner(
-            "remove-empty-directories",
-            { CUTTER_ENTRIES: "${self.input.entries}", CUTTER_RECORD_DIR: "${self.input.record_dir}", CUTTER_INSTANCE: "${self.id}" },
-            "destroy",
-          ),
         ],
       });
     });
@@ -114,12 +110,4 @@ export class RuntimeDirectories extends Construct {
     if (!this.paths.includes(directory)) throw new Error(`internal: ${directory} is not one of ${this.node.path}'s directories`);
     this.repairs.set(directory, expression);
   }
-}
-
-/**
- * "PATH PARENT NAME RECORD-KEY ..." for the scripts (validated paths hold no space
- * or glob character), so they need no process per path to split a path or name its record.
- */
-function entries(paths: readonly string[]): string {
-  return paths.map((p) => `${p} ${path.posix.dirname(p)} ${path.posix.basename(p)} ${recordKey(p)}`).join(" ");
 }

@@ -1,6 +1,7 @@
 import { createHash } from "crypto";
 import * as path from "path";
 import { CUTTER_LAYOUT } from "./layout";
+import { BackupKeyStatus, resolveGateInputs } from "./gate-inputs";
 import { DEFAULT_ENV_FILE } from "./orchestrator-config";
 import { defaultOwnershipDirectory } from "./ownership-record";
 import { Problems, absolutePathRule, posixNameRule, runtimeRootRule } from "./validation";
@@ -36,6 +37,12 @@ export interface RuntimeInputs {
   readonly ownershipDir: string;
   /** Adopt paths that exist before the first deploy instead of refusing them. @default false */
   readonly adoptExisting: boolean;
+  /** Whether BACKUP_GPG_FPR is provisioned on the host; written into the config. @default "not-provisioned" */
+  readonly backupKeyStatus: BackupKeyStatus;
+  /** The gate report's reference line (macro, KB id). @default "" - none */
+  readonly reportReference: string;
+  /** Where deploy and destroy append one JSON line each; outside the tree. @default "<state file>.audit.jsonl" (pg: "<ownership dir>.audit.jsonl") */
+  readonly auditLogPath: string;
 }
 
 /** Directory holding local state files unless CUTTER_STATE_PATH says otherwise. */
@@ -67,6 +74,9 @@ export const INPUT_VARIABLES = {
   CUTTER_STATE_PG_CONN_ENV: `pg backend: NAME of the variable holding the connection string (default ${ENGINE_PG_CONN_ENV})`,
   CUTTER_OWNERSHIP_DIR: "record of the paths the stack created or adopted (default <state file>.ownership)",
   CUTTER_ADOPT_EXISTING: "1 to adopt a root or subdirectory that exists before the first deploy (default 0: refuse)",
+  CUTTER_BACKUP_KEY_STATUS: "whether BACKUP_GPG_FPR is provisioned on the host: not-provisioned (default) or provisioned",
+  CUTTER_REPORT_REFERENCE: "the gate report's reference line, e.g. the macro and KB id (default: none)",
+  CUTTER_AUDIT_LOG: "audit log of every deploy and destroy, one JSON line each (default <state file>.audit.jsonl)",
 } as const;
 
 /** The inputs as given, before defaults; undefined = not given. */
@@ -81,6 +91,9 @@ export interface RawRuntimeInputs {
   readonly statePgConnEnv?: unknown;
   readonly ownershipDir?: unknown;
   readonly adoptExisting?: unknown;
+  readonly backupKeyStatus?: unknown;
+  readonly reportReference?: unknown;
+  readonly auditLogPath?: unknown;
 }
 
 /** How each input is named in messages: an environment variable, or a host file's field. */
@@ -134,7 +147,7 @@ export function resolveRuntimeInputs(raw: RawRuntimeInputs, labels: InputLabels,
   const stateBackend = pick<StateBackendKind>(raw.stateBackend, "local");
   const backendOk = STATE_BACKENDS.includes(stateBackend);
   if (!backendOk) problems.add(labels.stateBackend, stateBackend, `must be one of ${STATE_BACKENDS.join(", ")}`);
-  const inputs: Omit<RuntimeInputs, "ownershipDir" | "adoptExisting"> = {
+  const inputs: Omit<RuntimeInputs, "ownershipDir" | "adoptExisting" | "backupKeyStatus" | "reportReference" | "auditLogPath"> = {
     rootPath,
     owner: pick(raw.owner, CUTTER_LAYOUT.defaultOwner),
     group: pick(raw.group, CUTTER_LAYOUT.defaultGroup),
@@ -173,10 +186,11 @@ export function resolveRuntimeInputs(raw: RawRuntimeInputs, labels: InputLabels,
   if (ownershipKnown && check(labels.ownershipDir, ownershipDir, absolutePathRule) && rootOk && (isInside(ownershipDir, rootPath) || isInside(rootPath, ownershipDir))) {
     problems.add(labels.ownershipDir, ownershipDir, `overlaps the managed tree ${rootPath}; keep it outside (next to the state file)`);
   }
-  return { ...inputs, ownershipDir, adoptExisting: adopt === "1" };
+  const gate = resolveGateInputs(raw, labels, problems, { rootPath, rootOk, stateBackend, statePath: inputs.statePath, ownershipDir });
+  return { ...inputs, ownershipDir, adoptExisting: adopt === "1", ...gate };
 }
 
-const ENV_LABELS: InputLabels = {
+export const ENV_LABELS: InputLabels = {
   rootPath: "CUTTER_RUNTIME_ROOT",
   owner: "CUTTER_OWNER",
   group: "CUTTER_GROUP",
@@ -187,6 +201,9 @@ const ENV_LABELS: InputLabels = {
   statePgConnEnv: "CUTTER_STATE_PG_CONN_ENV",
   ownershipDir: "CUTTER_OWNERSHIP_DIR",
   adoptExisting: "CUTTER_ADOPT_EXISTING",
+  backupKeyStatus: "CUTTER_BACKUP_KEY_STATUS",
+  reportReference: "CUTTER_REPORT_REFERENCE",
+  auditLogPath: "CUTTER_AUDIT_LOG",
 };
 
 /** The per-host input variables that are set in `env` (they conflict with host files). */

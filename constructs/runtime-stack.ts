@@ -52,6 +52,7 @@ export class RuntimeStack extends TerraformStack {
       owner: inputs.owner,
       group: inputs.group,
       envFilePath: inputs.envFilePath,
+      backupKeyStatus: inputs.backupKeyStatus,
       ownership: { directory: inputs.ownershipDir, adoptExisting: inputs.adoptExisting },
       layout: props.layout,
     });

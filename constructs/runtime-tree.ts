@@ -4,12 +4,15 @@ import { DestroyGuard } from "./destroy-guard";
 import { WrittenFilesGuard } from "./guards";
 import { OwnershipRecord, checkOwnershipRecord, defaultOwnershipDirectory } from "./ownership-record";
 import { DriftChecks } from "./drift-checks";
+import { BackupKeyStatus } from "./gate-inputs";
 import { CUTTER_LAYOUT, ResolvedLayout, RuntimeLayout, resolveLayout } from "./layout";
 import { OrchestratorConfig } from "./orchestrator-config";
 import { RuntimeDirectories } from "./runtime-directories";
 import { RuntimeReadme } from "./runtime-readme";
 import { PathKind } from "./permission-command";
 import { ExpectedPath, TreeObservation } from "./tree-observation";
+import { TreeRemover } from "./tree-remover";
+import { TreeSurvey } from "./tree-survey";
 import { Problems, runtimeRootRule } from "./validation";
 
 export interface RuntimeTreeProps {
@@ -21,6 +24,8 @@ export interface RuntimeTreeProps {
   readonly group?: string;
   /** Absolute path of the env file the orchestrator reads secrets from. @default "/opt/incomex/docker/.env" */
   readonly envFilePath?: string;
+  /** Whether BACKUP_GPG_FPR is provisioned on the host (written into the config). @default "not-provisioned" */
+  readonly backupKeyStatus?: BackupKeyStatus;
   /** Mode of every directory, 0750 at most. @default "0750" */
   readonly directoryMode?: string;
   /** Mode of the config and README, 0640 at most. @default "0640" */
@@ -49,10 +54,14 @@ export class RuntimeTree extends Construct {
   public readonly ownership: OwnershipRecord;
   /** Destroyed first; stops a destroy before anything is removed if the tree holds data. */
   public readonly destroyGuard: DestroyGuard;
+  /** Destroyed last; removes what the ownership records say the stack created, puts adopted files back. */
+  public readonly remover: TreeRemover;
   /** The real state of every managed path, read at plan time; refuses symbolic links. */
   public readonly observation: TreeObservation;
   /** Drift of each managed path, shown in the plan as check warnings. */
   public readonly driftChecks: DriftChecks;
+  /** What every managed path was before the first deploy, kept with the ownership records. */
+  public readonly survey: TreeSurvey;
 
   constructor(scope: Construct, id: string, props: RuntimeTreeProps = {}) {
     super(scope, id);
@@ -73,7 +82,11 @@ export class RuntimeTree extends Construct {
     this.ownership = ownership;
     const ids = { owner: this.owner, group: this.group, ownership };
 
-    this.root = new RuntimeDirectories(this, "Root", { paths: [rootPath], ...ids, mode: directoryMode });
+    const fileNames = [this.layout.configPath, this.layout.readmePath];
+    const directoryPaths = [rootPath, ...this.layout.directories.map((d) => d.path)];
+    this.remover = new TreeRemover(this, "Remover", { rootPath, directories: directoryPaths, files: fileNames, ownership });
+    // Everything depends on the root, and the root on the remover: created first, destroyed last.
+    this.root = new RuntimeDirectories(this, "Root", { paths: [rootPath], ...ids, mode: directoryMode, dependsOn: [this.remover.resource] });
     // Below the root, everything waits for it: when drift repair re-creates a
     // missing root, it is in place (with owner and mode) before anything inside it.
     const inRoot = [...this.root.resources];
@@ -81,6 +94,7 @@ export class RuntimeTree extends Construct {
     this.config = new OrchestratorConfig(this, "OrchestratorConfig", {
       layout: this.layout,
       envFilePath: props.envFilePath,
+      backupKeyStatus: props.backupKeyStatus,
       ...ids,
       mode: fileMode,
       dependsOn: inRoot,
@@ -99,17 +113,24 @@ export class RuntimeTree extends Construct {
     ];
     this.observation = new TreeObservation(this, "Observation", { paths: expected });
     for (const set of directorySets) for (const p of set.paths) set.repairOnDrift(p, this.observation.repairExpression(p));
-    for (const f of files) f.permissions.repairOnDrift(this.observation.repairExpression(f.path));
+    for (const f of files) {
+      f.permissions.repairOnDrift(this.observation.repairExpression(f.path));
+      f.rewriteOnDrift(this.observation.rewriteExpression(f.path, f.contentSha256));
+      f.readAfter(this.observation.command);
+    }
     this.driftChecks = new DriftChecks(this, "DriftChecks", { observation: this.observation, rootPath: rootPath });
 
-    const everything: ITerraformDependable[] = directorySets.flatMap((set) => set.resources);
+    const everything: ITerraformDependable[] = [this.remover.resource, ...directorySets.flatMap((set) => set.resources)];
     everything.push(...files.flatMap((f) => [f.writeGuard, f.file, f.permissions.resource]));
+    // The state before the first deploy, for the gate report: recorded after everything, kept by a refused destroy.
+    this.survey = new TreeSurvey(this, "Survey", { rootPath, observation: this.observation, ownership, dependsOn: everything });
     this.destroyGuard = new DestroyGuard(this, "DestroyGuard", {
       rootPath,
       directories: this.directories.paths,
       files: files.map((f) => ({ path: f.path, sha256: f.contentSha256 })),
       ownership,
-      dependsOn: everything,
+      remover: this.remover.resource,
+      dependsOn: [...everything, this.survey.resource],
     });
 
     // Every file any construct of the stack writes is checked for secrets and modes.

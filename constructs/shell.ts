@@ -19,12 +19,13 @@ export const SHELL = "/bin/sh";
 /** The scripts in constructs/scripts/ (file name without `.sh`). */
 export type ScriptName =
   | "create-or-repair-directories"
-  | "remove-empty-directories"
+  | "remove-tree"
   | "apply-permissions"
   | "guard-write"
-  | "forget-write"
+  | "check-parent"
   | "check-before-destroy"
-  | "observe";
+  | "observe"
+  | "survey";
 
 /** constructs/scripts, from the sources or from the compiled tree (dist/constructs -> constructs). */
 export const SCRIPTS_DIR = [path.join(__dirname, "scripts"), path.resolve(__dirname, "..", "..", "constructs", "scripts")].find((d) =>
@@ -57,12 +58,13 @@ export function scriptText(name: ScriptName): string {
  * so Terraform hands the text to the shell exactly as written.
  */
 export function terraformLiteral(text: string): string {
-  return text.replace(/\$\{/g, "$${").replace(/%\{/g, "%%{");
+  // A function, not a replacement string: in one, "$$" means a single "$".
+  return text.replace(/\$\{/g, () => "$${").replace(/%\{/g, () => "%%{");
 }
 
 /** The inverse of terraformLiteral: what the engine passes on. */
 export function fromTerraformLiteral(text: string): string {
-  return text.replace(/\$\$\{/g, "${").replace(/%%\{/g, "%{");
+  return text.replace(/\$\$\{/g, () => "${").replace(/%%\{/g, () => "%{");
 }
 
 /** A local-exec provisioner running script `name` with `environment` (values may be `${self...}` references). */

@@ -32,8 +32,10 @@ export interface TreeObservationProps {
  * One `local_command` (exec'd, no shell parsing of values) runs scripts/observe.sh: it stops
  * the plan, deploy or destroy before anything is written or removed if a managed
  * path is (or goes through) a symbolic link — what keeps the provider from
- * re-writing a config file through a link swapped in after the first deploy — and
- * prints type/owner/group/mode of every path and the content hash of the files.
+ * re-writing a config file through a link swapped in after the first deploy — or if
+ * anything but a regular file is where a file belongs (a FIFO would block any read),
+ * and prints type/owner/group/mode/link count of every path, which paths carry a
+ * POSIX ACL, and the content hash of the files.
  * Nothing depends on a resource, so the read happens during plan (on the very first
  * plan every path is "missing", which is true).
  *
@@ -50,6 +52,8 @@ export class TreeObservation extends Construct {
    * locals it reads, and references into one big map cost time quadratic in the paths.
    */
   public readonly driftLocalNames: ReadonlyMap<string, string>;
+  /** Per file: the Terraform local that is "" unless the file is missing or its content differs. */
+  private readonly contentLocalNames: Map<string, string>;
 
   constructor(scope: Construct, id: string, props: TreeObservationProps) {
     super(scope, id);
@@ -87,14 +91,29 @@ export class TreeObservation extends Construct {
     const lines = `compact(split("\\n", ${stdout} == null ? "" : ${stdout}))`;
     const statLocal = `${prefix}_stat`;
     const hashLocal = `${prefix}_sha256`;
+    const aclLocal = `${prefix}_acl`;
     const locals: Record<string, string | Record<string, string>> = {
-      // "S|path|type|owner|group|mode" -> path => [path, type, owner, group, mode]; paths are
-      // validated, so never hold "|" or a newline.
-      [statLocal]: `\${{ for line in ${lines} : split("|", line)[1] => slice(split("|", line), 1, 6) if startswith(line, "S|") }}`,
+      // "S|path|type|owner|group|mode|links" -> path => [path, type, owner, group, mode, links];
+      // paths are validated, so never hold "|" or a newline.
+      [statLocal]: `\${{ for line in ${lines} : split("|", line)[1] => slice(split("|", line), 1, 7) if startswith(line, "S|") }}`,
+      // "A|path" per path that carries a POSIX ACL.
+      [aclLocal]: `\${[ for line in ${lines} : substr(line, 2, -1) if startswith(line, "A|") ]}`,
       // "<64 hex>  <path>" per readable file.
-      [hashLocal]: `\${{ for line in ${lines} : substr(line, 66, -1) => substr(line, 0, 64) if !startswith(line, "S|") }}`,
+      [hashLocal]: `\${{ for line in ${lines} : substr(line, 66, -1) => substr(line, 0, 64) if !startswith(line, "S|") && !startswith(line, "A|") }}`,
     };
-    for (const p of this.paths) locals[this.driftLocalNames.get(p.path)!] = `\${${driftExpression(p, `local.${statLocal}`, `local.${hashLocal}`)}}`;
+    this.contentLocalNames = new Map();
+    const managed = new Set(this.paths.map((p) => p.path));
+    for (const p of this.paths) {
+      const locals_ = { stat: `local.${statLocal}`, hash: `local.${hashLocal}`, acl: `local.${aclLocal}` };
+      // A path whose parent the stack does not manage (the root): a missing one would inherit that parent's default ACL.
+      const foreignParent = managed.has(path.posix.dirname(p.path)) ? undefined : path.posix.dirname(p.path);
+      locals[this.driftLocalNames.get(p.path)!] = `\${${driftExpression(p, locals_, foreignParent)}}`;
+      if (p.contentSha256 !== undefined) {
+        const name = `${this.driftLocalNames.get(p.path)!}_content`;
+        this.contentLocalNames.set(p.path, name);
+        locals[name] = `\${${contentDriftExpression(p, locals_)}}`;
+      }
+    }
     for (const [name, value] of Object.entries(locals)) stack.addOverride(`locals.${name}`, value);
   }
 
@@ -119,6 +138,18 @@ export class TreeObservation extends Construct {
   public repairExpression(managedPath: string): string {
     return `\${${this.driftReference(managedPath)} == "" ? "in-sync" : (timestamp() == "" ? "never" : "in-sync")}`;
   }
+
+  /**
+   * Like repairExpression, for a file's write guard: `inSync` (known) unless the file
+   * is missing or its content differs — exactly when the provider's refresh drops the
+   * file from state and the apply writes it again — and then unknown until apply, so
+   * the guard runs right before that write.
+   */
+  public rewriteExpression(managedPath: string, inSync: string): string {
+    const name = this.contentLocalNames.get(managedPath);
+    if (name === undefined) throw new Error(`internal: ${managedPath} is not an observed file with content`);
+    return `\${local.${name} == "" ? "${inSync}" : (timestamp() == "" ? "never" : "${inSync}")}`;
+  }
 }
 
 /** Octal text as `stat %a` prints it: no leading zeros ("750", "2750"). */
@@ -128,8 +159,21 @@ export function statMode(mode: string): string {
   return value.toString(8);
 }
 
+interface ObservationLocals {
+  readonly stat: string;
+  readonly hash: string;
+  readonly acl: string;
+}
+
+/** HCL that is "" unless the file is missing or its content is not `p.contentSha256`. */
+function contentDriftExpression(p: ExpectedPath, locals: ObservationLocals): string {
+  const key = JSON.stringify(p.path);
+  return `!contains(keys(${locals.stat}), ${key}) ? "missing" : lookup(${locals.hash}, ${key}, "unreadable") == "${p.contentSha256}" ? "" : "content"`;
+}
+
 /** HCL building the drift text of one path from the observation locals. */
-function driftExpression(p: ExpectedPath, statLocal: string, hashLocal: string): string {
+function driftExpression(p: ExpectedPath, locals: ObservationLocals, foreignParent?: string): string {
+  const { stat: statLocal, hash: hashLocal, acl: aclLocal } = locals;
   const key = JSON.stringify(p.path);
   const field = (i: number) => `${statLocal}[${key}][${i}]`;
   const wantOwner = `${p.owner}:${p.group}`;
@@ -140,14 +184,22 @@ function driftExpression(p: ExpectedPath, statLocal: string, hashLocal: string):
   const details = [
     `"\${${field(2)}}:\${${field(3)}}" == "${wantOwner}" ? "" : "owner \${${field(2)}}:\${${field(3)}}, expected ${wantOwner}"`,
     `${field(4)} == "${wantMode}" ? "" : "mode \${${shownMode}}, expected ${p.mode}"`,
+    `!contains(${aclLocal}, ${key}) ? "" : "a POSIX ACL grants access the mode does not show (deploy removes it; getfacl ${p.path} lists it)"`,
   ];
+  if (p.kind === PathKind.FILE) {
+    details.push(`${field(5)} == "1" ? "" : "\${${field(5)}} hard links: another name shares this file, so deploy refuses to write or chown it; remove the other link (find / -xdev -samefile ${p.path})"`);
+  }
   if (p.contentSha256 !== undefined) {
     const hash = `lookup(${hashLocal}, ${key}, "unreadable")`;
     details.push(`${hash} == "${p.contentSha256}" ? "" : "content sha256 \${${hash}}, expected ${p.contentSha256} (deploy rewrites it)"`);
   }
   const missing = p.kind === PathKind.DIRECTORY ? "missing (deploy creates it)" : "missing (deploy writes it)";
+  const missingText =
+    foreignParent === undefined || p.kind !== PathKind.DIRECTORY
+      ? `"${missing}"`
+      : `contains(${aclLocal}, ${JSON.stringify(foreignParent)}) ? "missing (deploy creates it; ${foreignParent} carries a POSIX ACL, and deploy strips whatever the new directory inherits from it before anything is written inside)" : "${missing}"`;
   return [
-    `!contains(keys(${statLocal}), ${key}) ? "${missing}"`,
+    `!contains(keys(${statLocal}), ${key}) ? (${missingText})`,
     `: !(${isRightType}) ? "is a \${${field(1)}}, expected ${wantType}; deploy stops at this path and changes nothing: move it out of the tree, then deploy again"`,
     `: join("; ", compact([${details.map((d) => `(${d})`).join(", ")}]))`,
   ].join(" ");

@@ -5,6 +5,7 @@
  * be handed to a provisioner as an environment variable and used quoted, with no
  * way to inject a command, an option or a glob.
  */
+import * as os from "os";
 
 /** Collects problems so one error can name all of them. */
 export class Problems {
@@ -62,21 +63,46 @@ export function absolutePathRule(value: unknown): string | undefined {
   return undefined;
 }
 
-/** System directories that a runtime root must never be. */
-const PROTECTED_ROOTS = new Set([
-  "/bin", "/boot", "/dev", "/etc", "/home", "/lib", "/lib64", "/media", "/mnt", "/opt", "/proc", "/root", "/run",
-  "/sbin", "/srv", "/sys", "/tmp", "/usr", "/var",
-  "/usr/bin", "/usr/lib", "/usr/local", "/usr/sbin", "/usr/share", "/usr/local/bin",
-  "/var/lib", "/var/log", "/var/tmp", "/var/cache", "/var/run", "/var/spool", "/var/mail",
-]);
+/**
+ * Where a runtime root may live: strictly below one of these. They are where services
+ * keep their own data (FHS /var/lib, /srv, /opt), plus the temporary directories that
+ * tests, trials and the bench use (/tmp, /var/tmp and the process's temp dir).
+ */
+export const RUNTIME_ROOT_BASES: readonly string[] = ["/var/lib", "/srv", "/opt", "/tmp", "/var/tmp"];
 
-/** A runtime root: an absolute path (see above), at least two levels deep and not a system directory. */
+/** Every runtime root's own name starts with this: `cutter`, `cutter-staging`, `cutter2`. */
+export const RUNTIME_ROOT_NAME_PREFIX = "cutter";
+
+/** Where cutter-runtime keeps its own state and ownership records: never a tree. */
+const STACK_DATA_DIR = "/var/lib/cutter-runtime";
+
+const isBelow = (child: string, parent: string) => child.startsWith(parent === "/" ? "/" : parent + "/");
+
+/** The allowed bases on this host: RUNTIME_ROOT_BASES and the process's temp dir. */
+export function runtimeRootBases(): string[] {
+  const tmp = os.tmpdir();
+  const extra = absolutePathRule(tmp) === undefined && !RUNTIME_ROOT_BASES.includes(tmp) ? [tmp] : [];
+  return [...RUNTIME_ROOT_BASES, ...extra];
+}
+
+/**
+ * A runtime root: an absolute path (see above) whose own name starts with `cutter`,
+ * strictly below an allowed base. Both halves matter: the bases keep the tree off
+ * /etc, /root, /dev, /home, /usr, /boot, /run; the name keeps it off every directory
+ * a package or another service owns below the bases (/var/lib/dpkg, /var/lib/apt,
+ * /var/lib/postgresql, /opt/<vendor>, ...), since the stack chowns the root, and with
+ * CUTTER_ADOPT_EXISTING=1 would take over whatever directory is already there.
+ */
 export function runtimeRootRule(value: unknown): string | undefined {
   const pathProblem = absolutePathRule(value);
   if (pathProblem) return pathProblem;
   const text = value as string;
-  if (PROTECTED_ROOTS.has(text)) return "is a system directory; the runtime root must be a directory of its own, e.g. /var/lib/cutter";
-  if (text.split("/").length < 3) return "must be at least two levels deep (e.g. /var/lib/cutter or /srv/cutter)";
+  const bases = runtimeRootBases();
+  const name = text.slice(text.lastIndexOf("/") + 1);
+  const rule = `a runtime root must be a directory named ${RUNTIME_ROOT_NAME_PREFIX}* strictly below ${bases.join(", ")} (e.g. /var/lib/cutter, /srv/cutter-staging), so the stack never creates, chowns or adopts a system or package directory`;
+  if (!name.startsWith(RUNTIME_ROOT_NAME_PREFIX)) return `is not allowed: its name "${name}" does not start with "${RUNTIME_ROOT_NAME_PREFIX}"; ${rule}`;
+  if (!bases.some((base) => isBelow(text, base))) return `is not allowed: it is not below an allowed directory; ${rule}`;
+  if (text === STACK_DATA_DIR || isBelow(text, STACK_DATA_DIR)) return `is not allowed: ${STACK_DATA_DIR} holds cutter-runtime's own state and ownership records; ${rule}`;
   return undefined;
 }
 

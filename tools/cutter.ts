@@ -15,6 +15,7 @@
  * (tools/saved-plan.ts). Runs under tools/with-engine.sh (the npm scripts do that).
  */
 import { resolveStackSpecs } from "../constructs/host-files";
+import { withAuditLog } from "./audit-log";
 import { CutterError, describeStack, parseCommandLine, selectStack } from "./command-line";
 import { engineEnvironment, engineFromEnvironment, init, mustSucceed, refuseOverridingVariables, runEngine, stackDirectory, synthesize } from "./engine";
 import { checkMigrationTarget, checkStateWritable } from "./pg-state";
@@ -54,7 +55,7 @@ export function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.e
 
 if (require.main === module) {
   try {
-    main(process.argv.slice(2));
+    withAuditLog(process.argv.slice(2), process.env, () => main(process.argv.slice(2)));
   } catch (error) {
     console.error(`cutter: ${error instanceof Error ? error.message : String(error)}`);
     process.exit(1);

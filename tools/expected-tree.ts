@@ -3,6 +3,7 @@
  * builders the constructs use (never from the constructs' internals or state).
  */
 import { createHash } from "crypto";
+import * as fs from "fs";
 import * as path from "path";
 import {
   CUTTER_LAYOUT,
@@ -41,7 +42,7 @@ export function sha256(content: string | Buffer): string {
 /** What the stack writes for `inputs` (and `layout`: the bench passes generated ones). */
 export function expectedTree(inputs: RuntimeInputs, runtimeLayout: RuntimeLayout = CUTTER_LAYOUT): ExpectedTree {
   const layout = resolveLayout(inputs.rootPath, runtimeLayout);
-  const config = renderOrchestratorConfig(buildOrchestratorConfig(layout, inputs.envFilePath));
+  const config = renderOrchestratorConfig(buildOrchestratorConfig(layout, inputs.envFilePath, inputs.backupKeyStatus));
   const readme = renderRuntimeReadme(layout, inputs.owner, inputs.group);
   return {
     inputs,
@@ -59,4 +60,20 @@ export function expectedTree(inputs: RuntimeInputs, runtimeLayout: RuntimeLayout
 export function isInside(child: string, parent: string): boolean {
   const rel = path.relative(parent, child);
   return rel === "" || (!rel.startsWith("..") && !path.isAbsolute(rel));
+}
+
+/** The real path of `p`, resolving the deepest existing ancestor (p itself may not exist yet). */
+export function realish(p: string): string {
+  const missing: string[] = [];
+  let at = path.resolve(p);
+  for (;;) {
+    try {
+      return path.join(fs.realpathSync(at), ...missing.reverse());
+    } catch {
+      const parent = path.dirname(at);
+      if (parent === at) return path.resolve(p);
+      missing.push(path.basename(at));
+      at = parent;
+    }
+  }
 }

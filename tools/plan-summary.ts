@@ -110,13 +110,16 @@ function directoriesSide(triggers: unknown, unknown?: unknown): { settings: Sett
 }
 
 /**
- * A safety check that writes nothing in the tree: the destroy guard (triggers {root})
- * or a file's write guard (triggers {path, revision}); see constructs/destroy-guard.ts
- * and constructs/managed-file.ts.
+ * A safety check that writes nothing in the tree: the destroy guard or the tree remover
+ * (triggers {root}), or a file's write guard (triggers {path, revision}, revision unknown
+ * until apply when the file is re-written); see constructs/destroy-guard.ts,
+ * constructs/tree-remover.ts and constructs/managed-file.ts.
  */
 function isCheck(rc: ResourceChange): boolean {
   const t = triggersOf(rc);
-  return rc.type === "terraform_data" && t !== undefined && (keysOf(t) === "root" || keysOf(t) === "path,revision");
+  const unknown = rc.change.after_unknown?.triggers_replace;
+  const keys = t === undefined ? "" : isObject(unknown) ? keysOf({ ...t, ...unknown }) : keysOf(t);
+  return rc.type === "terraform_data" && t !== undefined && (keys === "root" || keys === "path,revision");
 }
 
 /** A drift check's text for a path that does not exist (see constructs/tree-observation.ts). */

@@ -2,22 +2,26 @@
  * `npm run verify`: stats the runtime tree against the layout and prints a verdict
  * in the style of the original gate report; exit 0 only on PASS.
  *
- *   npm run verify [-- --json] [-- --markdown FILE] [-- --allow-data]
+ *   npm run verify [-- host] [--json] [--markdown FILE] [--allow-data] [--require-env]
  *
- * Inputs are the stack's own environment variables (CUTTER_RUNTIME_ROOT, ...), read
- * and validated by the same function. Expected contents are recomputed from the
- * same builders the constructs use. Nothing in the tree is ever written: the
- * markdown report goes only where the operator points, and never into the tree.
+ * Inputs are the stack's own (environment variables or host files), read and
+ * validated by the same functions. Expected contents are recomputed from the same
+ * builders the constructs use. Nothing in the tree is ever written: the markdown
+ * report goes only where the operator points, and never into the tree. The gate
+ * report itself (what was surveyed, applied, touched; the verdict lines) is
+ * tools/gate-report.ts; this file holds the checks.
  */
 import Ajv from "ajv";
 import { spawnSync } from "child_process";
 import * as fs from "fs";
-import { resolveStackSpecs } from "../constructs/host-files";
+import { StackSpec, resolveStackSpecs } from "../constructs/host-files";
 import { selectStack } from "./command-line";
 import * as os from "os";
 import * as path from "path";
-import { CUTTER_LAYOUT, DEFAULT_ENV_FILE, DEFAULT_STATE_DIR, INPUT_VARIABLES, RuntimeInputs, RuntimeLayout, defaultStatePath, formatMode, renderLayoutTree } from "../constructs";
-import { ExpectedFile, ExpectedTree, expectedTree, isInside, sha256 } from "./expected-tree";
+import { BACKUP_KEY_ENV_NAME, CONNECTION_STRING_RULE, DEFAULT_STATE_DIR, EXECUTION_SWITCH_RULE, HIGH_ENTROPY_RULE, INPUT_VARIABLES, PRIVATE_KEY_RULE, RuntimeInputs, RuntimeLayout, SECRET_KEY_VALUE_RULE, checkWrittenFile, formatMode } from "../constructs";
+import { EnvWiring, envWiring, inspectEnvFile, nameOf, typeOf } from "./env-wiring";
+import { ExpectedFile, ExpectedTree, expectedTree, isInside, realish, sha256 } from "./expected-tree";
+import { GateFacts, collectEvidence, gateFacts, renderMarkdown, verifiedLine } from "./gate-report";
 
 export type Verdict = "PASS" | "FAIL";
 
@@ -31,8 +35,12 @@ export interface DirectoryFinding {
   readonly mode?: string;
   /** Entries directly inside (directories only). */
   readonly entries?: number;
-  /** Non-directory files anywhere below it (directories only; the root's own files excluded). */
+  /** Entries at any depth below it, directories included (subdirectories only). */
+  readonly entriesBelow?: number;
+  /** Non-directory files anywhere below it (subdirectories only). */
   readonly nonDirectoryFiles?: number;
+  /** Root only: entries that are none of the layout's directories and files. */
+  readonly unexpectedEntries?: readonly string[];
   readonly problems: readonly string[];
 }
 
@@ -62,27 +70,28 @@ export interface VerifyReport {
   readonly directoryMode: string;
   readonly fileMode: string;
   readonly allowData: boolean;
+  /** Env-wiring problems fail the verdict (else they are warnings). */
+  readonly requireEnv: boolean;
   readonly rootDirectory: DirectoryFinding;
   readonly directories: readonly DirectoryFinding[];
   readonly directoryCount: number;
   readonly directoriesOk: number;
   readonly nonDirectoryFiles: number;
+  /** Entries at any depth below the subdirectories, directories included. */
+  readonly entriesBelow: number;
   readonly files: readonly FileFinding[];
   readonly envFile: string;
-  /** Every problem, each naming its path. */
+  /** The env file against the names the config points to; by name only. */
+  readonly envWiring: EnvWiring;
+  /** Every problem, each naming its path: any makes the verdict FAIL. */
   readonly problems: readonly string[];
+  /** Reported, but not failing (env wiring without --require-env, missing evidence). */
+  readonly warnings: readonly string[];
 }
 
 const SCHEMA_PATH = path.resolve(__dirname, "..", "..", "schema", "orchestrator.config.schema.json");
-
-function typeOf(st: fs.Stats): string {
-  if (st.isSymbolicLink()) return "symbolic link";
-  if (st.isDirectory()) return "directory";
-  if (st.isFile()) return "regular file";
-  if (st.isFIFO()) return "fifo";
-  if (st.isSocket()) return "socket";
-  return "special file";
-}
+/** The written-files guard's content rules (constructs/guards), run on the deployed config as at synth. */
+const CONTENT_RULES = [SECRET_KEY_VALUE_RULE, PRIVATE_KEY_RULE, CONNECTION_STRING_RULE, HIGH_ENTROPY_RULE, EXECUTION_SWITCH_RULE];
 
 function lstat(p: string): fs.Stats | undefined {
   try {
@@ -93,138 +102,142 @@ function lstat(p: string): fs.Stats | undefined {
   }
 }
 
-const names = new Map<string, string>();
-
-/** Name of a uid/gid on this host through NSS (`getent`, so LDAP users too), or the number. */
-function nameOf(kind: "passwd" | "group", id: number): string {
-  const key = `${kind}:${id}`;
-  const cached = names.get(key);
-  if (cached !== undefined) return cached;
-  const r = spawnSync("getent", [kind, String(id)], { encoding: "utf8" });
-  const name = r.status === 0 && r.stdout.includes(":") ? r.stdout.split(":")[0] : String(id);
-  names.set(key, name);
-  return name;
+/**
+ * Entries at any depth below `dir` (directories included) and how many are not
+ * directories. Iterative (no recursion limit on deep trees); never follows a link;
+ * an entry removed while walking is skipped.
+ */
+function countBelow(dir: string): { entries: number; nonDirectories: number } {
+  let entries = 0;
+  let nonDirectories = 0;
+  const pending = [dir];
+  while (pending.length > 0) {
+    const at = pending.pop()!;
+    let found: fs.Dirent[];
+    try {
+      found = fs.readdirSync(at, { withFileTypes: true });
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === "ENOENT" || code === "ENOTDIR") continue;
+      throw error;
+    }
+    for (const entry of found) {
+      entries++;
+      if (entry.isDirectory()) pending.push(path.join(at, entry.name));
+      else nonDirectories++;
+    }
+  }
+  return { entries, nonDirectories };
 }
 
-function countNonDirectories(dir: string): number {
-  let n = 0;
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-    if (entry.isDirectory()) n += countNonDirectories(path.join(dir, entry.name));
-    else n += 1;
-  }
-  return n;
+/** A POSIX ACL (access or default) on `p`: GNU `ls -l` marks it with "+" (mode bits do not show it). */
+function hasAcl(p: string): boolean {
+  const r = spawnSync("ls", ["-ldn", "--", p], { encoding: "utf8" });
+  return r.status === 0 && r.stdout.charAt(10) === "+";
 }
 
 function checkOwnerMode(p: string, st: fs.Stats, owner: string, group: string, mode: string, problems: string[]) {
   const found = { owner: nameOf("passwd", st.uid), group: nameOf("group", st.gid), mode: formatMode(st.mode & 0o7777) };
   if (`${found.owner}:${found.group}` !== `${owner}:${group}`) problems.push(`${p}: owner ${found.owner}:${found.group}, expected ${owner}:${group}`);
   if (found.mode !== formatMode(parseInt(mode, 8))) problems.push(`${p}: mode ${found.mode}, expected ${formatMode(parseInt(mode, 8))}`);
+  if (hasAcl(p)) problems.push(`${p}: a POSIX ACL grants access the mode does not show (deploy removes it; getfacl ${p} lists it)`);
   return found;
 }
 
-function inspectDirectory(p: string, expected: ExpectedTree, isRoot: boolean): DirectoryFinding {
+function inspectDirectory(p: string, expected: ExpectedTree, isRoot: boolean, allowData: boolean): DirectoryFinding {
   const st = lstat(p);
-  if (!st) return { path: p, type: "missing", problems: [`${p}: missing (\`cdktf deploy\` re-creates it)`] };
+  if (!st) return { path: p, type: "missing", problems: [`${p}: missing (\`npm run deploy\` re-creates it)`] };
   const type = typeOf(st);
   if (type !== "directory") return { path: p, type, problems: [`${p}: is a ${type}, expected a directory`] };
   const problems: string[] = [];
   const found = checkOwnerMode(p, st, expected.owner, expected.group, expected.directoryMode, problems);
-  const entries = fs.readdirSync(p).length;
-  // The root's own entries are the managed directories and files; its data is counted per directory.
-  const nonDirectoryFiles = isRoot ? undefined : countNonDirectories(p);
-  return { path: p, type, ...found, entries, nonDirectoryFiles, problems };
+  const names = fs.readdirSync(p);
+  if (isRoot) {
+    // The gate: the root holds the layout's directories, the config and the README, and nothing else.
+    const known = new Set([...expected.layout.directories, expected.config, expected.readme].map((e) => path.posix.basename(e.path)));
+    const unexpected = names.filter((n) => !known.has(n)).sort();
+    if (unexpected.length > 0) {
+      const shown = unexpected.slice(0, 10).map((n) => JSON.stringify(n)).join(", ") + (unexpected.length > 10 ? `, … (${unexpected.length - 10} more)` : "");
+      problems.push(`${p}: holds ${unexpected.length} entr${unexpected.length === 1 ? "y" : "ies"} the layout does not have: ${shown}; the gate expects only its ${expected.layout.directories.length} directories, the config and the README (move them out; destroy refuses while they are there)`);
+    }
+    return { path: p, type, ...found, entries: names.length, unexpectedEntries: unexpected, problems };
+  }
+  const below = countBelow(p);
+  if (!allowData && below.entries > 0) {
+    const directories = below.entries - below.nonDirectories;
+    problems.push(
+      `${p}: holds ${below.entries} entr${below.entries === 1 ? "y" : "ies"} at any depth (${below.nonDirectories} non-directory file(s), ${directories} director${directories === 1 ? "y" : "ies"}); the gate expects it empty (pass --allow-data once runs have written data)`,
+    );
+  }
+  return { path: p, type, ...found, entries: names.length, entriesBelow: below.entries, nonDirectoryFiles: below.nonDirectories, problems };
 }
 
-const SECRET_KEY = /pass(word|wd)?|secret|token|api[_-]?key|private|credential_value|fpr$/i;
-const ENV_NAME = /^[A-Z][A-Z0-9_]*$/;
-
-/**
- * Where the config holds, or may hold, a secret value. Never returns a value.
- * Rules: no `execution_enabled` anywhere; a key that names a secret must end in
- * `_env` and hold an environment-variable NAME; and when the env file is readable,
- * none of its values (6+ characters) may appear anywhere in the config.
- */
-export function secretFindings(configText: string, document: unknown, envFile: string): string[] {
-  const findings: string[] = [];
-  const walk = (value: unknown, at: string) => {
-    if (value && typeof value === "object") {
-      for (const [key, child] of Object.entries(value as Record<string, unknown>)) {
-        const here = at ? `${at}.${key}` : key;
-        if (/execution_enabled/i.test(key)) findings.push(`${here}: the execution switch must not be configurable here`);
-        if (SECRET_KEY.test(key) && !(key.endsWith("_env") && typeof child === "string" && ENV_NAME.test(child))) {
-          findings.push(`${here}: names a secret but is not an environment-variable NAME in a *_env key`);
-        }
-        walk(child, here);
-      }
-    }
-  };
-  walk(document, "");
-  // Unparseable config: the switch is still searched for in the text.
-  if (document === undefined && /execution_enabled/i.test(configText)) findings.push("execution_enabled: the execution switch must not be configurable here");
-  let envText: string | undefined;
-  try {
-    envText = fs.readFileSync(envFile, "utf8");
-  } catch {
-    envText = undefined;
-  }
-  if (envText !== undefined) {
-    for (const line of envText.split("\n")) {
-      const m = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$/.exec(line);
-      if (!m) continue;
-      const value = m[2].trim().replace(/^(['"])(.*)\1$/, "$2");
-      if (value.length >= 6 && configText.includes(value)) findings.push(`the value of ${m[1]} from ${envFile} appears in the config`);
-    }
-  }
-  return findings;
-}
-
-function inspectFile(expected: ExpectedTree, file: ExpectedFile): FileFinding {
+function inspectFile(expected: ExpectedTree, file: ExpectedFile, envFile: string): { finding: FileFinding; envFacts?: ReturnType<typeof inspectEnvFile> } {
   const p = file.path;
   const base = { role: file.role, path: p, expectedSha256: file.sha256 };
   const st = lstat(p);
-  if (!st) return { ...base, type: "missing", problems: [`${p}: missing (\`cdktf deploy\` writes it)`] };
+  if (!st) return { finding: { ...base, type: "missing", problems: [`${p}: missing (\`npm run deploy\` writes it)`] } };
   const type = typeOf(st);
-  if (type !== "regular file") return { ...base, type, problems: [`${p}: is a ${type}, expected a regular file`] };
+  if (type !== "regular file") return { finding: { ...base, type, problems: [`${p}: is a ${type}, expected a regular file`] } };
   const problems: string[] = [];
   const found = checkOwnerMode(p, st, expected.owner, expected.group, expected.fileMode, problems);
+  if (st.nlink > 1) problems.push(`${p}: ${st.nlink} hard links: another name shares this file, so it is not the stack's to write (deploy refuses; find / -xdev -samefile ${p})`);
   const bytes = fs.readFileSync(p);
   const digest = sha256(bytes);
   if (digest !== file.sha256) problems.push(`${p}: content sha256 ${digest}, expected ${file.sha256} (what the stack writes)`);
-  if (file.role !== "config") return { ...base, type, ...found, sha256: digest, problems };
+  if (file.role !== "config") return { finding: { ...base, type, ...found, sha256: digest, problems } };
 
-  let document: unknown;
   let schemaValid = false;
   try {
-    document = JSON.parse(bytes.toString("utf8"));
+    const document = JSON.parse(bytes.toString("utf8"));
     const validate = new Ajv({ allErrors: true }).compile(JSON.parse(fs.readFileSync(SCHEMA_PATH, "utf8")));
     schemaValid = validate(document) === true;
     if (!schemaValid) problems.push(`${p}: not schema-valid: ${(validate.errors ?? []).map((e) => `${e.instancePath || "/"} ${e.message}`).join("; ")}`);
   } catch (error) {
     problems.push(`${p}: not valid JSON (${(error as Error).message})`);
   }
-  const secrets = secretFindings(bytes.toString("utf8"), document, expected.inputs.envFilePath);
+  // The same rules as the written-files guard at synth, and no value of the env file in it.
+  const secrets = checkWrittenFile({ source: "verify", path: p, content: bytes.toString("utf8") }, CONTENT_RULES).map((f) => f.replace(/\. Rule: .*$/, "").replace(` ${p}: `, ": "));
+  const envFacts = inspectEnvFile(envFile, bytes);
+  for (const name of envFacts.valuesInConfig) secrets.push(`the value of ${name} from ${envFile} appears in the config`);
   for (const s of secrets) problems.push(`${p}: secret check: ${s}`);
-  return { ...base, type, ...found, sha256: digest, schemaValid, secretFindings: secrets, problems };
+  return { finding: { ...base, type, ...found, sha256: digest, schemaValid, secretFindings: secrets, problems }, envFacts };
+}
+
+export interface VerifyOptions {
+  /** Data below the subdirectories is allowed (runs have written it). @default false */
+  readonly allowData?: boolean;
+  /** Env-wiring problems fail the verdict. @default false - they are warnings */
+  readonly requireEnv?: boolean;
+  readonly now?: Date;
+  /** The layout (the bench passes generated ones). @default CUTTER_LAYOUT */
+  readonly layout?: RuntimeLayout;
 }
 
 /** Stats the tree for `inputs` and returns every finding; reads only. */
-export function verifyTree(inputs: RuntimeInputs, options: { allowData?: boolean; now?: Date; layout?: RuntimeLayout } = {}): VerifyReport {
+export function verifyTree(inputs: RuntimeInputs, options: VerifyOptions = {}): VerifyReport {
   const expected = expectedTree(inputs, options.layout);
   const allowData = options.allowData ?? false;
-  const root = inspectDirectory(expected.layout.root, expected, true);
+  const requireEnv = options.requireEnv ?? false;
+  const root = inspectDirectory(expected.layout.root, expected, true, allowData);
   const rootOk = root.type === "directory";
-  const directories = expected.layout.directories.map((d): DirectoryFinding => {
-    if (!rootOk) return { path: d.path, type: "missing", problems: [`${d.path}: missing (\`cdktf deploy\` re-creates it)`] };
-    const found = inspectDirectory(d.path, expected, false);
-    const files = found.nonDirectoryFiles ?? 0;
-    if (allowData || files === 0) return found;
-    return { ...found, problems: [...found.problems, `${d.path}: holds ${files} non-directory file(s); the gate expects none (pass --allow-data once runs have written data)`] };
-  });
-  const files = [expected.config, expected.readme].map((f) =>
-    rootOk ? inspectFile(expected, f) : { role: f.role, path: f.path, type: "missing", expectedSha256: f.sha256, problems: [`${f.path}: missing (\`cdktf deploy\` writes it)`] },
+  const directories = expected.layout.directories.map((d): DirectoryFinding =>
+    rootOk ? inspectDirectory(d.path, expected, false, allowData) : { path: d.path, type: "missing", problems: [`${d.path}: missing (\`npm run deploy\` re-creates it)`] },
   );
+  let envFacts: ReturnType<typeof inspectEnvFile> | undefined;
+  const files = [expected.config, expected.readme].map((f): FileFinding => {
+    if (!rootOk) return { role: f.role, path: f.path, type: "missing", expectedSha256: f.sha256, problems: [`${f.path}: missing (\`npm run deploy\` writes it)`] };
+    const inspected = inspectFile(expected, f, inputs.envFilePath);
+    envFacts = inspected.envFacts ?? envFacts;
+    return inspected.finding;
+  });
+  // The names the config points to, from what the stack writes: DB wiring; the backup key on its own.
+  const required = [...expected.config.content.matchAll(/"[a-z_]+_env": "([A-Z][A-Z0-9_]*)"/g)].map((m) => m[1]).filter((n) => n !== BACKUP_KEY_ENV_NAME);
+  const wiring = envWiring(envFacts ?? inspectEnvFile(inputs.envFilePath), [...new Set(required)], BACKUP_KEY_ENV_NAME, inputs.backupKeyStatus);
   const nonDirectoryFiles = directories.reduce((n, d) => n + (d.nonDirectoryFiles ?? 0), 0);
-  const problems = [...root.problems, ...directories.flatMap((d) => d.problems), ...files.flatMap((f) => f.problems)];
+  const entriesBelow = directories.reduce((n, d) => n + (d.entriesBelow ?? 0), 0);
+  const problems = [...root.problems, ...directories.flatMap((d) => d.problems), ...files.flatMap((f) => f.problems), ...(requireEnv ? wiring.problems : [])];
+  const warnings = requireEnv ? [] : [...wiring.problems];
   return {
     verdict: problems.length === 0 ? "PASS" : "FAIL",
     host: os.hostname(),
@@ -235,15 +248,19 @@ export function verifyTree(inputs: RuntimeInputs, options: { allowData?: boolean
     directoryMode: expected.directoryMode,
     fileMode: expected.fileMode,
     allowData,
+    requireEnv,
     rootDirectory: root,
     directories,
     directoryCount: directories.length,
     // Layout conformance (type, owner, mode); data is counted separately below.
     directoriesOk: directories.filter((d) => d.type === "directory" && !d.problems.some((p) => /: (owner|mode) /.test(p))).length,
     nonDirectoryFiles,
+    entriesBelow,
     files,
     envFile: inputs.envFilePath,
+    envWiring: wiring,
     problems,
+    warnings,
   };
 }
 
@@ -252,17 +269,11 @@ const paint = (color: boolean, code: number, text: string) => (color ? `\x1b[${c
 function directoryLine(d: DirectoryFinding, width: number): string {
   const shown = (d.path + "/").padEnd(width);
   if (d.type !== "directory") return `  ${shown}  ${d.type.toUpperCase()}`;
-  const drift = d.problems.some((p) => !/non-directory file/.test(p));
+  const drift = d.problems.some((p) => !/ at any depth /.test(p));
   const ok = drift ? "DRIFT" : d.problems.length > 0 ? "DATA" : "ok";
   const files = d.nonDirectoryFiles === undefined ? "" : `  files ${String(d.nonDirectoryFiles).padStart(3)}`;
-  return `  ${shown}  ${d.owner}:${d.group} ${d.mode}  entries ${String(d.entries).padStart(3)}${files}  ${ok}`;
-}
-
-/** The summary line of the original gate, true to what was found. */
-function verifiedLine(r: VerifyReport): string {
-  const all = r.directoriesOk === r.directoryCount;
-  const head = all ? `Verified: ${r.directoryCount} directories, all ${r.owner}:${r.group} ${r.directoryMode}` : `Found: ${r.directoriesOk} of ${r.directoryCount} directories ${r.owner}:${r.group} ${r.directoryMode}`;
-  return `${head}, ${r.nonDirectoryFiles} non-directory files.`;
+  const below = d.entriesBelow === undefined ? "" : `  below ${String(d.entriesBelow).padStart(3)}`;
+  return `  ${shown}  ${d.owner}:${d.group} ${d.mode}  entries ${String(d.entries).padStart(3)}${below}${files}  ${ok}`;
 }
 
 function fileLine(f: FileFinding): string {
@@ -275,6 +286,13 @@ function fileLine(f: FileFinding): string {
   return `  ${f.role.padEnd(6)} ${f.path}  ${parts.join("  ")}  ${f.problems.length === 0 ? "ok" : "DRIFT"}`;
 }
 
+function envLine(r: VerifyReport): string {
+  const w = r.envWiring;
+  const status = w.problems.length === 0 ? "ok" : r.requireEnv ? "FAIL" : "WARN";
+  const file = w.file.type === "regular file" ? `${w.file.owner}:${w.file.group} ${w.file.mode}` : w.file.type.toUpperCase();
+  return `  env    ${w.file.path}  ${file}  names ${w.defined.length} of ${w.required.length} defined  ${w.backupKey.name} ${w.backupKey.defined ? "defined" : "not defined"} (flagged ${w.backupKey.status})  ${status}`;
+}
+
 /** The human verdict; colours PASS/FAIL only when `color`. */
 export function renderText(r: VerifyReport, color = false): string {
   const width = Math.max(...[r.rootDirectory, ...r.directories].map((d) => d.path.length + 1));
@@ -284,106 +302,21 @@ export function renderText(r: VerifyReport, color = false): string {
     ...r.directories.map((d) => directoryLine(d, width)),
     verifiedLine(r),
     ...r.files.map(fileLine),
+    envLine(r),
   ];
   if (r.problems.length > 0) lines.push("Problems:", ...r.problems.map((p) => `  - ${p}`));
+  if (r.warnings.length > 0) lines.push("Warnings (not failing):", ...r.warnings.map((p) => `  - WARN ${p}`));
   lines.push(r.verdict === "PASS" ? paint(color, 32, "PASS") : paint(color, 31, "FAIL"));
   return lines.join("\n") + "\n";
 }
 
-/** Environment assignments an operator needs to address this tree again (non-defaults only). */
-function inputsLine(inputs: RuntimeInputs): string {
-  const parts: string[] = [];
-  const chosen: [string, string, string][] = [
-    ["CUTTER_RUNTIME_ROOT", inputs.rootPath, CUTTER_LAYOUT.defaultRoot],
-    ["CUTTER_OWNER", inputs.owner, CUTTER_LAYOUT.defaultOwner],
-    ["CUTTER_GROUP", inputs.group, CUTTER_LAYOUT.defaultGroup],
-    ["CUTTER_ENV_FILE", inputs.envFilePath, DEFAULT_ENV_FILE],
-  ];
-  for (const [name, value, fallback] of chosen) if (value !== fallback) parts.push(`${name}=${value}`);
-  if (inputs.statePath !== defaultStatePath(inputs.rootPath)) parts.push(`CUTTER_STATE_PATH=${inputs.statePath}`);
-  return parts.join(" ");
-}
-
-/** A markdown report with the sections of the original gate report. */
-export function renderMarkdown(r: VerifyReport, inputs: RuntimeInputs): string {
-  const expected = expectedTree(inputs);
-  const l = expected.layout;
-  const names = l.directories.map((d) => path.posix.basename(d.path)).join(",");
-  const env = inputsLine(inputs);
-  const config = r.files.find((f) => f.role === "config");
-  const secretsOk = config !== undefined && config.type === "regular file" && (config.secretFindings ?? []).length === 0;
-  const document = JSON.parse(expected.config.content);
-  const envNames: string[] = [];
-  const collect = (v: unknown) => {
-    if (v && typeof v === "object") for (const [k, c] of Object.entries(v as Record<string, unknown>)) k.endsWith("_env") && typeof c === "string" ? envNames.push(c) : collect(c);
-  };
-  collect(document);
-  const dataNote =
-    r.nonDirectoryFiles === 0
-      ? "the tree holds no data: this is a clean, complete rollback until the first run writes a run sidecar."
-      : `the tree holds ${r.nonDirectoryFiles} data file(s): destroy stops at every directory that holds data and removes none of it.`;
-  const fence = "```";
-  return [
-    `# cutter runtime tree: gate report`,
-    "",
-    `- host: ${r.host}`,
-    `- checked_at_utc: ${r.checkedAt}`,
-    `- runtime_root: ${r.root}`,
-    `- result: ${r.verdict}`,
-    "",
-    "## 1. Survey",
-    "",
-    "As found by `npm run verify` (lstat of every managed path; nothing written):",
-    "",
-    fence,
-    ...renderText(r).trimEnd().split("\n").slice(1, -1),
-    fence,
-    "",
-    "## 2. Changes applied",
-    "",
-    `Created with \`install -d -o ${r.owner} -g ${r.group} -m ${r.directoryMode}\` by \`cdktf deploy\` (from constructs/layout.ts):`,
-    "",
-    fence,
-    renderLayoutTree(l, r.owner, r.group),
-    fence,
-    "",
-    verifiedLine(r),
-    "",
-    "## 3. Non-sensitive config",
-    "",
-    `- \`${l.configPath}\` ${r.owner}:${r.group} ${r.fileMode}: sha256 ${config?.sha256 === expected.config.sha256 ? "matches what the stack writes" : "DIFFERS from what the stack writes"}, schema ${config?.schemaValid ? "valid" : "INVALID"}, secret values ${secretsOk ? "none" : "FOUND or not checked"}`,
-    `- \`${l.readmePath}\` ${r.owner}:${r.group} ${r.fileMode}`,
-    `- Every credential is the NAME of an environment variable, resolved at runtime from \`${r.envFile}\`: ${envNames.map((n) => `\`${n}\``).join(", ")}.`,
-    `- runtime_root \`${l.root}\`, sidecar_root \`${l.sidecarRoot}\`, backup directory \`${l.backupPath}\` (${document.backup.provisioning}).`,
-    "- The execution switch is not configurable here: it is a source constant of the orchestrator.",
-    "",
-    "## 4. Exact changes and rollback",
-    "",
-    fence,
-    `created_dirs: ${l.root} + {${names}}`,
-    `created_files: ${l.configPath} (non-sensitive)`,
-    `               ${l.readmePath}`,
-    `secrets_written: ${secretsOk ? "NONE" : "UNVERIFIED (see verdict)"}`,
-    "db_touched: NONE",
-    "service_touched: NONE",
-    `rollback: ${env ? `${env} ` : ""}npm run destroy`,
-    fence,
-    "",
-    `Rollback note: ${dataNote}`,
-    "",
-    "## 5. Verdict",
-    "",
-    fence,
-    `runtime_dirs: ${r.directoriesOk === r.directoryCount && r.rootDirectory.problems.length === 0 ? "OK" : "FAIL"} (${verifiedLine(r)})`,
-    `config: ${config && config.problems.length === 0 ? "OK" : "FAIL"}`,
-    `readme: ${r.files.find((f) => f.role === "readme")?.problems.length === 0 ? "OK" : "FAIL"}`,
-    "mutation_class: filesystem-only, reversible (npm run destroy)",
-    `secrets: ${secretsOk ? "none written" : "UNVERIFIED"}`,
-    `verdict: ${r.verdict}`,
-    fence,
-    ...(r.problems.length > 0 ? ["", "Problems:", "", ...r.problems.map((p) => `- ${p}`)] : []),
-    "",
-  ].join("\n");
+/** The tree's checks and the gate's evidence together: the report `npm run verify` gives. */
+export function verifyGate(spec: StackSpec, env: NodeJS.ProcessEnv, options: VerifyOptions = {}): { report: VerifyReport; gate: GateFacts } {
+  const tree = verifyTree(spec.inputs, options);
+  const evidence = collectEvidence(spec, tree, env);
+  const problems = [...tree.problems, ...evidence.problems];
+  const report: VerifyReport = { ...tree, problems, warnings: [...tree.warnings, ...evidence.warnings], verdict: problems.length === 0 ? "PASS" : "FAIL" };
+  return { report, gate: gateFacts(spec, report, evidence, env) };
 }
 
 /** Usage errors: exit 2, nothing written. */
@@ -395,39 +328,26 @@ export interface CliOptions {
   json: boolean;
   markdown?: string;
   allowData: boolean;
+  /** Env-wiring problems fail the verdict. */
+  requireEnv: boolean;
 }
 
 export function parseArgs(argv: readonly string[]): CliOptions {
-  const options: CliOptions = { json: false, allowData: false };
+  const options: CliOptions = { json: false, allowData: false, requireEnv: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === "--json") options.json = true;
     else if (a === "--allow-data") options.allowData = true;
+    else if (a === "--require-env") options.requireEnv = true;
     else if (a === "--markdown") {
       const file = argv[++i];
       if (file === undefined || file.startsWith("--")) throw new UsageError("--markdown needs a file path: --markdown /path/outside/the/tree/report.md");
       options.markdown = file;
     } else if (a.startsWith("--markdown=")) options.markdown = a.slice("--markdown=".length);
     else if (!a.startsWith("-") && options.host === undefined) options.host = a;
-    else throw new UsageError(`unknown argument ${JSON.stringify(a)}; use [host] --json, --markdown FILE, --allow-data`);
+    else throw new UsageError(`unknown argument ${JSON.stringify(a)}; use [host] --json, --markdown FILE, --allow-data, --require-env`);
   }
   return options;
-}
-
-/** The real path of `p`, resolving the deepest existing ancestor (p itself may not exist yet). */
-function realish(p: string): string {
-  const missing: string[] = [];
-  let at = path.resolve(p);
-  for (;;) {
-    try {
-      return path.join(fs.realpathSync(at), ...missing.reverse());
-    } catch {
-      const parent = path.dirname(at);
-      if (parent === at) return path.resolve(p);
-      missing.push(path.basename(at));
-      at = parent;
-    }
-  }
 }
 
 /** Refuses a report path inside the managed tree (also through symbolic links) or without a directory. */
@@ -445,21 +365,21 @@ export function checkReportPath(file: string, root: string): string {
 
 export function main(argv: readonly string[], env: NodeJS.ProcessEnv, out: NodeJS.WriteStream = process.stdout): number {
   let options: CliOptions;
-  let inputs: RuntimeInputs;
+  let spec: StackSpec;
   try {
     options = parseArgs(argv);
-    inputs = selectStack(resolveStackSpecs(env), options.host).inputs;
-    if (options.markdown !== undefined) options.markdown = checkReportPath(options.markdown, inputs.rootPath);
+    spec = selectStack(resolveStackSpecs(env), options.host);
+    if (options.markdown !== undefined) options.markdown = checkReportPath(options.markdown, spec.inputs.rootPath);
   } catch (error) {
     process.stderr.write(`cutter-runtime verify: ${(error as Error).message}\n`);
     if (!(error instanceof UsageError)) process.stderr.write(`Inputs: ${Object.keys(INPUT_VARIABLES).join(", ")} (state default dir ${DEFAULT_STATE_DIR})\n`);
     return 2;
   }
-  const report = verifyTree(inputs, { allowData: options.allowData });
-  if (options.json) out.write(JSON.stringify(report, null, 2) + "\n");
+  const { report, gate } = verifyGate(spec, env, { allowData: options.allowData, requireEnv: options.requireEnv });
+  if (options.json) out.write(JSON.stringify({ ...report, gate }, null, 2) + "\n");
   else out.write(renderText(report, out.isTTY === true && !env.NO_COLOR));
   if (options.markdown !== undefined) {
-    fs.writeFileSync(options.markdown, renderMarkdown(report, inputs));
+    fs.writeFileSync(options.markdown, renderMarkdown(gate));
     if (!options.json) out.write(`report written to ${options.markdown}\n`);
   }
   return report.verdict === "PASS" ? 0 : 1;

@@ -1,17 +1,29 @@
 # shellcheck shell=sh
 # Sets owner/group (`chown`) and mode (`chmod`) of one file in place, never through
-# a symbolic link: inside its directory (entered with `cd -P` and checked to be
-# itself), the file is opened, checked to be the same inode as the directory entry
-# (no link), and changed through its open descriptor. A link swapped in at any
-# moment is refused or misses: the target is never touched.
+# a symbolic link, a hard link or a special file: inside its directory (entered with
+# `cd -P` and checked to be itself), the file is opened read-write (which never blocks,
+# even on a FIFO swapped in), checked to be a regular file with one link and the same
+# inode as the directory entry, and changed through its open descriptor: any POSIX ACL
+# is removed first (it would grant access the mode does not show), then owner and mode.
+# A link swapped in at any moment is refused or misses: its target is never touched.
 set -eu
 p=$CUTTER_PATH
 name=$CUTTER_NAME
 what="refusing to change owner/mode of $p"
 enter_real_dir "$CUTTER_PARENT" "$what"
 if [ -L "$name" ]; then fail "$what: it is a symbolic link; nothing was changed (remove the link; deploy writes the real file)"; fi
-[ -f "$name" ] || fail "$p is missing or not a regular file"
-exec 3< "$name"
-[ "$(stat -L -c %d:%i /proc/self/fd/3)" = "$(stat -c %d:%i -- "$name")" ] || fail "$what: it was swapped while being checked; nothing was changed"
-chown -- "$CUTTER_OWNER:$CUTTER_GROUP" /proc/self/fd/3
-chmod -- "$CUTTER_MODE" /proc/self/fd/3
+[ -f "$name" ] || fail "$what: it is missing or not a regular file; nothing was changed"
+exec 3<> "$name"
+fd=/proc/self/fd/3
+if [ ! -f "$fd" ] || [ "$(stat -L -c %d:%i "$fd")" != "$(stat -c %d:%i -- "$name")" ]; then
+  fail "$what: it was swapped while being checked; nothing was changed"
+fi
+links=$(stat -L -c %h "$fd")
+[ "$links" = 1 ] || fail "$what: it has $links hard links, so another name (maybe outside the tree) shares this file; nothing was changed. Remove the other link (find it with: find / -xdev -samefile $p), then deploy again."
+if command -v setfacl >/dev/null 2>&1; then
+  setfacl -b -- "$fd"
+else
+  case $(ls -lLdn -- "$fd") in ??????????+*) require_setfacl "$p" ;; esac
+fi
+chown -- "$CUTTER_OWNER:$CUTTER_GROUP" "$fd"
+chmod -- "$CUTTER_MODE" "$fd"

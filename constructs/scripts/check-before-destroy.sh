@@ -4,8 +4,12 @@
 # root the stack did not create, a config or README whose content is no longer
 # what the stack wrote (kept for the operator), a symbolic link or a non-directory
 # at a managed path. Adopted directories are skipped: destroy leaves them anyway.
+# Nothing is opened but regular files, and those without blocking (content_sha256).
 set -eu
 set -f
+if [ -z "$CUTTER_REMOVER_ID" ]; then
+  fail "destroy stopped before removing anything: this state was written by an earlier release, which had no tree remover. Run deploy once with this release (it adds the remover and changes nothing in the tree), then destroy again."
+fi
 found=0
 problem() { echo "cutter-runtime: $*" >&2; found=$((found + 1)); }
 root=$CUTTER_ROOT
@@ -44,8 +48,9 @@ for f in $CUTTER_FILES; do
   if [ -L "$f" ]; then
     problem "$f is a symbolic link, not the file this stack wrote"
   elif [ -f "$f" ]; then
-    actual=$(sha256sum < "$f" | cut -c1-64)
-    if [ "$actual" != "$expected" ]; then problem "$f was edited (its content is not what this stack wrote); it is kept as it is"; fi
+    # An empty file is a write cut short (or emptied): nothing to lose.
+    content_sha256 "$f"
+    if [ "$sha256" != "$expected" ] && [ -s "$f" ]; then problem "$f was edited (its content is not what this stack wrote); it is kept as it is"; fi
   elif [ -e "$f" ]; then
     problem "$f is not a regular file"
   fi

@@ -3,24 +3,34 @@
 # or repairs them, without following links.
 #
 # First every path is checked and nothing is changed if any is refused: a link or a
-# non-directory in its place, or a directory this stack did not create (unless the
-# operator asked to adopt). Then, per path, inside the real parent: `mkdir` (fails on
-# any existing entry, link or not) makes a missing directory private, the record is
-# written before it, and `install -d` sets owner and mode on `.` after entering the
-# directory with `cd -P`. A directory already there keeps its inode and content:
-# only owner and mode are applied again.
+# non-directory in its place, a directory this stack did not create (unless the
+# operator asked to adopt), or a POSIX ACL to remove with no setfacl installed. Then,
+# per path, inside the real parent: the record is written, then `mkdir` (fails on any
+# existing entry, link or not) makes a missing directory private; after entering the
+# directory with `cd -P`, any ACL is removed (a new directory under a parent with a
+# default ACL inherits one: it is stripped before anything is written inside), and
+# `install -d` sets owner and mode on `.`. CUTTER_MODE has five digits (00750): GNU
+# install/chmod keep a directory's setuid/setgid bits for a four-digit mode and clear
+# them for five. A directory already there keeps its inode and content.
+#
+# The record is written once, when the stack creates or adopts a path, and names no
+# resource: any interruption leaves either no record (nothing was created) or a record
+# of a path that is ours whether or not it exists yet; removal is the tree remover's.
 set -eu
 set -f
 refused=0
 refuse() { echo "cutter-runtime: $*" >&2; refused=$((refused + 1)); }
 adopt=""
+existing=""
 set -- $CUTTER_ENTRIES
 while [ $# -gt 0 ]; do
-  p=$1 key=$4
+  p=$1 parent=$2 key=$4
   shift 4
+  case "$existing " in *" $parent "*) ;; *) existing="$existing $parent" ;; esac
   if [ -L "$p" ]; then refuse "refusing to change owner/mode of $p: it is a symbolic link; nothing was changed (remove the link, or put the real directory back, and deploy again)"; continue; fi
   [ -e "$p" ] || continue
   if [ ! -d "$p" ]; then refuse "$p is not a directory; nothing was changed. Move it out of the tree, then deploy again"; continue; fi
+  existing="$existing $p"
   record_of "$key"
   case $owned in
     created|adopted) ;;
@@ -31,26 +41,41 @@ while [ $# -gt 0 ]; do
   esac
 done
 [ "$refused" -eq 0 ] || fail "$refused directory(ies) refused above; nothing was changed."
+# One `ls` for every existing path and parent: which carry an ACL (to strip), and which
+# parents would hand a default ACL to a directory created in them.
+# shellcheck disable=SC2086 # validated paths, split on purpose
+acl_paths $existing
+set -- $CUTTER_ENTRIES
+while [ $# -gt 0 ]; do
+  p=$1 parent=$2
+  shift 4
+  case $acl in *" $p "*) require_setfacl "$p" ;; esac
+  if [ ! -e "$p" ]; then case $acl in *" $parent "*) require_setfacl "$parent (which a new $p would inherit)" ;; esac; fi
+done
 set -- $adopt
 while [ $# -gt 0 ]; do
   p=$1 key=$2
   shift 2
-  record "$key" adopted "$p" "$CUTTER_INSTANCE"
-  echo "cutter-runtime: adopted pre-existing $p: owner and mode are managed from now on; destroy leaves it and its contents in place"
+  # Its owner and mode before the stack's, which destroy puts back.
+  original=$(stat -c 'mode=%a owner=%u:%g' -- "$p")
+  record "$key" adopted "$p" $original
+  echo "cutter-runtime: adopted pre-existing $p ($original): owner and mode are managed from now on; destroy leaves it and its contents in place and puts that owner and mode back"
 done
 set -- $CUTTER_ENTRIES
 while [ $# -gt 0 ]; do
   p=$1 parent=$2 name=$3 key=$4
   shift 4
   enter_real_dir "$parent" "refusing to create $p"
-  record_of "$key"
+  strip=0
   if [ ! -e "$name" ] && [ ! -L "$name" ]; then
-    record "$key" created "$p" "$CUTTER_INSTANCE"
+    record_of "$key"
+    [ -n "$owned" ] || record "$key" created "$p"
     mkdir -m 0700 -- "$name"
-  elif [ "$owner_id" != "$CUTTER_INSTANCE" ]; then
-    # Claimed by this resource from now on: the one it replaces must leave it alone.
-    record "$key" "$owned" "$p" "$CUTTER_INSTANCE"
+    case $acl in *" $parent "*) strip=1 ;; esac
   fi
+  case $acl in *" $p "*) strip=1 ;; esac
   enter_real_dir "$p" "refusing to set owner/mode of $p"
+  # Before the mode: removing an ACL's mask gives the group bits back to the group entry.
+  if [ "$strip" = 1 ]; then setfacl -b -k -- .; fi
   install -d -o "$CUTTER_OWNER" -g "$CUTTER_GROUP" -m "$CUTTER_MODE" -- .
 done

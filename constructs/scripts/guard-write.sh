@@ -1,9 +1,14 @@
 # shellcheck shell=sh
-# Runs right before the provider writes the file: the path must not be a link or
-# anything but a regular file, and its directory must resolve to itself. A file
-# already there is overwritten only if the stack wrote it (the record says so) or
-# the operator asked to adopt pre-existing paths. The plan-time link check
-# (LinkCheck) covers re-writes of a file that is already in state.
+# Runs right before every write of the file by the provider (its resource is replaced
+# with each content change and whenever the plan saw the file missing or changed), in
+# the same apply: the file's directory must resolve to itself (`cd -P`), and the path
+# must be free or a regular file with a single link (a hard link would make the write
+# change another name's file, which is not ours: systemd-tmpfiles refuses the same).
+# A file already there is overwritten only if the stack wrote it (the record says so)
+# or the operator asked to adopt pre-existing paths: then its original is copied, with
+# owner and mode, next to the ownership records (0600) before the first write, and the
+# tree remover puts it back on destroy. The record holds the sha256 of what is about to
+# be written, so the remover can tell the stack's content from anyone else's.
 set -eu
 p=$CUTTER_PATH
 name=$CUTTER_NAME
@@ -12,13 +17,37 @@ what="refusing to write $p"
 enter_real_dir "$CUTTER_PARENT" "$what"
 if [ -L "$name" ]; then fail "$what: it is a symbolic link; nothing was written (remove the link and deploy again)"; fi
 if [ -e "$name" ]; then
-  [ -f "$name" ] || fail "$what: something that is not a regular file is in its place; nothing was written"
-  [ -n "$CUTTER_RECORD_DIR" ] || exit 0
-  record_of "$key"
-  case $owned in
-    created|adopted) exit 0 ;;
-  esac
-  if [ "$CUTTER_ADOPT" = "1" ]; then record "$key" adopted "$p"; exit 0; fi
-  fail "$what: it already exists and this stack did not write it (no record in $CUTTER_RECORD_DIR); nothing was changed. Move it away and deploy again, or deploy with CUTTER_ADOPT_EXISTING=1 to let the stack take it over."
+  [ -f "$name" ] || fail "$what: something that is not a regular file is in its place; nothing was written (move it out of the tree and deploy again)"
+  links=$(stat -c %h -- "$name")
+  [ "$links" = 1 ] || fail "$what: it has $links hard links, so another name (maybe outside the tree) shares this file and a write would change it; nothing was written. Remove the other link (find it with: find / -xdev -samefile $p), then deploy again."
 fi
-record "$key" created "$p"
+record_of "$key"
+# A record already naming this content is not rewritten: re-writing a drifted file
+# needs no space outside the tree.
+case $owned in
+  created)
+    [ "$record_sha256" = "$CUTTER_SHA256" ] || record "$key" created "$p" "sha256=$CUTTER_SHA256"
+    exit 0 ;;
+  adopted)
+    # Still adopted (even if the file went missing): destroy puts the original back.
+    [ "$record_sha256" = "$CUTTER_SHA256" ] || record "$key" adopted "$p" "sha256=$CUTTER_SHA256" "original=$record_original" "mode=$record_mode" "owner=$record_owner"
+    exit 0 ;;
+esac
+if [ ! -e "$name" ]; then
+  record "$key" created "$p" "sha256=$CUTTER_SHA256"
+  exit 0
+fi
+[ -n "$CUTTER_RECORD_DIR" ] || exit 0
+if [ "$CUTTER_ADOPT" != "1" ]; then
+  fail "$what: it already exists and this stack did not write it (no record in $CUTTER_RECORD_DIR); nothing was changed. Move it away and deploy again, or deploy with CUTTER_ADOPT_EXISTING=1 to let the stack take it over (its original is then kept and put back by destroy)."
+fi
+# Adopt: keep the original first (no record yet means the stack never wrote this file).
+backup="$CUTTER_RECORD_DIR/$key.original"
+record_dir_ready
+original_mode=$(stat -c %a -- "$name")
+original_owner=$(stat -c %u:%g -- "$name")
+rm -f -- "$backup.tmp"
+(set -C; dd if="$name" iflag=nonblock bs=1048576 status=none > "$backup.tmp")
+mv -f -- "$backup.tmp" "$backup"
+record "$key" adopted "$p" "sha256=$CUTTER_SHA256" "original=$key.original" "mode=$original_mode" "owner=$original_owner"
+echo "cutter-runtime: adopted pre-existing $p: its original (owner $original_owner, mode $original_mode) is kept at $backup (0600); destroy puts it back"

@@ -1,16 +1,31 @@
 # shellcheck shell=sh
 # The functions every cutter-runtime script shares; prepended to each script at synth.
 #
+# Every script runs with umask 077: whatever it creates (records, backups, temporary
+# files) is private whatever umask the engine was started with; managed paths get
+# their owner and mode explicitly.
+#
 # fail MSG                 prints "cutter-runtime: MSG" to stderr and exits 1.
 # enter_real_dir DIR WHAT  `cd -P` into DIR and checks it resolved to DIR itself (cd -P sets
 #                          PWD to the physical path; no pwd process), so no link in DIR is followed.
 # count_entries DIR        sets `entries` to the number of entries in DIR, hidden ones included,
 #                          without starting a process.
-# record_of KEY            sets `owned` to what the ownership record says ("created", "adopted" or "")
-#                          and `owner_id` to the resource that claimed the path last ("" if none).
-# record KEY WORD PATH [ID]  records PATH as WORD (claimed by resource ID), atomically (write, rename).
+# content_sha256 FILE      sets `sha256` to the sha256 (hex) of FILE's first MiB, read with
+#                          O_NONBLOCK and bounded, so a FIFO or device swapped in never blocks
+#                          or streams forever ("" if it cannot be read). Callers test `-f` first.
+# acl_paths PATH...        sets `acl` to " PATH PATH " for each existing PATH that carries a POSIX
+#                          ACL (access or default): GNU `ls -l` marks them with "+"; one process.
+# require_setfacl WHAT     fails naming the package unless `setfacl` is installed.
+# record_of KEY            sets `owned` to what the ownership record says ("created", "adopted" or ""),
+#                          and, from its KEY=VALUE fields, `record_sha256` (content the stack wrote),
+#                          `record_original` (backup of an adopted file), `record_mode`, `record_owner`.
+# record_dir_ready         makes CUTTER_RECORD_DIR (0700) if it is missing.
+# record KEY WORD PATH [FIELD...]  records PATH as WORD, atomically (private temporary, rename).
 # forget KEY               removes the record.
 # The record functions need CUTTER_RECORD_DIR (empty: no record); KEY is recordKey(PATH).
+# Record format: one line `WORD PATH [KEY=VALUE...]`; a third field without "=" (the resource
+# id earlier releases wrote) is ignored.
+umask 077
 fail() { echo "cutter-runtime: $*" >&2; exit 1; }
 enter_real_dir() {
   cd -P -- "$1" 2>/dev/null || fail "$2: $1 is missing or not a directory; nothing was changed"
@@ -25,18 +40,50 @@ count_entries() {
   done
   if [ "$noglob" = 1 ]; then set -f; fi
 }
+content_sha256() {
+  sha256=$(dd if="$1" iflag=nonblock bs=1048576 count=1 status=none 2>/dev/null | sha256sum) || sha256=""
+  sha256=${sha256%% *}
+}
+acl_paths() {
+  acl=" "
+  [ $# -gt 0 ] || return 0
+  # `-n`: numeric ids, one word each; the path is the last word (managed paths hold no space).
+  acl_listing=$(ls -ldn --time-style=+x -- "$@" 2>/dev/null) || true
+  while IFS= read -r acl_line; do
+    case $acl_line in ??????????+*) acl="$acl${acl_line##* } " ;; esac
+  done <<EOF
+$acl_listing
+EOF
+}
+require_setfacl() {
+  command -v setfacl >/dev/null 2>&1 || fail "$1 carries a POSIX ACL (permissions beyond owner, group and mode) and setfacl is not installed; nothing was changed. Install Debian's acl package (apt-get install acl), then deploy again."
+}
 record_of() {
-  owned=""
-  owner_id=""
+  owned="" recorded_path="" record_sha256="" record_original="" record_mode="" record_owner=""
   [ -n "$CUTTER_RECORD_DIR" ] || return 0
-  if [ -f "$CUTTER_RECORD_DIR/$1" ]; then read -r owned recorded_path owner_id < "$CUTTER_RECORD_DIR/$1" || true; fi
+  [ -f "$CUTTER_RECORD_DIR/$1" ] || return 0
+  read -r owned recorded_path record_fields < "$CUTTER_RECORD_DIR/$1" || true
+  for field in $record_fields; do
+    case $field in
+      sha256=*) record_sha256=${field#sha256=} ;;
+      original=*) record_original=${field#original=} ;;
+      mode=*) record_mode=${field#mode=} ;;
+      owner=*) record_owner=${field#owner=} ;;
+    esac
+  done
+}
+record_dir_ready() {
+  # shellcheck disable=SC2174 # parents made here get 0700 too (umask 077)
+  [ -d "$CUTTER_RECORD_DIR" ] || mkdir -p -m 0700 -- "$CUTTER_RECORD_DIR"
 }
 record() {
   [ -n "$CUTTER_RECORD_DIR" ] || return 0
-  [ -d "$CUTTER_RECORD_DIR" ] || mkdir -p -m 0700 -- "$CUTTER_RECORD_DIR"
+  record_dir_ready
   record_file="$CUTTER_RECORD_DIR/$1"
   shift
-  printf '%s\n' "$*" > "$record_file.tmp"
+  # A new private file (noclobber: O_EXCL, so never through a link planted at the name), then rename.
+  rm -f -- "$record_file.tmp"
+  (set -C; printf '%s\n' "$*" > "$record_file.tmp")
   mv -f -- "$record_file.tmp" "$record_file"
 }
 forget() {
