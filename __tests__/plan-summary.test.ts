@@ -111,7 +111,7 @@ describe("plan summary: every deletion the engine plans (issue 16 item 14)", () 
   });
 
   test("the state pointed at a new root: the old config and README the engine deletes are listed from `before`, and flagged for review", () => {
-    const newRoot = path.join(host.dir, "moved");
+    const newRoot = path.join(host.dir, "cutter-moved");
     const planned = expectSuccess(cutter(host, ["plan"], { CUTTER_RUNTIME_ROOT: newRoot }), "plan at a new root with the old state");
     const removed = listed(planned.output, "-");
     assert.deepEqual(removed, [oldLayout.configPath, oldLayout.readmePath].sort(), "both old files, by their old names");

@@ -222,6 +222,28 @@ export function keepErroredState(spec: StackSpec, workDir: string, engine: Engin
   );
 }
 
+/**
+ * For records (the audit log): the archive's sha256 and what its manifest says, read the
+ * way deploy --plan reads it (a regular file under the size cap, never a blocking open,
+ * never expanded past the caps); undefined for anything that is not a saved plan.
+ */
+export function savedPlanRecord(file: string): { sha256: string; planSha256?: string; hostName?: string } | undefined {
+  let archive: Buffer;
+  try {
+    archive = readRegularFile(path.resolve(file), MAX_ARCHIVE_BYTES);
+  } catch {
+    return undefined;
+  }
+  const digest = sha256(archive);
+  try {
+    const manifest = JSON.parse(unpackArchive(archive, MEMBERS).get(MEMBER.manifest)!.toString("utf8"));
+    const planSha256 = manifest?.sha256?.[MEMBER.plan];
+    return { sha256: digest, planSha256: typeof planSha256 === "string" ? planSha256 : undefined, hostName: typeof manifest?.hostName === "string" ? manifest.hostName : undefined };
+  } catch {
+    return { sha256: digest };
+  }
+}
+
 /** A saved plan whose archive passed the checks that need neither synth nor the engine. */
 export interface OpenedPlan {
   readonly given: string;
