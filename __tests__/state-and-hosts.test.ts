@@ -85,11 +85,11 @@ describe("host files", () => {
           /invalid value\(s\); nothing was changed/.test(e.message) &&
           e.message.includes(`a.json: runtimeRoot: "/var" is a system directory`) &&
           e.message.includes(`a.json: envFile: "rel/.env" must be an absolute path`) &&
-          e.message.includes(`a.json: extra: 1 is not a known field`) &&
-          e.message.includes(`b.json: state.schema: "x" is not a known field; the fields are backend, path, pgSchema, pgConnEnv`) &&
+          e.message.includes(`a.json: "extra" is not a known field (its value is not shown)`) &&
+          e.message.includes(`b.json: "state.schema" is not a known field (its value is not shown); the fields are backend, path, pgSchema, pgConnEnv`) &&
           e.message.includes(`b.json: state.path: "/srv/s.tfstate" is for the local backend`) &&
           e.message.includes(`Bad_Name.json: file name: "Bad_Name" must be a host name`) &&
-          e.message.includes(`c.json: [1] must be a JSON object`),
+          e.message.includes(`c.json: must be a JSON object with the fields runtimeRoot, owner, group, envFile, adoptExisting, state, not an array`),
       );
     });
   });
