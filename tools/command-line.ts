@@ -40,6 +40,14 @@ const USAGE = `usage:
   npm run synth   -- [host]
   options for all: --output DIR (default cdktf.out), --lock-timeout DURATION (default 0s)`;
 
+/** A lock timeout: a duration the engine understands (`0s`, `30s`, `5m`, `1h30m`), at most 24h. */
+function lockTimeoutOk(value: string): boolean {
+  const m = /^(?:(\d{1,5})h)?(?:(\d{1,5})m)?(?:(\d{1,5})s)?$/.exec(value);
+  if (!m || value === "") return false;
+  const seconds = Number(m[1] ?? 0) * 3600 + Number(m[2] ?? 0) * 60 + Number(m[3] ?? 0);
+  return seconds <= 24 * 3600;
+}
+
 /** Parses `<verb> [host] [options]`; throws CutterError naming the bad argument. */
 export function parseCommandLine(argv: readonly string[]): CommandLine {
   const [verb, ...rest] = argv;
@@ -64,6 +72,9 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
     } else {
       throw new CutterError(`one host at a time: got ${values.host} and ${arg}\n${USAGE}`);
     }
+  }
+  if (values.lockTimeout !== undefined && !lockTimeoutOk(values.lockTimeout)) {
+    throw new CutterError(`--lock-timeout ${JSON.stringify(values.lockTimeout).slice(0, 40)} is not a duration: use a number with a unit, e.g. 0s, 30s, 5m, 1h (at most 24h)`);
   }
   if (values.plan && values.migrateState) throw new CutterError("--migrate-state cannot be combined with --plan: migrate with a plain deploy first, then plan again");
   return { outputDir: "cdktf.out", lockTimeout: "0s", ...values } as CommandLine;

@@ -106,13 +106,15 @@ function nameOf(kind: "passwd" | "group", id: number): string {
   return name;
 }
 
+/**
+ * Non-directory entries anywhere below `dir`, never following links. GNU find walks
+ * relative to each directory (fts), so a chain thousands of levels deep, whose full
+ * path is longer than PATH_MAX, is counted instead of failing with ENAMETOOLONG.
+ */
 function countNonDirectories(dir: string): number {
-  let n = 0;
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-    if (entry.isDirectory()) n += countNonDirectories(path.join(dir, entry.name));
-    else n += 1;
-  }
-  return n;
+  const found = spawnSync("find", [dir, "-mindepth", "1", "!", "-type", "d", "-printf", "."], { encoding: "utf8", maxBuffer: 1024 * 1024 * 1024 });
+  if (found.status !== 0) throw new Error(`cannot walk ${dir}: ${(found.stderr || found.error?.message || `find exit ${found.status}`).split("\n")[0]}`);
+  return found.stdout.length;
 }
 
 function checkOwnerMode(p: string, st: fs.Stats, owner: string, group: string, mode: string, problems: string[]) {
@@ -455,7 +457,14 @@ export function main(argv: readonly string[], env: NodeJS.ProcessEnv, out: NodeJ
     if (!(error instanceof UsageError)) process.stderr.write(`Inputs: ${Object.keys(INPUT_VARIABLES).join(", ")} (state default dir ${DEFAULT_STATE_DIR})\n`);
     return 2;
   }
-  const report = verifyTree(inputs, { allowData: options.allowData });
+  let report: VerifyReport;
+  try {
+    report = verifyTree(inputs, { allowData: options.allowData });
+  } catch (error) {
+    // A tree that cannot be read is no PASS; say why in one line (never a stack trace).
+    process.stderr.write(`cutter-runtime verify: FAIL: cannot check ${inputs.rootPath}: ${(error as Error).message.split("\n")[0]}\n`);
+    return 1;
+  }
   if (options.json) out.write(JSON.stringify(report, null, 2) + "\n");
   else out.write(renderText(report, out.isTTY === true && !env.NO_COLOR));
   if (options.markdown !== undefined) {
