@@ -135,8 +135,8 @@ describe("operator command line", () => {
     assert.throws(() => parseCommandLine(["plan", "--plan", "x"]), /--plan is not an option of plan/);
     assert.throws(() => parseCommandLine(["deploy", "--out", "x"]), /--out is not an option of deploy/);
     assert.throws(() => parseCommandLine(["plan", "--out"]), /--out needs a value/);
-    assert.throws(() => parseCommandLine(["plan", "--auto-approve"]), /unknown option --auto-approve/);
-    assert.throws(() => parseCommandLine(["plan", "a", "b"]), /one host at a time: got a and b/);
+    assert.throws(() => parseCommandLine(["plan", "--auto-approve"]), /unknown option "--auto-approve"/);
+    assert.throws(() => parseCommandLine(["plan", "a", "b"]), /one host at a time: got "a" and "b"/);
     assert.throws(() => parseCommandLine(["deploy", "--plan", "p", "--migrate-state"]), /--migrate-state cannot be combined with --plan/);
     assert.throws(() => parseCommandLine(["plan", "--migrate-state"]), /--migrate-state is an option of deploy/);
   });

@@ -3,6 +3,7 @@
  * how a command picks its stack. Shared by the operator commands in tools/.
  */
 import { HOSTS_DIR_VARIABLE, StackSpec } from "../constructs/host-files";
+import { show } from "../constructs/validation";
 
 export type Verb = "synth" | "plan" | "deploy" | "destroy";
 const VERBS: readonly Verb[] = ["synth", "plan", "deploy", "destroy"];
@@ -51,7 +52,7 @@ function lockTimeoutOk(value: string): boolean {
 /** Parses `<verb> [host] [options]`; throws CutterError naming the bad argument. */
 export function parseCommandLine(argv: readonly string[]): CommandLine {
   const [verb, ...rest] = argv;
-  if (!VERBS.includes(verb as Verb)) throw new CutterError(`unknown command ${JSON.stringify(verb ?? "")}; expected one of ${VERBS.join(", ")}\n${USAGE}`);
+  if (!VERBS.includes(verb as Verb)) throw new CutterError(`unknown command ${show(verb ?? "")}; expected one of ${VERBS.join(", ")}\n${USAGE}`);
   const values: { -readonly [K in keyof CommandLine]?: CommandLine[K] } = { verb: verb as Verb, migrateState: false };
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i];
@@ -66,11 +67,11 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
       if (value === undefined || value === "" || value.startsWith("--")) throw new CutterError(`${name} needs a value\n${USAGE}`);
       values[option.key] = value;
     } else if (arg.startsWith("-")) {
-      throw new CutterError(`unknown option ${arg}\n${USAGE}`);
+      throw new CutterError(`unknown option ${show(arg)}\n${USAGE}`);
     } else if (values.host === undefined) {
       values.host = arg;
     } else {
-      throw new CutterError(`one host at a time: got ${values.host} and ${arg}\n${USAGE}`);
+      throw new CutterError(`one host at a time: got ${show(values.host)} and ${show(arg)}\n${USAGE}`);
     }
   }
   if (values.lockTimeout !== undefined && !lockTimeoutOk(values.lockTimeout)) {
@@ -85,14 +86,14 @@ export function selectStack(specs: readonly StackSpec[], host: string | undefine
   const hostSpecs = specs.filter((s) => s.hostName !== undefined);
   if (hostSpecs.length === 0) {
     if (host !== undefined) {
-      throw new CutterError(`host ${JSON.stringify(host)} was named, but no host files are in use (no hosts/ directory and ${HOSTS_DIR_VARIABLE} not set): the single stack comes from environment variables; drop the host argument or add hosts/${host}.json`);
+      throw new CutterError(`host ${show(host)} was named, but no host files are in use (no hosts/ directory and ${HOSTS_DIR_VARIABLE} not set): the single stack comes from environment variables; drop the host argument or add hosts/${host}.json`);
     }
     return specs[0];
   }
   const names = hostSpecs.map((s) => s.hostName).join(", ");
   if (host === undefined) throw new CutterError(`name the host to act on: one of ${names} (e.g. npm run plan -- ${hostSpecs[0].hostName})`);
   const spec = hostSpecs.find((s) => s.hostName === host);
-  if (!spec) throw new CutterError(`no host ${JSON.stringify(host)}: the host files define ${names}`);
+  if (!spec) throw new CutterError(`no host ${show(host)}: the host files define ${names}`);
   return spec;
 }
 

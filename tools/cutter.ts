@@ -81,6 +81,9 @@ export function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.e
 if (require.main === module) {
   try {
     main(process.argv.slice(2));
+    // A SIGINT/SIGTERM that reached only this process while the engine ran is pending:
+    // one more turn of the event loop runs its handler (exit 128+n) instead of exiting 0.
+    setImmediate(() => undefined);
   } catch (error) {
     // Operator errors and refusals are one message; anything else is shown without its stack trace too.
     const message = error instanceof Error ? error.message : String(error);

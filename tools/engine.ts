@@ -107,6 +107,8 @@ export function synthesize(outputDir: string, env: NodeJS.ProcessEnv): void {
   const result = spawnSync(process.execPath, [main], { env: { ...env, CDKTF_OUTDIR: path.resolve(outputDir) }, encoding: "utf8" });
   process.stdout.write(result.stdout ?? "");
   if (result.status !== 0) throw new CutterError(`synth failed; nothing was changed.\n${(result.stderr ?? "").trim()}`);
+  // What the app noted (e.g. a file it removed from a stack directory) is shown too.
+  process.stderr.write(result.stderr ?? "");
 }
 
 export function stackDirectory(outputDir: string, spec: StackSpec): string {
