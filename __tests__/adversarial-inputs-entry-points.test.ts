@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, test } from "node:test";
-import { REPO, TempHost, engineEnv, expectSuccess, run } from "./support/harness";
+import { REPO, TempHost, expectSuccess, run } from "./support/harness";
 import { CUTTER_JS, cutter } from "./support/operator";
 import { waitFor } from "./support/safety";
 import { assertOneLineError, startCli } from "./support/state-faults";

@@ -216,6 +216,26 @@ describe("item 3: state, records or output someone else can write stop every com
   });
 });
 
+describe("an output directory that holds other things", () => {
+  let host: TempHost;
+  before(() => (host = new TempHost()));
+  after(() => host.dispose());
+
+  test("only what the commands write there is checked and tightened; the rest keeps its modes", () => {
+    const out = path.join(host.dir, "private");
+    fs.mkdirSync(path.join(out, "notes"), { recursive: true, mode: 0o700 });
+    fs.chmodSync(out, 0o700);
+    fs.writeFileSync(path.join(out, "notes", "shared.txt"), "x", { mode: 0o666 });
+    fs.chmodSync(path.join(out, "notes", "shared.txt"), 0o666);
+    fs.chmodSync(path.join(out, "notes"), 0o777);
+    const synth = run("node", [CUTTER_JS, "synth", "--output", out], { env: host.env() });
+    expectSuccess(synth, "synth");
+    assert.equal(modeOf(path.join(out, "notes")), "0777");
+    assert.equal(modeOf(path.join(out, "notes", "shared.txt")), "0666");
+    assert.equal(modeOf(path.join(out, "stacks")), "0700");
+  });
+});
+
 describe("odd things at the state path are refused in one line, without hanging", () => {
   let host: TempHost;
   before(() => (host = new TempHost()));

@@ -194,7 +194,11 @@ export function keepErroredState(spec: StackSpec, workDir: string, engineName = 
     kept = target;
   } catch (error) {
     note = ` (it could not be moved to ${dir}: ${(error as Error).message}; leave it there)`;
-    fs.chmodSync(errored, 0o600);
+    try {
+      fs.chmodSync(errored, 0o600);
+    } catch {
+      // A read-only working directory: it stays as the engine wrote it.
+    }
   }
   const putBack =
     spec.inputs.stateBackend === "pg"
@@ -406,7 +410,7 @@ export function cleanStackDirectory(stackDir: string): string[] {
 
 /** The synthesized output must be private too: a planted file there runs as root. Throws StateRefusal. */
 export function guardOutputDirectory(outputDir: string): void {
-  const problems = privateTreeProblems(outputDir, "the output directory");
+  const problems = privateTreeProblems(outputDir, "the output directory", ["manifest.json", "stacks"]);
   if (problems.length > 0) {
     throw new StateRefusal(
       `cutter-runtime: refusing to use the output directory ${outputDir}: someone other than you (or root) could write into it, and the engine runs what it finds there as you; nothing was changed.\n` +

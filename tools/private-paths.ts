@@ -79,7 +79,7 @@ export function reachableByOthers(p: string): boolean {
  * Checks a directory the commands keep private data in; creates it (0700, parents
  * 0700) when missing. Returns problems (empty: usable).
  */
-export function privateDirectoryProblems(dir: string, what: string, options: { create?: boolean } = {}): string[] {
+export function privateDirectoryProblems(dir: string, what: string, options: { create?: boolean; ancestors?: boolean } = {}): string[] {
   let st = lstatOrUndefined(dir);
   if (!st && options.create) {
     const above = ancestorProblems(nearestExisting(dir));
@@ -101,7 +101,7 @@ export function privateDirectoryProblems(dir: string, what: string, options: { c
   const owner = ownerProblem(st);
   if (owner) problems.push(`${what} ${dir} ${owner}`);
   if ((st.mode & 0o022) !== 0) problems.push(`${what} ${dir} is writable by others (mode ${formatMode(st.mode)})`);
-  problems.push(...ancestorProblems(dir).map((p) => `${what} ${dir}: ${p}`));
+  if (options.ancestors !== false) problems.push(...ancestorProblems(dir).map((p) => `${what} ${dir}: ${p}`));
   return problems;
 }
 
@@ -130,24 +130,27 @@ export function privateFileProblems(file: string, what: string): string[] {
 }
 
 /**
- * Checks a whole directory tree that only the commands write (the synthesized output):
- * every entry of a trusted owner, no directory or file writable by others, no special
+ * Checks what the commands write in a directory (the synthesized output: `entries` of
+ * `top` and everything below them): every entry of a trusted owner, no directory or file writable by others, no special
  * files. Modes are tightened instead when nobody else can reach the tree. Bounded.
  */
-export function privateTreeProblems(top: string, what: string, limit = 10_000): string[] {
+export function privateTreeProblems(top: string, what: string, entries: readonly string[], limit = 10_000): string[] {
   const st = lstatOrUndefined(top);
   if (!st) return [];
-  const problems = privateDirectoryProblems(top, what);
+  // The directories above the output are the project checkout's: trusted like its code.
+  const problems = privateDirectoryProblems(top, what, { ancestors: false });
   if (problems.length > 0) return problems;
   const reachable = reachableByOthers(path.join(top, "x"));
-  const pending = [top];
+  // Only what the commands write is walked (and tightened): never the rest of a directory an operator pointed at.
+  const pending: Array<{ dir: string; names?: readonly string[] }> = [{ dir: top, names: entries }];
   let seen = 0;
   while (pending.length > 0) {
-    const dir = pending.pop()!;
-    for (const name of fs.readdirSync(dir)) {
+    const { dir, names } = pending.pop()!;
+    for (const name of names ?? fs.readdirSync(dir)) {
       if (++seen > limit) return [`${what} ${top} holds more than ${limit} entries; it is not an output directory of these commands`];
       const p = path.join(dir, name);
-      const entry = fs.lstatSync(p);
+      const entry = lstatOrUndefined(p);
+      if (!entry) continue;
       const owner = ownerProblem(entry);
       if (owner) {
         problems.push(`${p} ${owner}`);
@@ -162,7 +165,7 @@ export function privateTreeProblems(top: string, what: string, limit = 10_000): 
         if (reachable) problems.push(`${p} is writable by others (mode ${formatMode(entry.mode)})`);
         else fs.chmodSync(p, entry.mode & 0o7755);
       }
-      if (entry.isDirectory()) pending.push(p);
+      if (entry.isDirectory()) pending.push({ dir: p });
     }
   }
   return problems;
