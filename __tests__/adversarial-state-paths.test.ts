@@ -26,9 +26,10 @@ describe("item 4: two hosts whose paths differ only by a symlinked spelling", ()
     expectSuccess(hosts.cutter(["deploy", "alpha"]), "deploy alpha");
     alphaTree = snapshot(hosts.rootOf("alpha"));
     alphaState = fs.readFileSync(hosts.statePathOf("alpha"));
-    // Another spelling of the state directory.
+    // Other spellings of the state directory and of alpha's tree.
     alias = path.join(hosts.dir, "state-alias");
     fs.symlinkSync(path.join(hosts.dir, "state"), alias);
+    fs.symlinkSync(path.join(hosts.dir, "alpha"), path.join(hosts.dir, "alpha-alias"));
   });
   after(() => hosts.dispose());
 
@@ -44,13 +45,9 @@ describe("item 4: two hosts whose paths differ only by a symlinked spelling", ()
       /beta\.json: state\.ownershipDir: "\S+" is \(or overlaps\) the ownership record of \S*alpha\.json \(it resolves to \S+\/state\/alpha\.tfstate\.ownership through a symbolic link\)/,
     ],
     [
-      "the same runtime root",
-      () => {
-        const link = path.join(hosts.dir, "alpha-alias");
-        if (!fs.existsSync(link)) fs.symlinkSync(path.join(hosts.dir, "alpha"), link);
-        return { runtimeRoot: path.join(link, "cutter"), state: { backend: "local", path: hosts.statePathOf("beta") } };
-      },
-      /beta\.json: runtimeRoot: "\S+" is \(or overlaps\) the runtime root of \S*alpha\.json/,
+      "ownership records inside the other host's tree",
+      () => ({ state: { backend: "local", path: hosts.statePathOf("beta"), ownershipDir: path.join(hosts.dir, "alpha-alias", "cutter", "runs", "records") } }),
+      /beta\.json: state\.ownershipDir: "\S+" is inside the runtime root of \S*alpha\.json \(\S+\) \(it resolves to \S+\/alpha\/cutter\/runs\/records through a symbolic link\)/,
     ],
     [
       "a state inside the other host's tree",

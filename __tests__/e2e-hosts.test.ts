@@ -92,7 +92,7 @@ describe("bad host files stop synth, naming the file and the field, and change n
     ["a connection string where the variable name belongs", { state: { backend: "pg", pgConnEnv: "postgres://u:p@db/x" } }, /hosts\/bad\.json: state\.pgConnEnv: "postgres:\/\/u:p@db\/x" must be an environment variable NAME/],
     ["an unknown backend", { state: { backend: "s3" } }, /hosts\/bad\.json: state\.backend: "s3" must be one of local, pg/],
     ["a number for the group", { group: 0 }, /hosts\/bad\.json: group: 0 must be a string/],
-    ["broken JSON", '{ "runtimeRoot": "/srv/cutter", }', /hosts\/bad\.json: is not valid JSON \(unexpected character "}"; expected a key in double quotes at line 1 column 32\)/],
+    ["broken JSON", '{ "runtimeRoot": "/srv/cutter", }', /hosts\/bad\.json: is not valid JSON \(unexpected character "}"; expected a key in double quotes at line 1 column 33\)/],
   ];
   for (const [what, content, message] of cases) {
     test(`fails for ${what}`, () => {

@@ -228,9 +228,12 @@ function stateLocation(inputs: RuntimeInputs): string {
 
 /**
  * Paths two hosts must never share, compared by real path (a symlinked spelling of a
- * directory is that directory): state, ownership record and tree. Shared state or
- * records make each stack treat the other's paths as its own (and destroy them); a
- * tree inside another makes one stack's destroy remove the other's state.
+ * directory is that directory). Shared state makes each stack treat the other's
+ * resources as its own (and destroy them). Hosts with local state keep it as files of
+ * one filesystem (the rule that their state files differ already assumes so): for
+ * them the ownership records must differ too, and neither state nor records may lie
+ * inside another such host's tree, where its destroy would remove them. Hosts with pg
+ * state may be separate machines with the same root and record paths.
  */
 function checkNothingShared(specs: readonly StackSpec[], problems: Problems): void {
   const seen = new Map<string, string>();
@@ -241,19 +244,15 @@ function checkNothingShared(specs: readonly StackSpec[], problems: Problems): vo
     else seen.set(location, spec.source);
   }
   // A host whose root is invalid is reported already; comparing with it would only add noise.
-  const valid = specs.filter((s) => runtimeRootRule(s.inputs.rootPath) === undefined);
-  for (let i = 0; i < valid.length; i++) {
+  const local = specs.filter((s) => s.inputs.stateBackend === "local" && runtimeRootRule(s.inputs.rootPath) === undefined);
+  for (let i = 0; i < local.length; i++) {
     for (let j = 0; j < i; j++) {
-      const [a, b] = [valid[i], valid[j]];
+      const [a, b] = [local[i], local[j]];
       if (isInsideResolved(a.inputs.ownershipDir, b.inputs.ownershipDir) || isInsideResolved(b.inputs.ownershipDir, a.inputs.ownershipDir)) {
         problems.add(`${a.source}: state.ownershipDir`, a.inputs.ownershipDir, `is (or overlaps) the ownership record of ${b.source}${resolvesNote(a.inputs.ownershipDir)}; give each host its own`);
       }
-      if (isInsideResolved(a.inputs.rootPath, b.inputs.rootPath) || isInsideResolved(b.inputs.rootPath, a.inputs.rootPath)) {
-        problems.add(`${a.source}: runtimeRoot`, a.inputs.rootPath, `is (or overlaps) the runtime root of ${b.source}${resolvesNote(a.inputs.rootPath)}; one tree belongs to one host`);
-      }
       for (const [x, y] of [[a, b], [b, a]]) {
-        const kept = x.inputs.stateBackend === "local" ? [["state.path", x.inputs.statePath], ["state.ownershipDir", x.inputs.ownershipDir]] : [["state.ownershipDir", x.inputs.ownershipDir]];
-        for (const [field, p] of kept) {
+        for (const [field, p] of [["state.path", x.inputs.statePath], ["state.ownershipDir", x.inputs.ownershipDir]]) {
           if (isInsideResolved(p, y.inputs.rootPath)) problems.add(`${x.source}: ${field}`, p, `is inside the runtime root of ${y.source} (${y.inputs.rootPath})${resolvesNote(p)}; its destroy would remove it`);
         }
       }

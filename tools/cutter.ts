@@ -49,8 +49,9 @@ export function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.e
   const planSpec = needsOneStack ? selectStack(specs, cmd.host) : undefined;
   let guarded: StackSpec[] = [];
   if (cmd.verb !== "synth") {
-    // A saved plan names its host inside the archive: without a host argument, every stack it may be for is checked.
-    guarded = planSpec ? [planSpec] : cmd.host !== undefined ? [selectStack(specs, cmd.host)] : specs;
+    // A saved plan names its host inside the archive: without a host argument, every stack it may be for is
+    // checked (a host that does not match is refused by deploySavedPlan).
+    guarded = planSpec ? [planSpec] : specs.filter((s) => cmd.host === undefined || s.hostName === cmd.host);
     const verb = cmd.verb === "plan" ? "plan" : cmd.verb === "destroy" ? "destroy" : "deploy";
     for (const spec of guarded) guardStackState(spec, verb, [stackDirectory(cmd.outputDir, spec)]);
   }
