@@ -209,7 +209,7 @@ describe("item 2: a full filesystem under the state", () => {
     for (const [how, result] of [["npm", cutter(host, ["deploy"])], ["cdktf", host.cdktf("deploy")]] as const) {
       assert.equal(result.code, 1, `${how}: ${result.output.slice(-2000)}`);
       assert.doesNotMatch(result.output, /Apply complete|Error refreshing state/, how);
-      assert.match(flat(result.output), /the engine could not write the state of stack cutter-runtime \(from environment variables\) and left the newest state it knew in \S+errored\.tfstate \(it could not be moved to/, how);
+      assert.match(flat(result.output), /The engine could not write the state and left the newest state it knew in \S+errored\.tfstate \(it could not be moved to \S+: ENOSPC: no space left on device, write; leave it there\)\. Once the cause is fixed \(often a full filesystem under the state: df -h \S+\), restore the last good state \(serial \d+, \d+ resource\(s\), lineage \S+\) and run the command again/, how);
       assert.deepEqual(printedRestore(result.output), [errored, host.statePath], how);
     }
     assert.ok(fs.existsSync(errored), "kept in place, not removed by synth");

@@ -168,13 +168,18 @@ function describeState(s: StateFile): string {
   return `serial ${s.serial}, ${s.resources} resource(s), lineage ${s.lineage}`;
 }
 
+/** Where an errored.tfstate was kept, and why not where it belongs if it could not be moved. */
+interface KeptErroredState {
+  readonly file: string;
+  readonly note: string;
+}
+
 /**
  * Moves an `errored.tfstate` the engine left in `workDir` into the recovery directory
- * (0600) and returns a message saying where it is and how to put it back; undefined
- * if there is none. If it cannot be moved (the recovery directory's filesystem is
- * full), it stays where it is and the message says so.
+ * (0600); undefined if there is none. If it cannot be moved (the recovery directory's
+ * filesystem is full), it stays where it is and the note says so.
  */
-export function keepErroredState(spec: StackSpec, workDir: string, engineName = "terraform"): string | undefined {
+function moveErroredState(spec: StackSpec, workDir: string): KeptErroredState | undefined {
   const errored = path.join(workDir, "errored.tfstate");
   const st = fs.lstatSync(errored, { throwIfNoEntry: false });
   if (!st) return undefined;
@@ -183,32 +188,46 @@ export function keepErroredState(spec: StackSpec, workDir: string, engineName = 
     return undefined;
   }
   const dir = recoveryDirectory(spec.inputs);
-  let kept = errored;
-  let note = "";
   try {
     const problems = privateDirectoryProblems(dir, "the recovery directory", { create: true });
     if (problems.length > 0) throw new Error(problems.join("; "));
     const target = freshName(dir, spec.stackName, "errored");
     writePrivateFile(target, fs.readFileSync(errored));
     fs.rmSync(errored);
-    kept = target;
+    return { file: target, note: "" };
   } catch (error) {
-    note = ` (it could not be moved to ${dir}: ${(error as Error).message}; leave it there)`;
     try {
       fs.chmodSync(errored, 0o600);
     } catch {
       // A read-only working directory: it stays as the engine wrote it.
     }
+    return { file: errored, note: ` (it could not be moved to ${dir}: ${(error as Error).message}; leave it there)` };
   }
+}
+
+function keptLine(kept: KeptErroredState): string {
+  return `The engine could not write the state and left the newest state it knew in ${kept.file}${kept.note}.`;
+}
+
+function fullDirectory(spec: StackSpec): string {
+  return spec.inputs.stateBackend === "pg" ? recoveryDirectory(spec.inputs) : path.dirname(spec.inputs.statePath);
+}
+
+/**
+ * After a failed engine run: keeps the `errored.tfstate` it left in `workDir` (see
+ * moveErroredState) and returns what to tell the operator, with the command that puts
+ * it back; undefined if there is none.
+ */
+export function keepErroredState(spec: StackSpec, workDir: string, engineName = "terraform"): string | undefined {
+  const kept = moveErroredState(spec, workDir);
+  if (!kept) return undefined;
   const putBack =
     spec.inputs.stateBackend === "pg"
-      ? `cd ${path.dirname(errored)} && ${engineName} state push ${kept}    (with the connection string in PG_CONN_STR)`
-      : restoreCommand(kept, spec.inputs.statePath);
-  return (
-    `the engine could not write the state of ${describeStack(spec)} and left the newest state it knew in ${kept}${note}.\n` +
-    `  Once the cause is fixed (often a full or read-only filesystem under the state: df -h ${spec.inputs.stateBackend === "pg" ? dir : path.dirname(spec.inputs.statePath)}), put it back, then run the command again:\n` +
-    `    ${putBack}`
-  );
+      ? `cd ${workDir} && ${engineName} state push ${kept.file}    (with the connection string in PG_CONN_STR)`
+      : restoreCommand(kept.file, spec.inputs.statePath);
+  return `${keptLine(kept)}
+  Once the cause is fixed (often a full or read-only filesystem under the state: df -h ${fullDirectory(spec)}), put it back, then run the command again:
+    ${putBack}`;
 }
 
 /**
@@ -258,11 +277,13 @@ function hasSpaceFor(dir: string, bytes: number): { ok: boolean; free: number } 
 export function guardStackState(spec: StackSpec, verb: EngineVerb, workDirs: readonly string[] = []): void {
   const { inputs } = spec;
   checkPrivacy(spec);
-  const erroredNotes = workDirs.map((d) => keepErroredState(spec, d)).filter((n): n is string => n !== undefined);
   if (inputs.stateBackend !== "local") {
-    if (erroredNotes.length > 0) throw new StateRefusal(`cutter-runtime: ${erroredNotes.join("\n")}`);
+    const notes = workDirs.map((d) => keepErroredState(spec, d)).filter((n): n is string => n !== undefined);
+    if (notes.length > 0) throw new StateRefusal(`cutter-runtime: ${describeStack(spec)}: ${notes.join("\n")}`);
     return;
   }
+  const kept = workDirs.map((d) => moveErroredState(spec, d)).filter((k): k is KeptErroredState => k !== undefined);
+  const keptLines = kept.map((k) => `  ${keptLine(k)}\n`).join("");
   const who = describeStack(spec);
   const statePath = inputs.statePath;
   const recovery = recoveryDirectory(inputs);
@@ -291,8 +312,8 @@ export function guardStackState(spec: StackSpec, verb: EngineVerb, workDirs: rea
     if (newer) {
       throw new StateRefusal(
         `cutter-runtime: ${who}: a run could not write its state: ${newer.file} (serial ${newer.state.serial}) is newer than ${statePath} (serial ${state.serial}); nothing was changed.\n` +
-          (erroredNotes.length > 0 ? `  ${erroredNotes.join("\n  ")}\n` : "") +
-          `  Once the cause is fixed (df -h ${path.dirname(statePath)}), put it back and run the command again:\n    ${restoreCommand(newer.file, statePath)}\n` +
+          keptLines +
+          `  Once the cause is fixed (often a full filesystem under the state: df -h ${path.dirname(statePath)}), put it back and run the command again:\n    ${restoreCommand(newer.file, statePath)}\n` +
           `  (To discard it instead, delete ${newer.file}.)`,
       );
     }
@@ -315,8 +336,8 @@ export function guardStackState(spec: StackSpec, verb: EngineVerb, workDirs: rea
   if (best) {
     throw new StateRefusal(
       `cutter-runtime: the state of ${who} is unusable: ${statePath} ${problem}, so the engine would see none of the ${best.state.resources} resource(s) the stack had.${owns} Nothing was changed.\n` +
-        (erroredNotes.length > 0 ? `  ${erroredNotes.join("\n  ")}\n` : "") +
-        `  Restore the last good state (${describeState(best.state)}) and run the command again:\n    ${restoreCommand(best.file, statePath)}`,
+        keptLines +
+        `  ${best.what.startsWith("errored") ? `Once the cause is fixed (often a full filesystem under the state: df -h ${path.dirname(statePath)}), restore` : "Restore"} the last good state (${describeState(best.state)}) and run the command again:\n    ${restoreCommand(best.file, statePath)}`,
     );
   }
   if (state.kind === "invalid") {
