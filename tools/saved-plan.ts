@@ -8,12 +8,13 @@
 import { spawnSync } from "child_process";
 import { createHash } from "crypto";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { StackSpec } from "../constructs/host-files";
 import { CommandLine, CutterError, describeStack, selectStack } from "./command-line";
 import { Engine, engineEnvironment, init, mustSucceed, runEngine, stackDirectory } from "./engine";
+import { keepErroredState } from "./local-state";
 import { PlanCounts, countPlan, renderPlanSummary } from "./plan-summary";
+import { makeWorkDirectory, removeWorkDirectory } from "./work-directory";
 
 const ARCHIVE_FORMAT = "cutter-runtime-plan/1";
 const PLAN_FILE = "plan.tfplan";
@@ -46,7 +47,7 @@ function tar(args: string[]): void {
 export function plan(cmd: CommandLine, spec: StackSpec, engine: Engine, env: NodeJS.ProcessEnv): void {
   const dir = stackDirectory(cmd.outputDir, spec);
   init(engine, dir, env);
-  const work = fs.mkdtempSync(path.join(os.tmpdir(), "cutter-plan-"));
+  const work = makeWorkDirectory("plan");
   try {
     const planFile = path.join(work, PLAN_FILE);
     mustSucceed(runEngine(engine, ["plan", "-input=false", "-no-color", `-lock-timeout=${cmd.lockTimeout}`, `-out=${planFile}`], dir, env), `${engine.kind} plan`);
@@ -79,7 +80,7 @@ export function plan(cmd: CommandLine, spec: StackSpec, engine: Engine, env: Nod
     fs.renameSync(out + ".tmp", out);
     process.stdout.write(`Saved the plan for ${describeStack(spec)} to ${cmd.out}; apply exactly this plan with: npm run deploy -- ${spec.hostName ?? ""}${spec.hostName ? " " : ""}--plan ${cmd.out}\n`);
   } finally {
-    fs.rmSync(work, { recursive: true, force: true });
+    removeWorkDirectory(work);
   }
 }
 
@@ -107,7 +108,7 @@ export function jsonDifferences(before: unknown, after: unknown, limit = 8, at =
 export function deploySavedPlan(cmd: CommandLine, specs: readonly StackSpec[], engine: Engine, env: NodeJS.ProcessEnv): void {
   const archive = path.resolve(cmd.plan!);
   if (!fs.existsSync(archive)) throw new CutterError(`--plan ${cmd.plan}: no such file; nothing was changed`);
-  const work = fs.mkdtempSync(path.join(os.tmpdir(), "cutter-deploy-"));
+  const work = makeWorkDirectory("deploy");
   try {
     tar(["-xzf", archive, "-C", work]);
     const manifestFile = path.join(work, MANIFEST);
@@ -150,8 +151,8 @@ export function deploySavedPlan(cmd: CommandLine, specs: readonly StackSpec[], e
           `  Plan again (npm run plan -- ${spec.hostName ? spec.hostName + " " : ""}--out FILE), review it, and deploy that plan.`,
       );
     }
-    mustSucceed(applied, `${engine.kind} apply of the saved plan`);
+    mustSucceed(applied, `${engine.kind} apply of the saved plan`, undefined, applied.code === 0 ? undefined : keepErroredState(spec, stackDir, engine.kind));
   } finally {
-    fs.rmSync(work, { recursive: true, force: true });
+    removeWorkDirectory(work);
   }
 }
