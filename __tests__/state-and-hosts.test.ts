@@ -85,11 +85,11 @@ describe("host files", () => {
           /invalid value\(s\); nothing was changed/.test(e.message) &&
           e.message.includes(`a.json: runtimeRoot: "/var" is not allowed`) &&
           e.message.includes(`a.json: envFile: "rel/.env" must be an absolute path`) &&
-          e.message.includes(`a.json: extra: 1 is not a known field`) &&
-          e.message.includes(`b.json: state.schema: "x" is not a known field; the fields are backend, path, pgSchema, pgConnEnv`) &&
+          e.message.includes(`a.json: "extra" is not a known field (its value is not shown)`) &&
+          e.message.includes(`b.json: "state.schema" is not a known field (its value is not shown); the fields are backend, path, pgSchema, pgConnEnv`) &&
           e.message.includes(`b.json: state.path: "/srv/s.tfstate" is for the local backend`) &&
           e.message.includes(`Bad_Name.json: file name: "Bad_Name" must be a host name`) &&
-          e.message.includes(`c.json: [1] must be a JSON object`),
+          e.message.includes(`c.json: must be a JSON object with the fields runtimeRoot, owner, group, envFile, adoptExisting, state, not an array`),
       );
     });
   });
@@ -138,8 +138,8 @@ describe("operator command line", () => {
     assert.throws(() => parseCommandLine(["plan", "--plan", "x"]), /--plan is not an option of plan/);
     assert.throws(() => parseCommandLine(["deploy", "--out", "x"]), /--out is not an option of deploy/);
     assert.throws(() => parseCommandLine(["plan", "--out"]), /--out needs a value/);
-    assert.throws(() => parseCommandLine(["plan", "--auto-approve"]), /unknown option --auto-approve/);
-    assert.throws(() => parseCommandLine(["plan", "a", "b"]), /one host at a time: got a and b/);
+    assert.throws(() => parseCommandLine(["plan", "--auto-approve"]), /unknown option "--auto-approve"/);
+    assert.throws(() => parseCommandLine(["plan", "a", "b"]), /one host at a time: got "a" and "b"/);
     assert.throws(() => parseCommandLine(["deploy", "--plan", "p", "--migrate-state"]), /--migrate-state cannot be combined with --plan/);
     assert.throws(() => parseCommandLine(["plan", "--migrate-state"]), /--migrate-state is an option of deploy/);
     assert.throws(() => parseCommandLine(["deploy", "--sha256", "a".repeat(64)]), /--sha256 is the digest of the saved plan given with --plan/);

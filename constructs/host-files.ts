@@ -5,11 +5,15 @@ import {
   InputLabels,
   RawRuntimeInputs,
   RuntimeInputs,
+  isInsideResolved,
   perHostVariablesSet,
   readRuntimeInputs,
   resolveRuntimeInputs,
+  resolvedPath,
+  resolvesNote,
 } from "./runtime-inputs";
-import { Problems, show } from "./validation";
+import { JsonValue, StrictJsonError, jsonKind, parseStrictJson, showKey } from "./strict-json";
+import { Problems, runtimeRootRule, show } from "./validation";
 
 /**
  * Hosts as data: one `hosts/<name>.json` per host, one stack per host.
@@ -61,10 +65,26 @@ export function hostsDirectory(env: Record<string, string | undefined>, cwd: str
     if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
       throw new Error(`cutter-runtime inputs: ${HOSTS_DIR_VARIABLE}: ${show(setting)} is not a directory; nothing was changed. Point it at the directory holding <host>.json files, or set it to "none" for the single stack from environment variables.`);
     }
-    return dir;
+    return checkHostsDirectory(dir, setting);
   }
   const dir = path.resolve(cwd, DEFAULT_HOSTS_DIR);
-  return fs.existsSync(dir) && fs.statSync(dir).isDirectory() ? dir : undefined;
+  return fs.existsSync(dir) && fs.statSync(dir).isDirectory() ? checkHostsDirectory(dir, DEFAULT_HOSTS_DIR) : undefined;
+}
+
+/** A hosts directory that others can write would let them add a host file that root then deploys. */
+function checkHostsDirectory(dir: string, shown: string): string {
+  const st = fs.statSync(dir);
+  const uid = process.getuid?.() ?? 0;
+  const problem =
+    st.uid !== uid && st.uid !== 0
+      ? `is owned by uid ${st.uid}, not by you (uid ${uid}) or root`
+      : (st.mode & 0o022) !== 0
+        ? `is writable by others (mode ${(st.mode & 0o7777).toString(8).padStart(4, "0")})`
+        : undefined;
+  if (problem) {
+    throw new Error(`cutter-runtime inputs: the hosts directory ${show(shown)} ${problem}; anyone who can add a host file there decides where root writes. Nothing was changed. Check its files, then make it yours and not writable by others (chmod go-w).`);
+  }
+  return dir;
 }
 
 function display(file: string, cwd: string): string {
@@ -72,7 +92,60 @@ function display(file: string, cwd: string): string {
   return relative.startsWith("..") || path.isAbsolute(relative) ? file : relative;
 }
 
-/** Reads one host file; every problem goes to `problems` labelled `<file>: <field>`. */
+/** Largest host file read (a host file is a few hundred bytes). */
+export const MAX_HOST_FILE_BYTES = 64 * 1024;
+/** Deepest nesting read (a host file nests two levels: the file and `state`). */
+const MAX_HOST_FILE_DEPTH = 8;
+
+/**
+ * The text of a host file, or a problem: it must be a regular file (not a link, which
+ * could point at a secrets file, and not a FIFO, which would block), owned by the
+ * invoking user or root and not writable by anyone else (it decides where root writes),
+ * at most MAX_HOST_FILE_BYTES, and valid UTF-8.
+ */
+function readHostFileText(file: string): { text: string } | { problem: string } {
+  let st: fs.Stats;
+  try {
+    st = fs.lstatSync(file);
+  } catch (error) {
+    return { problem: `cannot be read (${(error as NodeJS.ErrnoException).code})` };
+  }
+  if (st.isSymbolicLink()) return { problem: "is a symbolic link; host files are read only as regular files (copy the file itself into the hosts directory)" };
+  if (!st.isFile()) return { problem: "is not a regular file; a host file is a JSON file" };
+  const uid = process.getuid?.() ?? 0;
+  if (st.uid !== uid && st.uid !== 0) return { problem: `is owned by uid ${st.uid}, not by you (uid ${uid}) or root; a host file decides where root writes: check it, then chown it` };
+  if ((st.mode & 0o022) !== 0) return { problem: `is writable by others (mode ${(st.mode & 0o7777).toString(8).padStart(4, "0")}); a host file decides where root writes: check it, then chmod go-w it` };
+  if (st.size > MAX_HOST_FILE_BYTES) return { problem: `is ${st.size} bytes; a host file is at most ${MAX_HOST_FILE_BYTES} bytes` };
+  let fd: number;
+  try {
+    // O_NOFOLLOW|O_NONBLOCK: a link or FIFO swapped in after the lstat is refused, never waited on.
+    fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
+  } catch (error) {
+    return { problem: `cannot be read (${(error as NodeJS.ErrnoException).code})` };
+  }
+  try {
+    const opened = fs.fstatSync(fd);
+    if (!opened.isFile() || opened.ino !== st.ino || opened.dev !== st.dev) return { problem: "changed while it was read; run again" };
+    const buffer = Buffer.alloc(MAX_HOST_FILE_BYTES + 1);
+    let length = 0;
+    for (let n = 1; n > 0 && length < buffer.length; length += n) n = fs.readSync(fd, buffer, length, buffer.length - length, null);
+    if (length > MAX_HOST_FILE_BYTES) return { problem: `is larger than ${MAX_HOST_FILE_BYTES} bytes; a host file is at most ${MAX_HOST_FILE_BYTES} bytes` };
+    try {
+      return { text: new TextDecoder("utf-8", { fatal: true }).decode(buffer.subarray(0, length)) };
+    } catch {
+      return { problem: "is not valid UTF-8 text; save it as UTF-8" };
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** A field of a JSON object that is a known field of `fields`: own keys only (never `toString`, `__proto__`). */
+function knownField<T extends object>(fields: T, name: string): name is Extract<keyof T, string> {
+  return Object.prototype.hasOwnProperty.call(fields, name);
+}
+
+/** Reads one host file; every problem goes to `problems` labelled `<file>: <field>`. Values of unknown fields are never shown. */
 export function readHostFile(file: string, problems: Problems, cwd = process.cwd()): StackSpec | undefined {
   const shown = display(file, cwd);
   const hostName = path.basename(file, ".json");
@@ -80,39 +153,47 @@ export function readHostFile(file: string, problems: Problems, cwd = process.cwd
     problems.add(`${shown}: file name`, hostName, `must be a host name ${HOST_NAME.source} (lowercase letters, digits, "-"), e.g. hosts/production.json`);
     return undefined;
   }
-  let data: unknown;
-  try {
-    data = JSON.parse(fs.readFileSync(file, "utf8"));
-  } catch (error) {
-    problems.add(shown, (error as Error).message, "is not valid JSON; fix the syntax");
+  const read = readHostFileText(file);
+  if ("problem" in read) {
+    problems.addAll([`${shown}: ${read.problem}`]);
     return undefined;
   }
-  if (typeof data !== "object" || data === null || Array.isArray(data)) {
-    problems.add(shown, data, "must be a JSON object with the fields " + [...Object.keys(HOST_FIELDS), "state"].join(", "));
+  let data: JsonValue;
+  try {
+    data = parseStrictJson(read.text, { maxDepth: MAX_HOST_FILE_DEPTH });
+  } catch (error) {
+    if (!(error instanceof StrictJsonError)) throw error;
+    problems.addAll([`${shown}: is not valid JSON (${error.message}); fix the syntax`]);
+    return undefined;
+  }
+  const topFields = [...Object.keys(HOST_FIELDS), "state"].join(", ");
+  if (!(data instanceof Map)) {
+    problems.addAll([`${shown}: must be a JSON object with the fields ${topFields}, not ${jsonKind(data)}`]);
     return undefined;
   }
   const raw: { -readonly [K in keyof RawRuntimeInputs]: unknown } = {};
-  const object = data as Record<string, unknown>;
-  for (const [field, value] of Object.entries(object)) {
+  const take = (key: keyof RuntimeInputs, value: JsonValue) => {
+    // Values must be strings (a number or null is not a path or a name); empty means "not given".
+    if (typeof value === "string") raw[key] = value;
+    else if (value === null || typeof value !== "object") problems.add(`${shown}: ${labelOf(key)}`, value, "must be a string");
+    else problems.addAll([`${shown}: ${labelOf(key)}: must be a string, not ${jsonKind(value)}`]);
+  };
+  const unknown = (field: string, fields: string) => problems.addAll([`${shown}: ${showKey(field)} is not a known field (its value is not shown); the fields are ${fields}`]);
+  for (const [field, value] of data) {
     if (field === "state") continue;
-    if (field in HOST_FIELDS) raw[HOST_FIELDS[field as keyof typeof HOST_FIELDS]] = value;
-    else problems.add(`${shown}: ${field}`, value, `is not a known field; the fields are ${[...Object.keys(HOST_FIELDS), "state"].join(", ")}`);
+    if (knownField(HOST_FIELDS, field)) take(HOST_FIELDS[field], value);
+    else unknown(field, topFields);
   }
-  if (object.state !== undefined) {
-    if (typeof object.state !== "object" || object.state === null || Array.isArray(object.state)) {
-      problems.add(`${shown}: state`, object.state, `must be an object with the fields ${Object.keys(STATE_FIELDS).join(", ")}`);
+  const state = data.get("state");
+  if (state !== undefined) {
+    const stateFields = Object.keys(STATE_FIELDS).join(", ");
+    if (!(state instanceof Map)) {
+      problems.addAll([`${shown}: state: must be an object with the fields ${stateFields}, not ${jsonKind(state)}`]);
     } else {
-      for (const [field, value] of Object.entries(object.state)) {
-        if (field in STATE_FIELDS) raw[STATE_FIELDS[field as keyof typeof STATE_FIELDS]] = value;
-        else problems.add(`${shown}: state.${field}`, value, `is not a known field; the fields are ${Object.keys(STATE_FIELDS).join(", ")}`);
+      for (const [field, value] of state) {
+        if (knownField(STATE_FIELDS, field)) take(STATE_FIELDS[field], value);
+        else unknown(`state.${field}`, stateFields);
       }
-    }
-  }
-  // Values from JSON must be strings (a number or null is not a path or a name); empty means "not given".
-  for (const [key, value] of Object.entries(raw)) {
-    if (value !== undefined && typeof value !== "string") {
-      problems.add(`${shown}: ${labelOf(key as keyof RuntimeInputs)}`, value, "must be a string");
-      delete raw[key as keyof RawRuntimeInputs];
     }
   }
   const labels = Object.fromEntries(Object.keys(fieldOf).map((key) => [key, `${shown}: ${labelOf(key as keyof RuntimeInputs)}`])) as unknown as InputLabels;
@@ -143,9 +224,43 @@ function labelOf(key: keyof RuntimeInputs): string {
   return fieldOf[key];
 }
 
-/** Where a stack's state lives, as a comparable key. */
+/** Where a stack's state lives, as a comparable key: a local file by its real path. */
 function stateLocation(inputs: RuntimeInputs): string {
-  return inputs.stateBackend === "pg" ? `pg schema ${inputs.statePgSchema} via ${inputs.statePgConnEnv}` : `local file ${inputs.statePath}`;
+  return inputs.stateBackend === "pg" ? `pg schema ${inputs.statePgSchema} via ${inputs.statePgConnEnv}` : `local file ${resolvedPath(inputs.statePath)}`;
+}
+
+/**
+ * Paths two hosts must never share, compared by real path (a symlinked spelling of a
+ * directory is that directory). Shared state makes each stack treat the other's
+ * resources as its own (and destroy them). Hosts with local state keep it as files of
+ * one filesystem (the rule that their state files differ already assumes so): for
+ * them the ownership records must differ too, and neither state nor records may lie
+ * inside another such host's tree, where its destroy would remove them. Hosts with pg
+ * state may be separate machines with the same root and record paths.
+ */
+function checkNothingShared(specs: readonly StackSpec[], problems: Problems): void {
+  const seen = new Map<string, string>();
+  for (const spec of specs) {
+    const location = stateLocation(spec.inputs);
+    const other = seen.get(location);
+    if (other) problems.add(`${spec.source}: state`, location, `is also the state of ${other}; give each host its own state (state.path or state.pgSchema)`);
+    else seen.set(location, spec.source);
+  }
+  // A host whose root is invalid is reported already; comparing with it would only add noise.
+  const local = specs.filter((s) => s.inputs.stateBackend === "local" && runtimeRootRule(s.inputs.rootPath) === undefined);
+  for (let i = 0; i < local.length; i++) {
+    for (let j = 0; j < i; j++) {
+      const [a, b] = [local[i], local[j]];
+      if (isInsideResolved(a.inputs.ownershipDir, b.inputs.ownershipDir) || isInsideResolved(b.inputs.ownershipDir, a.inputs.ownershipDir)) {
+        problems.add(`${a.source}: state.ownershipDir`, a.inputs.ownershipDir, `is (or overlaps) the ownership record of ${b.source}${resolvesNote(a.inputs.ownershipDir)}; give each host its own`);
+      }
+      for (const [x, y] of [[a, b], [b, a]]) {
+        for (const [field, p] of [["state.path", x.inputs.statePath], ["state.ownershipDir", x.inputs.ownershipDir]]) {
+          if (isInsideResolved(p, y.inputs.rootPath)) problems.add(`${x.source}: ${field}`, p, `is inside the runtime root of ${y.source} (${y.inputs.rootPath})${resolvesNote(p)}; its destroy would remove it`);
+        }
+      }
+    }
+  }
 }
 
 /** Reads every `<host>.json` in `dir` (sorted); throws one error naming every bad file and field. */
@@ -158,14 +273,7 @@ export function readHostFiles(dir: string, cwd = process.cwd()): StackSpec[] {
     const spec = readHostFile(path.join(dir, name), problems, cwd);
     if (spec) specs.push(spec);
   }
-  // Two stacks writing one state would each see the other's resources as foreign and delete them.
-  const seen = new Map<string, string>();
-  for (const spec of specs) {
-    const location = stateLocation(spec.inputs);
-    const other = seen.get(location);
-    if (other) problems.add(`${spec.source}: state`, location, `is also the state of ${other}; give each host its own state (state.path or state.pgSchema)`);
-    else seen.set(location, spec.source);
-  }
+  checkNothingShared(specs, problems);
   problems.throwIfAny(`cutter-runtime host files in ${display(dir, cwd)} (fix the files and fields named below)`);
   return specs;
 }

@@ -1,4 +1,5 @@
 import { createHash } from "crypto";
+import * as fs from "fs";
 import * as path from "path";
 import { CUTTER_LAYOUT } from "./layout";
 import { BackupKeyStatus, resolveGateInputs } from "./gate-inputs";
@@ -131,6 +132,38 @@ function isInside(child: string, parent: string): boolean {
 }
 
 /**
+ * The real path of `p`: the longest existing prefix resolved (symbolic links, `..`),
+ * the rest appended as written. Paths are compared this way, never as text: a
+ * symlinked spelling of a directory is the directory.
+ */
+export function resolvedPath(p: string): string {
+  const missing: string[] = [];
+  let at = path.resolve(p);
+  for (let i = 0; i < 4096; i++) {
+    try {
+      return path.join(fs.realpathSync.native(at), ...missing.reverse());
+    } catch {
+      const parent = path.dirname(at);
+      if (parent === at) break;
+      missing.push(path.basename(at));
+      at = parent;
+    }
+  }
+  return path.resolve(p);
+}
+
+/** Whether `child` is `parent` or below it, by real path (see resolvedPath). */
+export function isInsideResolved(child: string, parent: string): boolean {
+  return isInside(child, parent) || isInside(resolvedPath(child), resolvedPath(parent));
+}
+
+/** " (it resolves to X)" when a path's real path differs from its spelling, for messages. */
+export function resolvesNote(p: string): string {
+  const real = resolvedPath(p);
+  return real === p ? "" : ` (it resolves to ${real} through a symbolic link)`;
+}
+
+/**
  * Applies defaults and validates; every problem goes to `problems` under its label.
  * Settings of the backend not chosen must not be given: they would be silently ignored.
  */
@@ -171,8 +204,8 @@ export function resolveRuntimeInputs(raw: RawRuntimeInputs, labels: InputLabels,
     // With a bad root there is no default state path to check; the root's problem is reported.
     const statePathKnown = given(raw.statePath) || rootOk;
     if (statePathKnown && check(labels.statePath, inputs.statePath, absolutePathRule) && rootOk) {
-      if (isInside(inputs.statePath, inputs.rootPath)) {
-        problems.add(labels.statePath, inputs.statePath, `is inside the managed tree ${inputs.rootPath}; keep state outside it (destroy removes the tree)`);
+      if (isInsideResolved(inputs.statePath, inputs.rootPath)) {
+        problems.add(labels.statePath, inputs.statePath, `is inside the managed tree ${inputs.rootPath}${resolvesNote(inputs.statePath)}; keep state outside it (destroy removes the tree)`);
       }
     }
   }
@@ -183,8 +216,8 @@ export function resolveRuntimeInputs(raw: RawRuntimeInputs, labels: InputLabels,
   const ownershipDir = pick<string>(raw.ownershipDir, ownershipDefault);
   // A derived default is only as good as what it derives from, which is reported already.
   const ownershipKnown = given(raw.ownershipDir) || absolutePathRule(ownershipDefault) === undefined;
-  if (ownershipKnown && check(labels.ownershipDir, ownershipDir, absolutePathRule) && rootOk && (isInside(ownershipDir, rootPath) || isInside(rootPath, ownershipDir))) {
-    problems.add(labels.ownershipDir, ownershipDir, `overlaps the managed tree ${rootPath}; keep it outside (next to the state file)`);
+  if (ownershipKnown && check(labels.ownershipDir, ownershipDir, absolutePathRule) && rootOk && (isInsideResolved(ownershipDir, rootPath) || isInsideResolved(rootPath, ownershipDir))) {
+    problems.add(labels.ownershipDir, ownershipDir, `overlaps the managed tree ${rootPath}${resolvesNote(ownershipDir)}; keep it outside (next to the state file)`);
   }
   const gate = resolveGateInputs(raw, labels, problems, { rootPath, rootOk, stateBackend, statePath: inputs.statePath, ownershipDir });
   return { ...inputs, ownershipDir, adoptExisting: adopt === "1", ...gate };

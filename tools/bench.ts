@@ -45,12 +45,17 @@ function parseOptions(argv: string[]): Options {
   // SUBJECTS is defined below; this runs from main(), after the whole module is loaded.
   const names = SUBJECTS.map((s) => s.name);
   let subjects = names;
+  const valueOf = (option: string, i: number): string => {
+    const value = argv[i];
+    if (value === undefined || value === "" || value.startsWith("--")) throw new Error(`bench: ${option} needs a value, e.g. --sizes 7,70,700, --runs 3, --subjects hand,stack, --out DIR`);
+    return value;
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    if (a === "--sizes") sizes = argv[++i].split(",").map(Number);
-    else if (a === "--runs") runsOverride = Number(argv[++i]);
-    else if (a === "--out") out = path.resolve(argv[++i]);
-    else if (a === "--subjects") subjects = (argv[++i] ?? "").split(",");
+    if (a === "--sizes") sizes = valueOf(a, ++i).split(",").map(Number);
+    else if (a === "--runs") runsOverride = Number(valueOf(a, ++i));
+    else if (a === "--out") out = path.resolve(valueOf(a, ++i));
+    else if (a === "--subjects") subjects = valueOf(a, ++i).split(",");
     else if (a !== "--quick" && a !== "--readme") {
       throw new Error(`bench: unknown option ${JSON.stringify(a)}; use --quick, --sizes 7,70,700, --runs N, --subjects ${names.join(",")}, --out DIR, --readme`);
     }
@@ -78,12 +83,14 @@ function engineInfo(): EngineInfo {
   return JSON.parse(fs.readFileSync(file, "utf8"));
 }
 
-const ENGINE = engineInfo();
+// Read on first use, inside main's error handling (a missing setup is a one-line error, not a stack trace).
+let engineCache: EngineInfo | undefined;
+const ENGINE_INFO = (): EngineInfo => (engineCache ??= engineInfo());
 
 function baseEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, ...ENGINE.env, FORCE_COLOR: "0", NO_COLOR: "1", CI: "1" };
-  env.PATH = `${ENGINE.pathPrefix}:${process.env.PATH}`;
-  for (const key of Object.keys(env)) if (key.startsWith("CUTTER_") && !(key in ENGINE.env) && key !== "CUTTER_CACHE_DIR" && key !== "CUTTER_ENGINE") delete env[key];
+  const env: NodeJS.ProcessEnv = { ...process.env, ...ENGINE_INFO().env, FORCE_COLOR: "0", NO_COLOR: "1", CI: "1" };
+  env.PATH = `${ENGINE_INFO().pathPrefix}:${process.env.PATH}`;
+  for (const key of Object.keys(env)) if (key.startsWith("CUTTER_") && !(key in ENGINE_INFO().env) && key !== "CUTTER_CACHE_DIR" && key !== "CUTTER_ENGINE") delete env[key];
   delete env.BENCH_DIRECTORIES;
   return { ...env, ...extra };
 }
@@ -180,7 +187,7 @@ const ENGINE_FLAGS = ["-input=false", "-no-color"];
 /** Runs the engine in `cwd`; the no-op plan must report 0 changes (exit 0 with -detailed-exitcode). */
 function engineRound(host: BenchHost, cwd: string, round: Round): void {
   const env = host.env();
-  const engine = ENGINE.engine.path;
+  const engine = ENGINE_INFO().engine.path;
   round.init = timed(engine, ["init", ...ENGINE_FLAGS], cwd, env, "init").ms;
   round.plan = timed(engine, ["plan", "-detailed-exitcode", ...ENGINE_FLAGS], cwd, env, "plan (empty host)", [2]).ms;
   round.deploy = timed(engine, ["apply", "-auto-approve", ...ENGINE_FLAGS], cwd, env, "apply").ms;
@@ -325,7 +332,7 @@ function machine() {
     cpu,
     memoryGiB: Math.round(os.totalmem() / 2 ** 30),
     node: process.version,
-    engine: `${ENGINE.engine.kind} ${ENGINE.engine.version}`,
+    engine: `${ENGINE_INFO().engine.kind} ${ENGINE_INFO().engine.version}`,
     loadAverage: os.loadavg().map((l) => +l.toFixed(2)),
   };
 }
@@ -417,6 +424,7 @@ function writeReadme(table: string): void {
 // ---------------------------------------------------------------- main
 function main(): void {
   const opts = parseOptions(process.argv.slice(2));
+  ENGINE_INFO();
   for (const f of ["dist/main.js", "dist/tools/bench-app.js", "dist/tools/bench/verify.js"]) {
     if (!fs.existsSync(path.join(REPO, f))) throw new Error(`bench: ${f} is missing: run \`npm run build\` (npm run bench does)`);
   }

@@ -3,6 +3,7 @@
  * how a command picks its stack. Shared by the operator commands in tools/.
  */
 import { HOSTS_DIR_VARIABLE, StackSpec } from "../constructs/host-files";
+import { show } from "../constructs/validation";
 
 export type Verb = "synth" | "plan" | "deploy" | "destroy";
 const VERBS: readonly Verb[] = ["synth", "plan", "deploy", "destroy"];
@@ -45,10 +46,18 @@ const USAGE = `usage:
   npm run synth   -- [host]
   options for all: --output DIR (default cdktf.out), --lock-timeout DURATION (default 0s)`;
 
+/** A lock timeout: a duration the engine understands (`0s`, `30s`, `5m`, `1h30m`), at most 24h. */
+function lockTimeoutOk(value: string): boolean {
+  const m = /^(?:(\d{1,5})h)?(?:(\d{1,5})m)?(?:(\d{1,5})s)?$/.exec(value);
+  if (!m || value === "") return false;
+  const seconds = Number(m[1] ?? 0) * 3600 + Number(m[2] ?? 0) * 60 + Number(m[3] ?? 0);
+  return seconds <= 24 * 3600;
+}
+
 /** Parses `<verb> [host] [options]`; throws CutterError naming the bad argument. */
 export function parseCommandLine(argv: readonly string[]): CommandLine {
   const [verb, ...rest] = argv;
-  if (!VERBS.includes(verb as Verb)) throw new CutterError(`unknown command ${JSON.stringify(verb ?? "")}; expected one of ${VERBS.join(", ")}\n${USAGE}`);
+  if (!VERBS.includes(verb as Verb)) throw new CutterError(`unknown command ${show(verb ?? "")}; expected one of ${VERBS.join(", ")}\n${USAGE}`);
   const values: { -readonly [K in keyof CommandLine]?: CommandLine[K] } = { verb: verb as Verb, migrateState: false, overwriteTargetState: false };
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i];
@@ -66,12 +75,15 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
       if (value === undefined || value === "" || value.startsWith("--")) throw new CutterError(`${name} needs a value\n${USAGE}`);
       values[option.key] = value;
     } else if (arg.startsWith("-")) {
-      throw new CutterError(`unknown option ${arg}\n${USAGE}`);
+      throw new CutterError(`unknown option ${show(arg)}\n${USAGE}`);
     } else if (values.host === undefined) {
       values.host = arg;
     } else {
-      throw new CutterError(`one host at a time: got ${values.host} and ${arg}\n${USAGE}`);
+      throw new CutterError(`one host at a time: got ${show(values.host)} and ${show(arg)}\n${USAGE}`);
     }
+  }
+  if (values.lockTimeout !== undefined && !lockTimeoutOk(values.lockTimeout)) {
+    throw new CutterError(`--lock-timeout ${JSON.stringify(values.lockTimeout).slice(0, 40)} is not a duration: use a number with a unit, e.g. 0s, 30s, 5m, 1h (at most 24h)`);
   }
   if (values.plan && values.migrateState) throw new CutterError("--migrate-state cannot be combined with --plan: migrate with a plain deploy first, then plan again");
   if (values.overwriteTargetState && !values.migrateState) throw new CutterError(`--overwrite-target-state only goes with --migrate-state\n${USAGE}`);
@@ -85,14 +97,14 @@ export function selectStack(specs: readonly StackSpec[], host: string | undefine
   const hostSpecs = specs.filter((s) => s.hostName !== undefined);
   if (hostSpecs.length === 0) {
     if (host !== undefined) {
-      throw new CutterError(`host ${JSON.stringify(host)} was named, but no host files are in use (no hosts/ directory and ${HOSTS_DIR_VARIABLE} not set): the single stack comes from environment variables; drop the host argument or add hosts/${host}.json`);
+      throw new CutterError(`host ${show(host)} was named, but no host files are in use (no hosts/ directory and ${HOSTS_DIR_VARIABLE} not set): the single stack comes from environment variables; drop the host argument or add hosts/${host}.json`);
     }
     return specs[0];
   }
   const names = hostSpecs.map((s) => s.hostName).join(", ");
   if (host === undefined) throw new CutterError(`name the host to act on: one of ${names} (e.g. npm run plan -- ${hostSpecs[0].hostName})`);
   const spec = hostSpecs.find((s) => s.hostName === host);
-  if (!spec) throw new CutterError(`no host ${JSON.stringify(host)}: the host files define ${names}`);
+  if (!spec) throw new CutterError(`no host ${show(host)}: the host files define ${names}`);
   return spec;
 }
 

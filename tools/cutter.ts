@@ -14,33 +14,62 @@
  * plan, and only when it is what was reviewed and what the code synthesizes now
  * (tools/saved-plan.ts). Runs under tools/with-engine.sh (the npm scripts do that).
  */
-import { resolveStackSpecs } from "../constructs/host-files";
+import * as path from "path";
+import { StackSpec, resolveStackSpecs } from "../constructs/host-files";
+import { isInsideResolved } from "../constructs/runtime-inputs";
 import { withAuditLog } from "./audit-log";
 import { CutterError, describeStack, parseCommandLine, selectStack } from "./command-line";
 import { engineEnvironment, engineFromEnvironment, init, mustSucceed, refuseOverridingVariables, runEngine, stackDirectory, synthesize } from "./engine";
+import { StateRefusal, guardStackState, keepErroredState, rememberState } from "./local-state";
 import { checkMigrationTarget, checkStateWritable } from "./pg-state";
 import { deploySavedPlan, openSavedPlan, plan } from "./saved-plan";
+import { removeStaleWorkDirectories, removeWorkDirectoriesOnExit } from "./work-directory";
 
 export { CutterError };
 
+/** Files the command writes must never land in a managed tree (destroy would find them, or remove them). */
+function checkOutsideTrees(cmd: ReturnType<typeof parseCommandLine>, specs: readonly StackSpec[]): void {
+  const written: Array<[string, string | undefined]> = [["--output", cmd.outputDir], ["--out", cmd.out], ["--summary", cmd.summary]];
+  for (const [option, value] of written) {
+    if (value === undefined) continue;
+    const inside = specs.find((s) => isInsideResolved(path.resolve(value), s.inputs.rootPath));
+    if (inside) throw new CutterError(`${option} ${value} is inside the runtime tree ${inside.inputs.rootPath} of ${describeStack(inside)}; nothing was changed. Write it outside the tree.`);
+  }
+}
+
 export function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): void {
+  // Everything this command and the engine write (state, backup, records, output, plan archives) is private.
+  process.umask(0o077);
+  removeWorkDirectoriesOnExit();
+  removeStaleWorkDirectories();
   const cmd = parseCommandLine(argv);
   // Validates every host file / input before anything runs; the app validates again at synth.
   const specs = resolveStackSpecs(env);
+  checkOutsideTrees(cmd, specs);
   const needsOneStack = !(cmd.verb === "deploy" && cmd.plan) && !(cmd.verb === "synth" && cmd.host === undefined);
   const planSpec = needsOneStack ? selectStack(specs, cmd.host) : undefined;
   refuseOverridingVariables(env);
-  // A saved plan's archive is checked before anything is written (tools/saved-plan.ts).
+  // A saved plan's archive is checked before anything is written (tools/saved-plan.ts); it names its host.
   const saved = cmd.verb === "deploy" && cmd.plan ? openSavedPlan(cmd, specs) : undefined;
-  // The engine's environment (a pg connection string is checked) before anything is written.
-  if (cmd.verb !== "synth") engineEnvironment(saved?.spec ?? planSpec!, env);
+  let guarded: StackSpec[] = [];
+  if (cmd.verb !== "synth") {
+    guarded = saved ? [saved.spec] : planSpec ? [planSpec] : specs.filter((s) => cmd.host === undefined || s.hostName === cmd.host);
+    const verb = cmd.verb === "plan" ? "plan" : cmd.verb === "destroy" ? "destroy" : "deploy";
+    for (const spec of guarded) guardStackState(spec, verb, [stackDirectory(cmd.outputDir, spec)]);
+    // The engine's environment (a pg connection string is checked) before anything is written.
+    engineEnvironment(saved?.spec ?? planSpec!, env);
+  }
   synthesize(cmd.outputDir, env);
   if (cmd.verb === "synth") {
     for (const spec of planSpec ? [planSpec] : specs) process.stdout.write(`${describeStack(spec)}: ${stackDirectory(cmd.outputDir, spec)}\n`);
     return;
   }
   const engine = engineFromEnvironment(env);
-  if (saved) return deploySavedPlan(cmd, saved, engine, env);
+  if (saved) {
+    deploySavedPlan(cmd, saved, engine, env);
+    rememberState(saved.spec);
+    return;
+  }
   const spec = planSpec!;
   const stackEnv = engineEnvironment(spec, env);
   const dir = stackDirectory(cmd.outputDir, spec);
@@ -50,14 +79,22 @@ export function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.e
   checkStateWritable(engine, spec, dir, stackEnv);
   const args = ["apply", "-input=false", "-no-color", "-auto-approve", `-lock-timeout=${cmd.lockTimeout}`];
   if (cmd.verb === "destroy") args.push("-destroy");
-  mustSucceed(runEngine(engine, args, dir, stackEnv), `${engine.kind} ${cmd.verb === "destroy" ? "apply -destroy" : "apply"} of ${describeStack(spec)}`);
+  const result = runEngine(engine, args, dir, stackEnv);
+  const errored = result.code === 0 ? undefined : keepErroredState(spec, dir, engine.kind);
+  mustSucceed(result, `${engine.kind} ${cmd.verb === "destroy" ? "apply -destroy" : "apply"} of ${describeStack(spec)}`, undefined, errored);
+  rememberState(spec);
 }
 
 if (require.main === module) {
   try {
     withAuditLog(process.argv.slice(2), process.env, () => main(process.argv.slice(2)));
+    // A SIGINT/SIGTERM that reached only this process while the engine ran is pending:
+    // one more turn of the event loop runs its handler (exit 128+n) instead of exiting 0.
+    setImmediate(() => undefined);
   } catch (error) {
-    console.error(`cutter: ${error instanceof Error ? error.message : String(error)}`);
+    // Operator errors and refusals are one message; anything else is shown without its stack trace too.
+    const message = error instanceof Error ? error.message : String(error);
+    console.error(error instanceof StateRefusal ? message : `cutter: ${message}`);
     process.exit(1);
   }
 }

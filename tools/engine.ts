@@ -6,7 +6,7 @@
 import { spawnSync } from "child_process";
 import * as path from "path";
 import { StackSpec } from "../constructs/host-files";
-import { ENGINE_PG_CONN_ENV, RuntimeInputs } from "../constructs/runtime-inputs";
+import { ENGINE_PG_CONN_ENV } from "../constructs/runtime-inputs";
 import { CutterError, describeStack } from "./command-line";
 import { checkConnectionString, connectionStringError, redact, secretsOf } from "./pg-connection";
 import { stateFailureHint } from "./engine-failures";
@@ -74,11 +74,6 @@ export function engineEnvironment(spec: StackSpec, env: NodeJS.ProcessEnv): Node
   return result;
 }
 
-/** Where recovery files of a stack go: local `<state file>.recovery`, pg `<ownership dir>.recovery` (directory 0700, files 0600). */
-export function recoveryDirectory(inputs: RuntimeInputs): string {
-  return inputs.stateBackend === "pg" ? `${inputs.ownershipDir}.recovery` : `${inputs.statePath}.recovery`;
-}
-
 export interface Captured {
   code: number | null;
   output: string;
@@ -107,17 +102,47 @@ export function runEngine(engine: Engine, args: string[], cwd: string, env: Node
   return result;
 }
 
-export function mustSucceed(result: Captured, what: string, dir?: string): Captured {
-  if (result.code !== 0) {
-    // A dead or unreachable server, a missing privilege and a held lock, told apart (tools/engine-failures.ts).
-    let hint = stateFailureHint(result.output);
-    if (!hint && dir && /Backend configuration changed/.test(result.output)) {
-      hint =
-        ` Nothing was changed. The state location asked for (CUTTER_STATE_PATH, CUTTER_STATE_BACKEND and its settings) is not the one ${dir} was last used with.` +
-        " To move the existing state there, deploy once with --migrate-state." +
-        ` To use that location as it is (a separate state), pass --output with another directory, or remove ${path.join(dir, ".terraform")}.`;
+/**
+ * Why an engine run failed, when its output says so precisely: each hint matches the
+ * engine's own words for one cause (a lock held by another run is not a read-only
+ * or full state directory).
+ */
+export function failureHint(output: string, dir?: string): string {
+  // A dead or unreachable PostgreSQL server, a missing privilege and a held pg lock (tools/engine-failures.ts).
+  const stateBackend = stateFailureHint(output);
+  if (stateBackend) return stateBackend;
+  const flat = output.replace(/\s+/g, " ");
+  const stateFile = /Error message: open (\S+): (read-only file system|permission denied)/i.exec(flat)?.[1];
+  if (/Error acquiring the state lock/.test(flat)) {
+    if (/read-only file system/i.test(flat)) {
+      return ` The state could not be locked because its directory is on a read-only filesystem${stateFile ? ` (${path.dirname(stateFile)})` : ""}; nothing was changed. Remount it read-write (or keep the state on a writable filesystem), then run the command again.`;
     }
-    throw new CutterError(`${what} failed (exit ${result.code}); see the engine output above.${hint}`);
+    if (/permission denied/i.test(flat)) {
+      return ` The state could not be locked because you may not write its directory${stateFile ? ` (${path.dirname(stateFile)})` : ""}; nothing was changed. Run as the user who owns the state (root by default).`;
+    }
+    if (/no space left on device/i.test(flat)) return " The state could not be locked because the filesystem holding it is full; nothing was changed. Free space, then run the command again.";
+    if (/Lock Info:|resource temporarily unavailable|already locked|lock.*held/i.test(flat)) {
+      return " The state is locked by another plan or deploy of this stack: wait for it to finish (or pass --lock-timeout 5m to wait). A pg lock is released when its session ends.";
+    }
+    return " The engine could not lock the state (see its message above); nothing was changed.";
+  }
+  if (/Failed to (write|save|persist) state/i.test(flat) && /no space left on device/i.test(flat)) {
+    return " The filesystem holding the state is full: free space before the next command (df -h on the state directory).";
+  }
+  if (dir && /Backend configuration changed/.test(flat)) {
+    return (
+      ` Nothing was changed. The state location asked for (CUTTER_STATE_PATH, CUTTER_STATE_BACKEND and its settings) is not the one ${dir} was last used with.` +
+      " To move the existing state there, deploy once with --migrate-state." +
+      ` To use that location as it is (a separate state), pass --output with another directory, or remove ${path.join(dir, ".terraform")}.`
+    );
+  }
+  return "";
+}
+
+/** Throws one operator error for a failed run: what failed, the hint, and what to do about a state the engine could not write (`recovery`). */
+export function mustSucceed(result: Captured, what: string, dir?: string, recovery?: string): Captured {
+  if (result.code !== 0) {
+    throw new CutterError(`${what} failed (exit ${result.code}); see the engine output above.${failureHint(result.output, dir)}${recovery ? `\n${recovery}` : ""}`);
   }
   return result;
 }
@@ -128,6 +153,8 @@ export function synthesize(outputDir: string, env: NodeJS.ProcessEnv): void {
   const result = spawnSync(process.execPath, [main], { env: { ...env, CDKTF_OUTDIR: path.resolve(outputDir), [SYNTH_BY_OPERATOR_CLI]: "1" }, encoding: "utf8" });
   process.stdout.write(result.stdout ?? "");
   if (result.status !== 0) throw new CutterError(`synth failed; nothing was changed.\n${(result.stderr ?? "").trim()}`);
+  // What the app noted (e.g. a file it removed from a stack directory) is shown too.
+  process.stderr.write(result.stderr ?? "");
 }
 
 export function stackDirectory(outputDir: string, spec: StackSpec): string {
@@ -140,3 +167,5 @@ export function init(engine: Engine, dir: string, env: NodeJS.ProcessEnv, migrat
   if (migrateState) args.push("-migrate-state", "-force-copy");
   mustSucceed(runEngine(engine, args, dir, env), `${engine.kind} init in ${dir}`, dir);
 }
+
+export { recoveryDirectory } from "./local-state";

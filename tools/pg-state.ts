@@ -21,7 +21,7 @@ import { StackSpec } from "../constructs/host-files";
 import { CutterError, describeStack } from "./command-line";
 import { Engine, runEngineQuietly } from "./engine";
 import { PRIVILEGES_DOC, stateFailureHint } from "./engine-failures";
-import { makePrivateTempDir, removePrivateTempDir } from "./private-temp";
+import { makeWorkDirectory, removeWorkDirectory } from "./work-directory";
 
 /** The workspace the write check uses; never the stack's own ("default"). */
 export const PRIVILEGE_CHECK_WORKSPACE = "cutter-privilege-check";
@@ -34,14 +34,14 @@ export function synthesizedBackend(stackDir: string): Record<string, Record<stri
 
 /** Runs `fn` in a private temporary directory initialised with only `backend`. */
 function withBackendOnly<T>(engine: Engine, backend: Record<string, unknown>, env: NodeJS.ProcessEnv, fn: (dir: string) => T): T {
-  const dir = makePrivateTempDir("backend");
+  const dir = makeWorkDirectory("backend");
   try {
     fs.writeFileSync(path.join(dir, "backend.tf.json"), JSON.stringify({ terraform: { backend } }, null, 2) + "\n", { mode: 0o600 });
     const init = runEngineQuietly(engine, ["init", "-input=false", "-no-color"], dir, env);
     if (init.code !== 0) throw new BackendUnusable(init.output);
     return fn(dir);
   } finally {
-    removePrivateTempDir(dir);
+    removeWorkDirectory(dir);
   }
 }
 

@@ -14,10 +14,10 @@
 import { spawnSync } from "child_process";
 import { createHash } from "crypto";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { StackSpec } from "../constructs/host-files";
 import { describeStack } from "./command-line";
+import { makeWorkDirectory, removeWorkDirectory } from "./work-directory";
 
 /** The parts of `show -json` output read here (plan format 1.x). */
 export interface PlanJson {
@@ -344,13 +344,13 @@ export function planJsonOf(stackDir: string, env: NodeJS.ProcessEnv = process.en
   const engine = engineBinary(env);
   if (!fs.existsSync(path.join(stackDir, "cdk.tf.json"))) throw new Error(`${stackDir} holds no cdk.tf.json: synthesize first (cdktf synth)`);
   if (!fs.existsSync(path.join(stackDir, ".terraform"))) runEngine(engine, ["init", "-input=false", "-no-color"], stackDir, env);
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "cutter-plan-"));
+  const tmp = makeWorkDirectory("summary");
   try {
     const planFile = path.join(tmp, "plan");
     runEngine(engine, ["plan", "-input=false", "-no-color", `-out=${planFile}`], stackDir, env);
     return JSON.parse(runEngine(engine, ["show", "-json", "-no-color", planFile], stackDir, env));
   } finally {
-    fs.rmSync(tmp, { recursive: true, force: true });
+    removeWorkDirectory(tmp);
   }
 }
 
@@ -360,7 +360,18 @@ export function main(argv: readonly string[], env: NodeJS.ProcessEnv): number {
     if (jsonAt >= 0) {
       const file = argv[jsonAt + 1];
       if (!file) throw new Error("--plan-json needs a file (output of `<engine> show -json PLANFILE`), or - for stdin");
-      process.stdout.write(summarizePlan(JSON.parse(fs.readFileSync(file === "-" ? 0 : file, "utf8"))));
+      let plan: unknown;
+      try {
+        plan = JSON.parse(fs.readFileSync(file === "-" ? 0 : file, "utf8"));
+      } catch (error) {
+        throw new Error(`--plan-json ${file}: ${(error as NodeJS.ErrnoException).code ? `cannot be read (${(error as NodeJS.ErrnoException).code})` : "is not valid JSON"}; give the output of \`<engine> show -json PLANFILE\``);
+      }
+      // Anything else would summarize as "no writes": a wrong file must never read as an empty plan.
+      const p = plan as Record<string, unknown> | null;
+      if (typeof p !== "object" || p === null || Array.isArray(p) || typeof p.format_version !== "string" || typeof p.terraform_version !== "string" || typeof p.configuration !== "object") {
+        throw new Error(`--plan-json ${file} is not a plan (no format_version, terraform_version and configuration of \`<engine> show -json PLANFILE\`)`);
+      }
+      process.stdout.write(summarizePlan(plan as PlanJson));
       return 0;
     }
     const stackDir = argv[0];

@@ -39,7 +39,7 @@ import { ArchiveError, MAX_ARCHIVE_BYTES, MAX_EXPANDED_BYTES, MAX_MEMBER_BYTES, 
 import { PLAN_FILE_MEMBERS, backendDifferences, isRootModuleOnly, planFacts, readZip } from "./plan-file";
 import { PlanCounts, countPlan, renderPlanSummary } from "./plan-summary";
 import { checkStateWritable } from "./pg-state";
-import { makePrivateTempDir, removePrivateTempDir } from "./private-temp";
+import { makeWorkDirectory, removeWorkDirectory } from "./work-directory";
 
 const ARCHIVE_FORMAT = "cutter-runtime-plan/2";
 /** The members of a saved-plan archive, all required. */
@@ -78,7 +78,7 @@ function showJson(engine: Engine, planFile: string, cwd: string, env: NodeJS.Pro
 export function plan(cmd: CommandLine, spec: StackSpec, engine: Engine, env: NodeJS.ProcessEnv): void {
   const dir = stackDirectory(cmd.outputDir, spec);
   init(engine, dir, env);
-  const work = makePrivateTempDir("plan");
+  const work = makeWorkDirectory("plan");
   try {
     const planFile = path.join(work, "plan.tfplan");
     mustSucceed(runEngine(engine, ["plan", "-input=false", "-no-color", `-lock-timeout=${cmd.lockTimeout}`, `-out=${planFile}`], dir, env), `${engine.kind} plan`);
@@ -117,7 +117,7 @@ export function plan(cmd: CommandLine, spec: StackSpec, engine: Engine, env: Nod
     }
     if (cmd.summary) writeArchive(cmd.summary, path.resolve(cmd.summary), Buffer.from(summary, "utf8"), "--summary");
   } finally {
-    removePrivateTempDir(work);
+    removeWorkDirectory(work);
   }
 }
 
@@ -198,11 +198,12 @@ function writeNew(file: string, data: Buffer): void {
 const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 /**
- * Moves the errored.tfstate the engine left in `workDir` (it could not save the state)
- * into the recovery directory (0700; the file 0600) and returns the message with the
- * exact command that puts it back; undefined if there is none.
+ * Moves the errored.tfstate the engine left in deploy --plan's temporary `workDir` (it could
+ * not save the state) into the recovery directory (0700; the file 0600) and returns the
+ * message with the exact command that puts it back through the stack directory in the
+ * output directory (the temporary one is gone by then); undefined if there is none.
  */
-export function keepErroredState(spec: StackSpec, workDir: string, engine: Engine, env: NodeJS.ProcessEnv, outputDir: string): string | undefined {
+export function keepPlanErroredState(spec: StackSpec, workDir: string, engine: Engine, env: NodeJS.ProcessEnv, outputDir: string): string | undefined {
   const errored = path.join(workDir, "errored.tfstate");
   const st = fs.lstatSync(errored, { throwIfNoEntry: false });
   if (!st?.isFile()) return undefined;
@@ -368,7 +369,7 @@ export function deploySavedPlan(cmd: CommandLine, opened: OpenedPlan, engine: En
   const backendProblems = backendDifferences(facts, synthesizedBackend);
   if (backendProblems.length > 0) refuse(given, "the plan is for another state than the one synthesized now", spec, backendProblems);
 
-  const work = makePrivateTempDir("deploy");
+  const work = makeWorkDirectory("deploy");
   try {
     const stackDir = path.join(work, "stack");
     fs.mkdirSync(stackDir, { mode: 0o700 });
@@ -427,7 +428,7 @@ export function deploySavedPlan(cmd: CommandLine, opened: OpenedPlan, engine: En
     );
     const applied = runEngine(engine, ["apply", "-input=false", "-no-color", `-lock-timeout=${cmd.lockTimeout}`, planFile], stackDir, stackEnv);
     if (applied.code === 0) return;
-    const kept = keepErroredState(spec, stackDir, engine, env, cmd.outputDir);
+    const kept = keepPlanErroredState(spec, stackDir, engine, env, cmd.outputDir);
     if (kept) throw new CutterError(`${engine.kind} apply of the saved plan failed (exit ${applied.code}); see the engine output above.${stateFailureHint(applied.output)}\n${kept}`);
     if (/Saved plan is stale/.test(applied.output)) {
       throw new CutterError(
@@ -437,6 +438,6 @@ export function deploySavedPlan(cmd: CommandLine, opened: OpenedPlan, engine: En
     }
     mustSucceed(applied, `${engine.kind} apply of the saved plan`);
   } finally {
-    removePrivateTempDir(work);
+    removeWorkDirectory(work);
   }
 }

@@ -104,30 +104,15 @@ function lstat(p: string): fs.Stats | undefined {
 
 /**
  * Entries at any depth below `dir` (directories included) and how many are not
- * directories. Iterative (no recursion limit on deep trees); never follows a link;
- * an entry removed while walking is skipped.
+ * directories, never following links. GNU find walks relative to each directory
+ * (fts), so a chain thousands of levels deep, whose full path is longer than
+ * PATH_MAX, is counted instead of failing with ENAMETOOLONG.
  */
 function countBelow(dir: string): { entries: number; nonDirectories: number } {
-  let entries = 0;
-  let nonDirectories = 0;
-  const pending = [dir];
-  while (pending.length > 0) {
-    const at = pending.pop()!;
-    let found: fs.Dirent[];
-    try {
-      found = fs.readdirSync(at, { withFileTypes: true });
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code === "ENOENT" || code === "ENOTDIR") continue;
-      throw error;
-    }
-    for (const entry of found) {
-      entries++;
-      if (entry.isDirectory()) pending.push(path.join(at, entry.name));
-      else nonDirectories++;
-    }
-  }
-  return { entries, nonDirectories };
+  const found = spawnSync("find", [dir, "-mindepth", "1", "-printf", "%y"], { encoding: "utf8", maxBuffer: 1024 * 1024 * 1024 });
+  if (found.status !== 0) throw new Error(`cannot walk ${dir}: ${(found.stderr || found.error?.message || `find exit ${found.status}`).split("\n")[0]}`);
+  const types = found.stdout;
+  return { entries: types.length, nonDirectories: types.length - (types.match(/d/g)?.length ?? 0) };
 }
 
 /** A POSIX ACL (access or default) on `p`: GNU `ls -l` marks it with "+" (mode bits do not show it). */
@@ -375,7 +360,15 @@ export function main(argv: readonly string[], env: NodeJS.ProcessEnv, out: NodeJ
     if (!(error instanceof UsageError)) process.stderr.write(`Inputs: ${Object.keys(INPUT_VARIABLES).join(", ")} (state default dir ${DEFAULT_STATE_DIR})\n`);
     return 2;
   }
-  const { report, gate } = verifyGate(spec, env, { allowData: options.allowData, requireEnv: options.requireEnv });
+  let verified: ReturnType<typeof verifyGate>;
+  try {
+    verified = verifyGate(spec, env, { allowData: options.allowData, requireEnv: options.requireEnv });
+  } catch (error) {
+    // A tree that cannot be read is no PASS; say why in one line (never a stack trace).
+    process.stderr.write(`cutter-runtime verify: FAIL: cannot check ${spec.inputs.rootPath}: ${(error as Error).message.split("\n")[0]}\n`);
+    return 1;
+  }
+  const { report, gate } = verified;
   if (options.json) out.write(JSON.stringify({ ...report, gate }, null, 2) + "\n");
   else out.write(renderText(report, out.isTTY === true && !env.NO_COLOR));
   if (options.markdown !== undefined) {
