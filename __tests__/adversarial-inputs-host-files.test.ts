@@ -75,7 +75,7 @@ describe("item 13: hostile host files are refused, naming file and field, never 
   }
 
   test("state that is not an object, and a top level that is not an object, are named without their value", () => {
-    assert.match(refusal((dir) => hostFile(dir, JSON.stringify({ state: SECRET }))), /bad\.json: state: must be an object with the fields backend, path, pgSchema, pgConnEnv, ownershipDir, not a string/);
+    assert.match(refusal((dir) => hostFile(dir, JSON.stringify({ state: SECRET }))), /bad\.json: state: must be an object with the fields backend, path, pgSchema, pgConnEnv, ownershipDir, auditLog, not a string/);
     const top = refusal((dir) => hostFile(dir, JSON.stringify(SECRET)));
     assert.match(top, /bad\.json: must be a JSON object with the fields .*, not a string/);
     assert.ok(!top.includes(SECRET));

@@ -89,7 +89,7 @@ describe("host files", () => {
           e.message.includes(`b.json: "state.schema" is not a known field (its value is not shown); the fields are backend, path, pgSchema, pgConnEnv`) &&
           e.message.includes(`b.json: state.path: "/srv/s.tfstate" is for the local backend`) &&
           e.message.includes(`Bad_Name.json: file name: "Bad_Name" must be a host name`) &&
-          e.message.includes(`c.json: must be a JSON object with the fields runtimeRoot, owner, group, envFile, adoptExisting, state, not an array`),
+          e.message.includes(`c.json: must be a JSON object with the fields runtimeRoot, owner, group, envFile, adoptExisting, backupKeyStatus, reportReference, state, not an array`),
       );
     });
   });
