@@ -2,6 +2,7 @@ import { App } from "cdktf";
 import * as path from "path";
 import { RuntimeStack, resolveStackSpecs } from "./constructs";
 import { checkEngineVersionOnce } from "./tools/engine-check-once";
+import { checkRawCliStateConnection } from "./tools/raw-cli-state";
 import { engineVerbOf, invokingCommand } from "./tools/invoking-command";
 import { cleanStackDirectory, guardOutputDirectory, guardStackState } from "./tools/local-state";
 
@@ -19,6 +20,7 @@ try {
   process.umask(0o077);
   checkEngineVersionOnce();
   const specs = resolveStackSpecs(process.env);
+  checkRawCliStateConnection(process.env);
   const app = new App();
   guardOutputDirectory(path.resolve(app.outdir));
   for (const spec of specs) new RuntimeStack(app, spec.stackName, { inputs: spec.inputs });

@@ -4,6 +4,7 @@
  * nothing changed.
  */
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -26,7 +27,7 @@ describe("saved plans: plan --out, deploy --plan", () => {
     const planned = expectSuccess(cutter(host, ["plan", "--out", planFile("first"), "--summary", path.join(host.dir, "summary.txt")]), "plan --out");
     assert.equal(fs.existsSync(host.root), false, "planning created nothing");
     assert.equal(fs.existsSync(host.statePath), false, "planning wrote no state");
-    assert.deepEqual(archiveEntries(planFile("first")), ["manifest.json", "plan.tfplan", "stack/", "stack/.terraform.lock.hcl", "stack/cdk.tf.json"]);
+    assert.deepEqual(archiveEntries(planFile("first")), ["manifest.json", "plan.tfplan", "review.json", "stack/.terraform.lock.hcl", "stack/cdk.tf.json"]);
     const unpacked = extractArchive(planFile("first"));
     try {
       assert.deepEqual(fs.readFileSync(path.join(unpacked, "stack", "cdk.tf.json")), fs.readFileSync(path.join(host.stackDir, "cdk.tf.json")), "the archived configuration is the synthesized one, byte for byte");
@@ -34,18 +35,29 @@ describe("saved plans: plan --out, deploy --plan", () => {
       assert.equal(manifest.stackName, "cutter-runtime");
       assert.deepEqual(manifest.counts, planCounts(planned.output));
       assert.ok(manifest.counts.add > 0);
+      // The review record is the engine's own reading of the plan file, the summary's source.
+      const review = JSON.parse(fs.readFileSync(path.join(unpacked, "review.json"), "utf8"));
+      assert.ok(review.resource_changes.length > 0);
+      assert.equal(manifest.sha256["review.json"], createHash("sha256").update(fs.readFileSync(path.join(unpacked, "review.json"))).digest("hex"));
     } finally {
       fs.rmSync(unpacked, { recursive: true, force: true });
     }
     const summary = fs.readFileSync(path.join(host.dir, "summary.txt"), "utf8");
     assert.match(summary, /^Plan for stack cutter-runtime \(from environment variables\): \d+ to add, 0 to change, 0 to destroy\./);
     assert.match(summary, /create +terraform_data\.RuntimeTree_Root_Directories_/);
+    // The summary names the archive by its digest: the value the review hands to the deploy (--sha256).
+    const digest = createHash("sha256").update(fs.readFileSync(planFile("first"))).digest("hex");
+    assert.match(summary, new RegExp(`^Plan archive: .*first\\.tgz  sha256 ${digest}$`, "m"));
+    assert.match(planned.output, new RegExp(`npm run deploy -- --plan .*first\\.tgz --sha256 ${digest}`));
   });
 
   test("deploy --plan applies exactly the reviewed plan", () => {
     const manifestCounts = planCounts(expectSuccess(cutter(host, ["plan"]), "plan again").output);
     const applied = expectSuccess(cutter(host, ["deploy", "--plan", planFile("first")]), "deploy --plan");
     assert.deepEqual(appliedCounts(applied.output), manifestCounts, "applied what was planned, nothing more");
+    const announced = /: (\d+) to add, (\d+) to change, (\d+) to destroy \(the engine's reading of the plan file\)/.exec(applied.output);
+    assert.ok(announced, "deploy --plan announces the engine's counts");
+    assert.deepEqual({ add: +announced![1], change: +announced![2], destroy: +announced![3] }, manifestCounts);
     assert.equal(fs.statSync(path.join(host.root, "runs")).isDirectory(), true);
     assert.deepEqual(planCounts(expectSuccess(cutter(host, ["plan"]), "plan after deploy").output), { add: 0, change: 0, destroy: 0 });
   });
@@ -77,8 +89,9 @@ describe("saved plans: plan --out, deploy --plan", () => {
     const state = fs.readFileSync(host.statePath);
     const refused = cutter(host, ["deploy", "--plan", planFile("owner-nobody")]);
     assert.equal(refused.code, 1);
-    assert.match(refused.output, /Saved plan is stale/);
-    assert.match(refused.output, /refusing to apply .*owner-nobody\.tgz: the state changed since the plan was made/);
+    // Told before the engine runs: the plan's state (lineage, serial) is not the state now.
+    assert.match(refused.output, /refusing to apply .*owner-nobody\.tgz: the state changed since the plan was made \(another deploy, or a change out of band: serial \d+ then, \d+ now\), so the plan is stale; nothing was changed/);
+    assert.doesNotMatch(refused.output, /Applying the saved plan/);
     assert.deepEqual(snapshot(host.root), tree, "the tree is untouched (owner still root)");
     assert.deepEqual(fs.readFileSync(host.statePath), state, "state untouched");
   });

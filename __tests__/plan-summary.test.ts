@@ -3,6 +3,7 @@
  * (or removes), with owner:group, mode and content hash, and says what else is touched.
  */
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -10,6 +11,8 @@ import { resolveLayout, readRuntimeInputs } from "../constructs";
 import { expectedTree } from "../tools/expected-tree";
 import { PlanJson, planJsonOf, summarizePlan, writeSetOf } from "../tools/plan-summary";
 import { REPO, TempHost, expectSuccess, run } from "./support/harness";
+import { cutter } from "./support/operator";
+import { Victims } from "./support/safety";
 
 /** The `+`/`-`/`~` lines of a summary: sign and path. */
 function listed(summary: string, sign: string): string[] {
@@ -89,5 +92,48 @@ describe("plan summary", () => {
     const summary = summarizePlan(plan);
     assert.match(summary, /secrets\/DB\/services touched: REVIEW: 1 change\(s\) outside the runtime tree's directories and files:\n {4}\? postgresql_role\.exec \(create\)/);
     assert.doesNotMatch(summary, /touched: none/);
+  });
+});
+
+describe("plan summary: every deletion the engine plans (issue 16 item 14)", () => {
+  let host: TempHost;
+  let victims: Victims;
+  let oldLayout: ReturnType<typeof resolveLayout>;
+  before(() => {
+    host = new TempHost();
+    victims = new Victims();
+    oldLayout = resolveLayout(host.root);
+    expectSuccess(cutter(host, ["deploy"]), "deploy at the first root");
+  });
+  after(() => {
+    host.dispose();
+    victims.dispose();
+  });
+
+  test("the state pointed at a new root: the old config and README the engine deletes are listed from `before`, and flagged for review", () => {
+    const newRoot = path.join(host.dir, "cutter-moved");
+    const planned = expectSuccess(cutter(host, ["plan"], { CUTTER_RUNTIME_ROOT: newRoot }), "plan at a new root with the old state");
+    const removed = listed(planned.output, "-");
+    assert.deepEqual(removed, [oldLayout.configPath, oldLayout.readmePath].sort(), "both old files, by their old names");
+    for (const p of removed) assert.match(planned.output, new RegExp(`- ${p} +root:root 0640  \\(outside the runtime root ${newRoot}\\)`));
+    assert.match(planned.output, new RegExp(`secrets/DB/services touched: REVIEW: 2 change\\(s\\) outside the runtime tree's directories and files \\(root ${newRoot}\\):`));
+    assert.doesNotMatch(planned.output, /touched: none/);
+    // The directories of the old root are left in place (the engine runs no removal for a replaced chunk).
+    assert.ok(listed(planned.output, "=").includes(host.root));
+  });
+
+  test("own attack: a state edited so that a deploy deletes a file outside the tree: the summary names that file under removals and REVIEW", () => {
+    const state = JSON.parse(fs.readFileSync(host.statePath, "utf8"));
+    const readme = state.resources.find((r: any) => r.type === "local_file" && r.instances[0].attributes.filename === oldLayout.readmePath);
+    // The provider keeps a file in state while its content hash matches the id: the attacker sets both.
+    readme.instances[0].attributes.filename = victims.file;
+    readme.instances[0].attributes.id = createHash("sha1").update(fs.readFileSync(victims.file)).digest("hex");
+    fs.writeFileSync(host.statePath, JSON.stringify(state));
+    const planned = expectSuccess(cutter(host, ["plan"]), "plan over the edited state");
+    assert.ok(listed(planned.output, "-").includes(victims.file), planned.output.slice(-3000));
+    // Its owner is not the stack's to know; the mode is what the edited state claims.
+    assert.match(planned.output, new RegExp(`- ${victims.file} +\\?:\\? 0640  \\(outside the runtime root ${host.root}\\)`));
+    assert.match(planned.output, new RegExp(`REVIEW: 1 change\\(s\\) outside the runtime tree's directories and files \\(root ${host.root}\\):\\n {4}\\? ${victims.file} \\(written or removed outside the runtime root\\)`));
+    victims.assertUntouched();
   });
 });

@@ -124,10 +124,13 @@ describe("host files", () => {
 describe("operator command line", () => {
   test("parses verb, host and options in any order", () => {
     assert.deepEqual(parseCommandLine(["plan", "production", "--out", "p.tgz", "--summary=s.txt"]), {
-      verb: "plan", host: "production", out: "p.tgz", summary: "s.txt", migrateState: false, outputDir: "cdktf.out", lockTimeout: "0s",
+      verb: "plan", host: "production", out: "p.tgz", summary: "s.txt", migrateState: false, overwriteTargetState: false, outputDir: "cdktf.out", lockTimeout: "0s",
     });
-    assert.deepEqual(parseCommandLine(["deploy", "--plan", "p.tgz"]), { verb: "deploy", plan: "p.tgz", migrateState: false, outputDir: "cdktf.out", lockTimeout: "0s" });
+    assert.deepEqual(parseCommandLine(["deploy", "--plan", "p.tgz"]), { verb: "deploy", plan: "p.tgz", migrateState: false, overwriteTargetState: false, outputDir: "cdktf.out", lockTimeout: "0s" });
     assert.equal(parseCommandLine(["deploy", "x", "--migrate-state", "--lock-timeout", "5m"]).lockTimeout, "5m");
+    const digest = "a".repeat(64);
+    assert.equal(parseCommandLine(["deploy", "--plan", "p.tgz", "--sha256", digest]).sha256, digest);
+    assert.equal(parseCommandLine(["deploy", "--migrate-state", "--overwrite-target-state"]).overwriteTargetState, true);
   });
 
   test("fails for unknown commands and options, misplaced options, missing values and two hosts", () => {
@@ -139,6 +142,9 @@ describe("operator command line", () => {
     assert.throws(() => parseCommandLine(["plan", "a", "b"]), /one host at a time: got "a" and "b"/);
     assert.throws(() => parseCommandLine(["deploy", "--plan", "p", "--migrate-state"]), /--migrate-state cannot be combined with --plan/);
     assert.throws(() => parseCommandLine(["plan", "--migrate-state"]), /--migrate-state is an option of deploy/);
+    assert.throws(() => parseCommandLine(["deploy", "--sha256", "a".repeat(64)]), /--sha256 is the digest of the saved plan given with --plan/);
+    assert.throws(() => parseCommandLine(["deploy", "--plan", "p", "--sha256", "ABC"]), /--sha256 "ABC" must be 64 lowercase hex digits/);
+    assert.throws(() => parseCommandLine(["deploy", "--overwrite-target-state"]), /--overwrite-target-state only goes with --migrate-state/);
   });
 
   test("the env stack takes no host name", () => {

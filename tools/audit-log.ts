@@ -13,8 +13,6 @@
  * resource that ran on every apply would make every plan show a change). verify
  * notices: the state's serial is then newer than the last audited one.
  */
-import { spawnSync } from "child_process";
-import { createHash } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -23,6 +21,7 @@ import { CommandLine, CutterError, parseCommandLine, selectStack } from "./comma
 import { engineFromEnvironment, stackDirectory } from "./engine";
 import { isInside, realish } from "./expected-tree";
 import { AuditEntry, providerVersions, readState, repositoryCommit } from "./gate-evidence";
+import { savedPlanRecord } from "./saved-plan";
 
 export const AUDIT_FORMAT = "cutter-runtime-audit/1";
 /** At most this many reasons, each at most this long: one entry stays one small write. */
@@ -123,22 +122,10 @@ function userName(): string {
   return sudo && sudo !== name ? `${name} (sudo from ${sudo})` : name;
 }
 
-/** The saved plan's archive digest, and the manifest's plan digest and host (read with tar, nothing extracted to disk). */
+/** The saved plan's archive digest, and the manifest's plan digest and host (read as deploy --plan reads it: tools/saved-plan.ts). */
 function savedPlanInfo(file: string): { file: string; sha256: string; planSha256?: string; hostName?: string } | undefined {
-  let bytes: Buffer;
-  try {
-    bytes = fs.readFileSync(file);
-  } catch {
-    return undefined;
-  }
-  const sha256 = createHash("sha256").update(bytes).digest("hex");
-  const listed = spawnSync("tar", ["-xzOf", file, "manifest.json"], { encoding: "utf8", maxBuffer: 1024 * 1024 });
-  try {
-    const manifest = JSON.parse(listed.stdout);
-    return { file: path.resolve(file), sha256, planSha256: manifest.planSha256, hostName: manifest.hostName };
-  } catch {
-    return { file: path.resolve(file), sha256 };
-  }
+  const record = savedPlanRecord(file);
+  return record ? { file: path.resolve(file), ...record } : undefined;
 }
 
 /** Tees what the command prints, so the entry can say what happened (bounded). */

@@ -17,8 +17,12 @@ export interface CommandLine {
   readonly summary?: string;
   /** deploy: the saved plan archive to apply. */
   readonly plan?: string;
+  /** deploy --plan: the sha256 of the reviewed archive, passed out of band from the review. */
+  readonly sha256?: string;
   /** deploy: copy existing state from the previously initialised backend into the configured one. */
   readonly migrateState: boolean;
+  /** deploy --migrate-state: replace a state the target already holds. */
+  readonly overwriteTargetState: boolean;
   readonly outputDir: string;
   readonly lockTimeout: string;
 }
@@ -26,17 +30,18 @@ export interface CommandLine {
 /** Thrown for operator errors: printed without a stack trace, exit code 1. */
 export class CutterError extends Error {}
 
-const OPTIONS_WITH_VALUE: Record<string, { verbs: readonly Verb[]; key: "out" | "summary" | "plan" | "outputDir" | "lockTimeout" }> = {
+const OPTIONS_WITH_VALUE: Record<string, { verbs: readonly Verb[]; key: "out" | "summary" | "plan" | "sha256" | "outputDir" | "lockTimeout" }> = {
   "--out": { verbs: ["plan"], key: "out" },
   "--summary": { verbs: ["plan"], key: "summary" },
   "--plan": { verbs: ["deploy"], key: "plan" },
+  "--sha256": { verbs: ["deploy"], key: "sha256" },
   "--output": { verbs: VERBS, key: "outputDir" },
   "--lock-timeout": { verbs: ["plan", "deploy", "destroy"], key: "lockTimeout" },
 };
 
 const USAGE = `usage:
   npm run plan    -- [host] [--out PLAN.tgz] [--summary FILE]
-  npm run deploy  -- [host] [--plan PLAN.tgz] [--migrate-state]
+  npm run deploy  -- [host] [--plan PLAN.tgz [--sha256 DIGEST]] [--migrate-state [--overwrite-target-state]]
   npm run destroy -- [host]
   npm run synth   -- [host]
   options for all: --output DIR (default cdktf.out), --lock-timeout DURATION (default 0s)`;
@@ -53,13 +58,16 @@ function lockTimeoutOk(value: string): boolean {
 export function parseCommandLine(argv: readonly string[]): CommandLine {
   const [verb, ...rest] = argv;
   if (!VERBS.includes(verb as Verb)) throw new CutterError(`unknown command ${show(verb ?? "")}; expected one of ${VERBS.join(", ")}\n${USAGE}`);
-  const values: { -readonly [K in keyof CommandLine]?: CommandLine[K] } = { verb: verb as Verb, migrateState: false };
+  const values: { -readonly [K in keyof CommandLine]?: CommandLine[K] } = { verb: verb as Verb, migrateState: false, overwriteTargetState: false };
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i];
     const [name, inline] = arg.startsWith("--") && arg.includes("=") ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)] : [arg, undefined];
     if (name === "--migrate-state") {
       if (verb !== "deploy") throw new CutterError(`--migrate-state is an option of deploy, not ${verb}\n${USAGE}`);
       values.migrateState = true;
+    } else if (name === "--overwrite-target-state") {
+      if (verb !== "deploy") throw new CutterError(`--overwrite-target-state is an option of deploy --migrate-state, not ${verb}\n${USAGE}`);
+      values.overwriteTargetState = true;
     } else if (name in OPTIONS_WITH_VALUE) {
       const option = OPTIONS_WITH_VALUE[name];
       if (!option.verbs.includes(verb as Verb)) throw new CutterError(`${name} is not an option of ${verb}\n${USAGE}`);
@@ -78,6 +86,9 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
     throw new CutterError(`--lock-timeout ${JSON.stringify(values.lockTimeout).slice(0, 40)} is not a duration: use a number with a unit, e.g. 0s, 30s, 5m, 1h (at most 24h)`);
   }
   if (values.plan && values.migrateState) throw new CutterError("--migrate-state cannot be combined with --plan: migrate with a plain deploy first, then plan again");
+  if (values.overwriteTargetState && !values.migrateState) throw new CutterError(`--overwrite-target-state only goes with --migrate-state\n${USAGE}`);
+  if (values.sha256 !== undefined && !values.plan) throw new CutterError(`--sha256 is the digest of the saved plan given with --plan\n${USAGE}`);
+  if (values.sha256 !== undefined && !/^[0-9a-f]{64}$/.test(values.sha256)) throw new CutterError(`--sha256 ${JSON.stringify(values.sha256.slice(0, 80))} must be 64 lowercase hex digits (the sha256 of the archive, e.g. from sha256sum PLAN.tgz)`);
   return { outputDir: "cdktf.out", lockTimeout: "0s", ...values } as CommandLine;
 }
 

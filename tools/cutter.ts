@@ -4,25 +4,25 @@
  * (CDKTF's documented pattern for reviewed plans; `cdktf deploy` always re-plans).
  *
  *   npm run plan    -- [host] [--out PLAN.tgz] [--summary FILE]
- *   npm run deploy  -- [host] [--plan PLAN.tgz] [--migrate-state]
+ *   npm run deploy  -- [host] [--plan PLAN.tgz [--sha256 DIGEST]] [--migrate-state [--overwrite-target-state]]
  *   npm run destroy -- [host]
  *   npm run synth   -- [host]
  * Common options: --output DIR (default cdktf.out), --lock-timeout DURATION (default 0s: fail at once).
  *
- * A saved plan (`--out`) is one archive: the engine's plan file, the synthesized stack
- * directory it was made from (cdk.tf.json + provider lock file) and a manifest. `deploy
- * --plan` applies exactly that plan: it refuses if the configuration synthesized now is
- * not byte-identical (code or inputs changed), and the engine refuses a stale plan (state
- * changed). Runs under tools/with-engine.sh (the npm scripts do that).
+ * A saved plan (`--out`) is one archive: the engine's plan file, the configuration it was
+ * made from, the engine's reading of it and a manifest. `deploy --plan` applies exactly that
+ * plan, and only when it is what was reviewed and what the code synthesizes now
+ * (tools/saved-plan.ts). Runs under tools/with-engine.sh (the npm scripts do that).
  */
 import * as path from "path";
 import { StackSpec, resolveStackSpecs } from "../constructs/host-files";
 import { isInsideResolved } from "../constructs/runtime-inputs";
 import { withAuditLog } from "./audit-log";
 import { CutterError, describeStack, parseCommandLine, selectStack } from "./command-line";
-import { engineEnvironment, engineFromEnvironment, init, mustSucceed, runEngine, stackDirectory, synthesize } from "./engine";
+import { engineEnvironment, engineFromEnvironment, init, mustSucceed, refuseOverridingVariables, runEngine, stackDirectory, synthesize } from "./engine";
 import { StateRefusal, guardStackState, keepErroredState, rememberState } from "./local-state";
-import { deploySavedPlan, plan } from "./saved-plan";
+import { checkMigrationTarget, checkStateWritable } from "./pg-state";
+import { deploySavedPlan, openSavedPlan, plan } from "./saved-plan";
 import { removeStaleWorkDirectories, removeWorkDirectoriesOnExit } from "./work-directory";
 
 export { CutterError };
@@ -48,13 +48,16 @@ export function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.e
   checkOutsideTrees(cmd, specs);
   const needsOneStack = !(cmd.verb === "deploy" && cmd.plan) && !(cmd.verb === "synth" && cmd.host === undefined);
   const planSpec = needsOneStack ? selectStack(specs, cmd.host) : undefined;
+  refuseOverridingVariables(env);
+  // A saved plan's archive is checked before anything is written (tools/saved-plan.ts); it names its host.
+  const saved = cmd.verb === "deploy" && cmd.plan ? openSavedPlan(cmd, specs) : undefined;
   let guarded: StackSpec[] = [];
   if (cmd.verb !== "synth") {
-    // A saved plan names its host inside the archive: without a host argument, every stack it may be for is
-    // checked (a host that does not match is refused by deploySavedPlan).
-    guarded = planSpec ? [planSpec] : specs.filter((s) => cmd.host === undefined || s.hostName === cmd.host);
+    guarded = saved ? [saved.spec] : planSpec ? [planSpec] : specs.filter((s) => cmd.host === undefined || s.hostName === cmd.host);
     const verb = cmd.verb === "plan" ? "plan" : cmd.verb === "destroy" ? "destroy" : "deploy";
     for (const spec of guarded) guardStackState(spec, verb, [stackDirectory(cmd.outputDir, spec)]);
+    // The engine's environment (a pg connection string is checked) before anything is written.
+    engineEnvironment(saved?.spec ?? planSpec!, env);
   }
   synthesize(cmd.outputDir, env);
   if (cmd.verb === "synth") {
@@ -62,16 +65,18 @@ export function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.e
     return;
   }
   const engine = engineFromEnvironment(env);
-  if (cmd.verb === "deploy" && cmd.plan) {
-    deploySavedPlan(cmd, specs, engine, env);
-    for (const spec of guarded) rememberState(spec);
+  if (saved) {
+    deploySavedPlan(cmd, saved, engine, env);
+    rememberState(saved.spec);
     return;
   }
   const spec = planSpec!;
   const stackEnv = engineEnvironment(spec, env);
   const dir = stackDirectory(cmd.outputDir, spec);
   if (cmd.verb === "plan") return plan(cmd, spec, engine, stackEnv);
+  if (cmd.migrateState) checkMigrationTarget(engine, spec, dir, stackEnv, cmd.overwriteTargetState);
   init(engine, dir, stackEnv, cmd.migrateState);
+  checkStateWritable(engine, spec, dir, stackEnv);
   const args = ["apply", "-input=false", "-no-color", "-auto-approve", `-lock-timeout=${cmd.lockTimeout}`];
   if (cmd.verb === "destroy") args.push("-destroy");
   const result = runEngine(engine, args, dir, stackEnv);

@@ -8,6 +8,9 @@ import * as path from "path";
 import { StackSpec } from "../constructs/host-files";
 import { ENGINE_PG_CONN_ENV } from "../constructs/runtime-inputs";
 import { CutterError, describeStack } from "./command-line";
+import { checkConnectionString, connectionStringError, redact, secretsOf } from "./pg-connection";
+import { stateFailureHint } from "./engine-failures";
+import { SYNTH_BY_OPERATOR_CLI } from "./raw-cli-state";
 
 export interface Engine {
   path: string;
@@ -25,12 +28,37 @@ export function engineFromEnvironment(env: NodeJS.ProcessEnv): Engine {
 }
 
 /**
+ * Engine variables that would move the state or change what a command does behind
+ * cutter's back: extra arguments (`-target`, `-backend-config=...`), another workspace or
+ * data directory, pg backend settings that override the synthesized ones.
+ */
+const OVERRIDING_VARIABLES = [/^TF_CLI_ARGS(_[a-z_]+)?$/, /^TF_WORKSPACE$/, /^TF_DATA_DIR$/, /^PG_(SCHEMA_NAME|TABLE_NAME|INDEX_NAME|SKIP_SCHEMA_CREATION|SKIP_TABLE_CREATION|SKIP_INDEX_CREATION)$/];
+
+/**
+ * Refuses engine variables that would override what cutter synthesized (run before synth:
+ * cdktf's own validation runs the engine too).
+ */
+export function refuseOverridingVariables(env: NodeJS.ProcessEnv): void {
+  const overriding = Object.keys(env).filter((name) => env[name] !== undefined && env[name] !== "" && OVERRIDING_VARIABLES.some((re) => re.test(name)));
+  if (overriding.length === 0) return;
+  const them = overriding.length === 1 ? "it" : "them";
+  throw new CutterError(
+    `${overriding.sort().join(", ")} ${overriding.length === 1 ? "is" : "are"} set: the engine would read ${them} and act on other arguments, another workspace or another state than the ones synthesized; nothing was changed.\n` +
+      `  Unset ${them}: cutter passes every engine argument itself, and a stack's state location comes only from its inputs.`,
+  );
+}
+
+/**
  * The engine's environment for a stack: for the pg backend, the connection string is
- * taken from the variable the inputs name and handed over as PG_CONN_STR (the engine
- * reads it itself), so it is never written into the synthesized configuration.
+ * taken from the variable the inputs name, checked (a malformed one would be quoted,
+ * password and all, in the engine's parse error; a problem names the variable, never the
+ * value) and handed over as PG_CONN_STR (the engine reads it itself), so it is never
+ * written into the synthesized configuration.
  */
 export function engineEnvironment(spec: StackSpec, env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  refuseOverridingVariables(env);
   const result: NodeJS.ProcessEnv = { ...env, TF_IN_AUTOMATION: "1", TF_INPUT: "0" };
+  delete result[ENGINE_PG_CONN_ENV];
   if (spec.inputs.stateBackend !== "pg") return result;
   const name = spec.inputs.statePgConnEnv;
   const value = env[name];
@@ -40,6 +68,8 @@ export function engineEnvironment(spec: StackSpec, env: NodeJS.ProcessEnv): Node
         `  Export the connection string (postgres://USER:PASSWORD@HOST:PORT/DB?sslmode=...) in ${name}; it is read at run time and never written to disk.`,
     );
   }
+  const { problems } = checkConnectionString(value);
+  if (problems.length > 0) throw new CutterError(connectionStringError(name, problems, `${describeStack(spec)} keeps its state in PostgreSQL (schema ${spec.inputs.statePgSchema})`));
   result[ENGINE_PG_CONN_ENV] = value;
   return result;
 }
@@ -47,16 +77,29 @@ export function engineEnvironment(spec: StackSpec, env: NodeJS.ProcessEnv): Node
 export interface Captured {
   code: number | null;
   output: string;
+  /** stdout alone (redacted like output). */
+  stdout: string;
 }
 
-/** Runs the engine, echoing its output, and returns it for inspection. */
-export function runEngine(engine: Engine, args: string[], cwd: string, env: NodeJS.ProcessEnv): Captured {
+/**
+ * Runs the engine and returns what it printed, with the connection string it was handed
+ * (and its password) redacted: a secret never reaches a log, even from an engine message.
+ */
+export function runEngineQuietly(engine: Engine, args: string[], cwd: string, env: NodeJS.ProcessEnv): Captured & { stderr: string } {
   const result = spawnSync(engine.path, args, { cwd, env, encoding: "utf8", maxBuffer: 256 * 1024 * 1024 });
   if (result.error) throw result.error;
-  const output = (result.stdout ?? "") + (result.stderr ?? "");
-  process.stdout.write(result.stdout ?? "");
-  process.stderr.write(result.stderr ?? "");
-  return { code: result.status, output };
+  const secrets = secretsOf(env[ENGINE_PG_CONN_ENV]);
+  const stdout = redact(result.stdout ?? "", secrets);
+  const stderr = redact(result.stderr ?? "", secrets);
+  return { code: result.status, output: stdout + stderr, stdout, stderr };
+}
+
+/** Runs the engine, echoing its (redacted) output, and returns it for inspection. */
+export function runEngine(engine: Engine, args: string[], cwd: string, env: NodeJS.ProcessEnv): Captured {
+  const result = runEngineQuietly(engine, args, cwd, env);
+  process.stdout.write(result.stdout);
+  process.stderr.write(result.stderr);
+  return result;
 }
 
 /**
@@ -65,6 +108,9 @@ export function runEngine(engine: Engine, args: string[], cwd: string, env: Node
  * or full state directory).
  */
 export function failureHint(output: string, dir?: string): string {
+  // A dead or unreachable PostgreSQL server, a missing privilege and a held pg lock (tools/engine-failures.ts).
+  const stateBackend = stateFailureHint(output);
+  if (stateBackend) return stateBackend;
   const flat = output.replace(/\s+/g, " ");
   const stateFile = /Error message: open (\S+): (read-only file system|permission denied)/i.exec(flat)?.[1];
   if (/Error acquiring the state lock/.test(flat)) {
@@ -104,7 +150,7 @@ export function mustSucceed(result: Captured, what: string, dir?: string, recove
 /** Synthesizes every stack with the app (as `cdktf synth` does) into outputDir. */
 export function synthesize(outputDir: string, env: NodeJS.ProcessEnv): void {
   const main = path.resolve(__dirname, "..", "main.js");
-  const result = spawnSync(process.execPath, [main], { env: { ...env, CDKTF_OUTDIR: path.resolve(outputDir) }, encoding: "utf8" });
+  const result = spawnSync(process.execPath, [main], { env: { ...env, CDKTF_OUTDIR: path.resolve(outputDir), [SYNTH_BY_OPERATOR_CLI]: "1" }, encoding: "utf8" });
   process.stdout.write(result.stdout ?? "");
   if (result.status !== 0) throw new CutterError(`synth failed; nothing was changed.\n${(result.stderr ?? "").trim()}`);
   // What the app noted (e.g. a file it removed from a stack directory) is shown too.

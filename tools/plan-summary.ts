@@ -67,6 +67,10 @@ export interface WriteSet {
   readonly other: string[];
   /** Failed check messages: drift observed at plan. */
   readonly drift: string[];
+  /** The runtime root the plan manages (from its destroy guard), when the plan names one. */
+  readonly root?: string;
+  /** Paths written or removed outside that root (e.g. the old root's files when the state moves to a new root). */
+  readonly outsideRoot: string[];
   readonly counts: { add: number; change: number; destroy: number };
 }
 
@@ -134,13 +138,19 @@ function failedCheckMessages(plan: PlanJson): string[] {
 export function writeSetOf(plan: PlanJson): WriteSet {
   const changes = (plan.resource_changes ?? []).filter((rc) => rc.mode === "managed");
   const permissions = new Map<string, { settings: Settings; planned: boolean }>();
+  // Owner and mode a path had before the plan, by path: what a removed file was.
+  const settingsBefore = new Map<string, Settings>();
   for (const rc of changes.filter(isPermissionCommand)) {
     const t = triggersOf(rc)!;
     permissions.set(String(t.path), {
       settings: { owner: String(t.owner), group: String(t.group), mode: String(t.mode) },
       planned: !isNoop(rc) && !(has(rc, "delete") && !has(rc, "create")),
     });
+    const b = rc.change.before?.triggers_replace;
+    if (isObject(b) && typeof b.path === "string") settingsBefore.set(b.path, { owner: String(b.owner), group: String(b.group), mode: String(b.mode) });
   }
+  const guard = changes.find((rc) => isCheck(rc) && keysOf(triggersOf(rc)!) === "root" && typeof rc.change.after?.triggers_replace?.root === "string");
+  const root: string | undefined = guard?.change.after.triggers_replace.root;
   const set: WriteSet = {
     directoriesToCreate: [],
     directoriesToModify: [],
@@ -152,6 +162,8 @@ export function writeSetOf(plan: PlanJson): WriteSet {
     checks: [],
     other: [],
     drift: [],
+    root,
+    outsideRoot: [],
     counts: { add: 0, change: 0, destroy: 0 },
   };
   const written = new Set<string>();
@@ -167,15 +179,26 @@ export function writeSetOf(plan: PlanJson): WriteSet {
     } else if (isDirectories(rc)) {
       directoryChanges.push(rc);
     } else if (rc.type === "local_file") {
-      const p = String(rc.change.after?.filename ?? rc.change.before?.filename);
-      const settings = permissions.get(p)?.settings ?? (rc.change.after ? { owner: "?", group: "?", mode: String(rc.change.after.file_permission) } : undefined);
-      if (has(rc, "create")) {
+      // Both sides: a replacement deletes the file at its old name (before) and writes the new one (after).
+      const oldPath = typeof rc.change.before?.filename === "string" ? rc.change.before.filename : undefined;
+      const newPath = typeof rc.change.after?.filename === "string" ? rc.change.after.filename : undefined;
+      if (has(rc, "create") && newPath) {
         const content = rc.change.after?.content;
         const sha256 = typeof content === "string" ? createHash("sha256").update(content, "utf8").digest("hex") : undefined;
-        set.filesToWrite.push({ path: p, settings, sha256 });
-      } else if (has(rc, "delete")) set.filesToRemove.push({ path: p, settings });
-      else set.filesToModify.push({ path: p, settings });
-      written.add(p);
+        const settings = permissions.get(newPath)?.settings ?? { owner: "?", group: "?", mode: String(rc.change.after.file_permission) };
+        set.filesToWrite.push({ path: newPath, settings, sha256 });
+        written.add(newPath);
+      }
+      if (has(rc, "delete") && oldPath && !(has(rc, "create") && oldPath === newPath)) {
+        const settings = settingsBefore.get(oldPath) ?? permissions.get(oldPath)?.settings ?? { owner: "?", group: "?", mode: String(rc.change.before.file_permission) };
+        set.filesToRemove.push({ path: oldPath, settings });
+        written.add(oldPath);
+      }
+      if (!has(rc, "create") && !has(rc, "delete")) {
+        const p = String(newPath ?? oldPath);
+        set.filesToModify.push({ path: p, settings: permissions.get(p)?.settings });
+        written.add(p);
+      }
     } else {
       set.other.push(`${rc.address} (${rc.change.actions.join("/")})`);
     }
@@ -221,6 +244,11 @@ export function writeSetOf(plan: PlanJson): WriteSet {
   for (const list of [set.directoriesToCreate, set.directoriesToModify, set.directoriesToRemove, set.directoriesLeftInPlace, set.filesToWrite, set.filesToModify, set.filesToRemove]) {
     list.sort((a, b) => a.path.localeCompare(b.path));
   }
+  if (root !== undefined) {
+    const inside = (p: string) => p === root || p.startsWith(root + "/");
+    const touched = [set.directoriesToCreate, set.directoriesToModify, set.directoriesToRemove, set.filesToWrite, set.filesToModify, set.filesToRemove].flat();
+    set.outsideRoot.push(...[...new Set(touched.map((p) => p.path).filter((p) => !inside(p)))].sort());
+  }
   return set;
 }
 
@@ -230,11 +258,12 @@ const show = (s?: Settings) => (s ? `${s.owner}:${s.group} ${s.mode}` : "owner/m
 export function summarizePlan(plan: PlanJson): string {
   const w = writeSetOf(plan);
   const lines: string[] = ["Plan summary (write set):"];
+  const outside = (p: PlannedPath) => (w.outsideRoot.includes(p.path) ? `  (outside the runtime root ${w.root})` : "");
   const section = (title: string, sign: string, items: PlannedPath[], extra: (p: PlannedPath) => string = () => "") => {
     if (items.length === 0) return;
     lines.push(`  ${title} (${items.length}):`);
     const width = Math.max(...items.map((i) => i.path.length));
-    for (const i of items) lines.push(`    ${sign} ${i.path.padEnd(width)}  ${show(i.settings)}${extra(i)}`);
+    for (const i of items) lines.push(`    ${sign} ${i.path.padEnd(width)}  ${show(i.settings)}${extra(i)}${outside(i)}`);
   };
   const hash = (p: PlannedPath) => (p.sha256 ? `  sha256 ${p.sha256}` : "  sha256 (known after apply)");
   section("directories to create", "+", w.directoriesToCreate);
@@ -251,11 +280,13 @@ export function summarizePlan(plan: PlanJson): string {
     lines.push(`  drift observed at plan (${w.drift.length}):`);
     for (const d of w.drift) lines.push(`    ! ${d.replace(/^drift observed at plan: /, "")}`);
   }
-  if (w.other.length === 0) {
+  if (w.other.length === 0 && w.outsideRoot.length === 0) {
     lines.push("  secrets/DB/services touched: none (only the runtime tree's directories and files; no other resource type is planned)");
   } else {
-    lines.push(`  secrets/DB/services touched: REVIEW: ${w.other.length} change(s) outside the runtime tree's directories and files:`);
+    const count = w.other.length + w.outsideRoot.length;
+    lines.push(`  secrets/DB/services touched: REVIEW: ${count} change(s) outside the runtime tree's directories and files${w.root ? ` (root ${w.root})` : ""}:`);
     for (const o of w.other) lines.push(`    ? ${o}`);
+    for (const p of w.outsideRoot) lines.push(`    ? ${p} (written or removed outside the runtime root)`);
   }
   lines.push(`  engine plan: ${w.counts.add} to add, ${w.counts.change} to change, ${w.counts.destroy} to destroy`);
   return lines.join("\n") + "\n";

@@ -79,12 +79,7 @@ export class TempPostgres {
       if (init.code !== 0) throw new Error(`initdb failed:\n${init.output}`);
       fs.rmSync(pwfile);
       pg.port = await freePort();
-      const options = `-c listen_addresses=127.0.0.1 -p ${pg.port} -k ${pg.dataDir} -c fsync=off`;
-      const started = pg.asServerUser(binary("pg_ctl"), ["-D", pg.dataDir, "-l", path.join(pg.dir, "server.log"), "-o", options, "-w", "-t", "60", "start"]);
-      if (started.code !== 0) {
-        const log = fs.existsSync(path.join(pg.dir, "server.log")) ? fs.readFileSync(path.join(pg.dir, "server.log"), "utf8") : "";
-        throw new Error(`pg_ctl start failed:\n${started.output}\n${log}`);
-      }
+      pg.startServer();
       const created = pg.sql("CREATE DATABASE cutter_state", "postgres");
       if (created.code !== 0) throw new Error(`CREATE DATABASE failed:\n${created.output}`);
       return pg;
@@ -92,6 +87,27 @@ export class TempPostgres {
       pg.stop();
       throw error;
     }
+  }
+
+  /** Starts the server (again) on the same port and data directory. */
+  public startServer(): void {
+    const options = `-c listen_addresses=127.0.0.1 -p ${this.port} -k ${this.dataDir} -c fsync=off`;
+    const started = this.asServerUser(binary("pg_ctl"), ["-D", this.dataDir, "-l", path.join(this.dir, "server.log"), "-o", options, "-w", "-t", "60", "start"]);
+    if (started.code !== 0) {
+      const log = fs.existsSync(path.join(this.dir, "server.log")) ? fs.readFileSync(path.join(this.dir, "server.log"), "utf8") : "";
+      throw new Error(`pg_ctl start failed:\n${started.output}\n${log}`);
+    }
+  }
+
+  /** Stops the server at once, as a crash would (mode immediate); startServer() brings it back. */
+  public stopServer(): void {
+    const stopped = this.asServerUser(binary("pg_ctl"), ["-D", this.dataDir, "-m", "immediate", "-w", "stop"]);
+    if (stopped.code !== 0) throw new Error(`pg_ctl stop failed:\n${stopped.output}`);
+  }
+
+  /** A connection string for another role (or database) on this server. */
+  public connStrFor(user: string, password: string, database = this.database): string {
+    return `postgres://${user}:${password}@127.0.0.1:${this.port}/${database}?sslmode=disable`;
   }
 
   /** Runs SQL with psql; returns the unaligned, tuples-only output. */
