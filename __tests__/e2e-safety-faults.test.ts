@@ -9,6 +9,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { TempHost, expectSuccess, snapshot } from "./support/harness";
+import { runPrintedRestore } from "./support/state-faults";
 import {
   assertExactTree,
   assertNoChanges,
@@ -24,6 +25,16 @@ import {
 } from "./support/safety";
 
 const APPLY = ["apply", "-auto-approve", "-input=false", "-no-color"];
+
+/** The state file exists and is whole JSON (a kill during the engine's write can cut it off). */
+function stateParses(file: string): boolean {
+  try {
+    JSON.parse(fs.readFileSync(file, "utf8"));
+    return true;
+  } catch {
+    return !fs.existsSync(file);
+  }
+}
 
 describe("the engine is SIGKILLed in the middle of a deploy", () => {
   let host: TempHost;
@@ -45,6 +56,13 @@ describe("the engine is SIGKILLed in the middle of a deploy", () => {
       const result = await deploy.done;
       assert.equal(result.code, null, `killed when ${moment}`);
       assert.doesNotMatch(result.output, /Apply complete/, `the deploy was really interrupted when ${moment}`);
+      // A kill that lands on the engine's state write leaves it cut off: the next command refuses,
+      // changes nothing and prints the restore (adversarial-state-integrity); the operator runs it.
+      if (!stateParses(host.statePath)) {
+        const refused = host.cdktf("deploy");
+        assert.notEqual(refused.code, 0, "a cut-off state is refused");
+        runPrintedRestore(refused.output);
+      }
     }
     expectSuccess(host.cdktf("deploy"), "deploy after the kills");
     assertExactTree(host);
