@@ -18,7 +18,7 @@ import * as os from "os";
 import * as path from "path";
 import { CONNECTION_STRING_RULE, HIGH_ENTROPY_RULE, PRIVATE_KEY_RULE, SECRET_KEY_VALUE_RULE, StackSpec, resolveStackSpecs } from "../constructs";
 import { CommandLine, CutterError, parseCommandLine, selectStack } from "./command-line";
-import { engineFromEnvironment, stackDirectory } from "./engine";
+import { engineFromEnvironment, engineTranscript, stackDirectory } from "./engine";
 import { isInside, realish } from "./expected-tree";
 import { AuditEntry, providerVersions, readState, repositoryCommit } from "./gate-evidence";
 import { savedPlanRecord } from "./saved-plan";
@@ -81,7 +81,7 @@ export function appendAuditEntry(file: string, entry: AuditEntry): void {
   }
 }
 
-/** What the output said: our scripts' lines (`cutter-runtime: ...`) and the engine's errors. */
+/** What the output said: our scripts' refusal lines (`cutter-runtime: ...`) and the engine's errors. */
 export function reasonsIn(output: string, message?: string): string[] {
   const reasons: string[] = [];
   for (const line of output.split("\n")) {
@@ -210,7 +210,7 @@ export function withAuditLog(argv: readonly string[], env: NodeJS.ProcessEnv, ru
   let plan: ReturnType<typeof savedPlanInfo>;
   try {
     cmd = parseCommandLine(argv);
-    if (cmd.verb !== "deploy" && cmd.verb !== "destroy") return run();
+    if ((cmd.verb !== "deploy" && cmd.verb !== "destroy") || cmd.help || cmd.version) return run();
     plan = cmd.plan ? savedPlanInfo(cmd.plan) : undefined;
     spec = selectStack(resolveStackSpecs(env), cmd.host ?? plan?.hostName);
   } catch {
@@ -227,7 +227,8 @@ export function withAuditLog(argv: readonly string[], env: NodeJS.ProcessEnv, ru
   } finally {
     capture.stop();
   }
-  const output = capture.text();
+  // What the engine printed in full (the commands show it condensed), then what the command printed.
+  const output = `${engineTranscript()}\n${capture.text()}`;
   const message = failure === undefined ? undefined : failure instanceof Error ? failure.message : String(failure);
   const reasons = failure === undefined ? [] : reasonsIn(output, message);
   let engine: AuditEntry["engine"];

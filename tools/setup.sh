@@ -472,6 +472,7 @@ export TERRAFORM_BINARY_NAME='$engine_kind'
 export CHECKPOINT_DISABLE=1
 export CDKTF_DISABLE_PLUGIN_CACHE_ENV=1
 export DISABLE_VERSION_CHECK=1
+export TF_IN_AUTOMATION=1
 export CUTTER_ENGINE_PATH='$shim'
 export PATH='$cache/engine-bin':\"\$PATH\"
 # engine: $engine_kind $engine_version"
@@ -488,6 +489,7 @@ env_json_text="{
     \"CHECKPOINT_DISABLE\": \"1\",
     \"CDKTF_DISABLE_PLUGIN_CACHE_ENV\": \"1\",
     \"DISABLE_VERSION_CHECK\": \"1\",
+    \"TF_IN_AUTOMATION\": \"1\",
     \"CUTTER_ENGINE_PATH\": \"$shim\"
   }
 }"
