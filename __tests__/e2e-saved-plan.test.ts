@@ -100,7 +100,7 @@ describe("saved plans: plan --out, deploy --plan", () => {
     expectSuccess(cutter(host, ["plan", "--out", planFile("fresh")]), "plan again");
     expectSuccess(cutter(host, ["deploy", "--plan", planFile("fresh")]), "deploy the fresh plan");
     assert.equal(fs.statSync(path.join(host.root, "runs")).uid, 65534, "owner applied");
-    expectSuccess(cutter(host, ["destroy"]), "destroy");
+    expectSuccess(cutter(host, ["destroy", "--auto-approve"]), "destroy");
     assert.equal(fs.existsSync(host.root), false);
   });
 
