@@ -134,11 +134,13 @@ export class TreeObservation extends Construct {
   /**
    * HCL (no `${}`) that is true unless `path` drifted: in sync, or missing without ever
    * having been created by the stack (no ownership record: a first deploy, or after a
-   * complete destroy), which is no news. A missing path the records name is drift.
+   * complete destroy), which is no news. A missing path the records name is drift, and so
+   * is one with a hazard to tell (a parent whose POSIX ACL the new directory would inherit).
    */
   public inSyncCondition(managedPath: string): string {
     const drift = this.driftReference(managedPath);
-    return `${drift} == "" || (startswith(${drift}, "missing") && !contains(${this.recordedLocal}, ${JSON.stringify(managedPath)}))`;
+    const plainMissing = `(${drift} == "missing (deploy creates it)" || ${drift} == "missing (deploy writes it)")`;
+    return `${drift} == "" || (${plainMissing} && !contains(${this.recordedLocal}, ${JSON.stringify(managedPath)}))`;
   }
 
   /** HCL (no `${}`) of the drift text of `path`: "" when it is as the stack writes it. */
