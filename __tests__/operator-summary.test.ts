@@ -51,6 +51,12 @@ describe("an owner change in a host file: an input change, in words, in plan and
     const dirs = fs.readdirSync(root()).filter((n) => fs.statSync(path.join(root(), n)).isDirectory());
     assert.equal(inPlace.length, dirs.length + 1, "every directory and the root, each once");
     for (const line of inPlace) assert.match(line, /^ {4}~ \S+ +nobody:nogroup 0750$/);
+    // The summary and the engine's plan text above it agree: the same directories, the same owner:group and mode.
+    const summaryPaths = inPlace.map((l) => /^ {4}~ (\S+)/.exec(l)![1]).sort();
+    const enginePaths = [...plan.stdout.matchAll(/^ +~ "(\/[^"]+)" += "root:root 0750" -> \(known after apply\)$/gm)].map((m) => m[1]).sort();
+    assert.deepEqual(enginePaths, summaryPaths, "every directory (the root too), in both");
+    assert.ok(plan.stdout.includes(`-> "the runtime root ${root()}: nobody:nogroup 0750`), "the root, with the same owner:group and mode");
+    assert.match(plan.stdout, new RegExp(`-> "${dirs.length} directories in ${root()}: nobody:nogroup 0750`));
   });
 
   test("plain cdktf plan of the stack names the same paths with owner:group and mode in the engine's plan text", () => {
