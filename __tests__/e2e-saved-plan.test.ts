@@ -69,7 +69,7 @@ describe("saved plans: plan --out, deploy --plan", () => {
     const refused = cutter(host, ["deploy", "--plan", planFile("before-owner-change")], { CUTTER_OWNER: "nobody" });
     assert.equal(refused.code, 1);
     assert.match(refused.output, /refusing to apply .*before-owner-change\.tgz: the code or the inputs changed since the plan was made/);
-    assert.match(refused.output, /triggers_replace\.owner: "root" -> "nobody"/);
+    assert.match(refused.output, /environment\.CUTTER_OWNER: "root" -> "nobody"/);
     assert.match(refused.output, /nothing was changed/);
     assert.doesNotMatch(refused.output, /Apply complete/);
     assert.deepEqual(snapshot(host.root), tree);

@@ -67,7 +67,7 @@ describe("gate report: pg state backend", () => {
   test("the rollback as printed (with the connection string set) destroys; what remains says how to drop the schema", () => {
     const md = fs.readFileSync(path.join(host.dir, "pg.md"), "utf8");
     const rollback = /^rollback: (.*)$/m.exec(md)![1];
-    const destroyed = run("bash", ["-c", `${rollback} -- --output ${host.outDir}`], { env: engineEnv({ [CONN_ENV]: pg.connStr }) });
+    const destroyed = run("bash", ["-c", `${rollback} --output ${host.outDir}`], { env: engineEnv({ [CONN_ENV]: pg.connStr }) });
     assert.equal(destroyed.code, 0, destroyed.output.slice(-3000));
     assert.equal(fs.existsSync(host.root), false);
     assert.ok(destroyed.stdout.includes(`  state:     PostgreSQL schema ${SCHEMA} (no resources left)\n             remove: psql "$${CONN_ENV}" -c 'DROP SCHEMA ${SCHEMA} CASCADE'`), destroyed.stdout);
