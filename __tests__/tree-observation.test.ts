@@ -67,9 +67,10 @@ describe("TreeObservation in a RuntimeTree", () => {
     const names = Object.keys(json.check).sort();
     assert.deepEqual(names, ["drift_README_md", "drift_approvals", "drift_artifacts", "drift_backups", "drift_locks", "drift_orchestrator_config_json", "drift_reports", "drift_rollback", "drift_root", "drift_runs"]);
     assert.equal(json.check.drift_runs.assert[0].error_message, `drift observed at plan: /srv/cutter/runs: \${local.${local("/srv/cutter/runs")}}`);
-    // A missing path the records do not name was never created (a first deploy): no warning.
-    // Below a missing root, only the root's check reports.
-    const inSync = (p: string) => `local.${local(p)} == "" || (startswith(local.${local(p)}, "missing") && !contains(local.Tree_Observation_recorded, "${p}"))`;
+    // A missing path the records do not name was never created (a first deploy): no warning,
+    // unless its text tells a hazard (a parent's POSIX ACL). Below a missing root, only the root's check reports.
+    const plainMissing = (p: string) => `(local.${local(p)} == "missing (deploy creates it)" || local.${local(p)} == "missing (deploy writes it)")`;
+    const inSync = (p: string) => `local.${local(p)} == "" || (${plainMissing(p)} && !contains(local.Tree_Observation_recorded, "${p}"))`;
     assert.equal(json.check.drift_runs.assert[0].condition, `\${${inSync("/srv/cutter/runs")} || startswith(local.${local("/srv/cutter")}, "missing")}`);
     assert.equal(json.check.drift_root.assert[0].condition, `\${${inSync("/srv/cutter")}}`);
     assert.match(json.locals.Tree_Observation_recorded, /startswith\(line, "R\|"\)/);
