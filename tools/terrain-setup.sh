@@ -46,7 +46,7 @@ current() {
 }
 if current; then exit 0; fi
 
-[ -f "$project/node_modules/constructs/package.json" ] && [ -x "$project/node_modules/.bin/tsc" ] \
+[[ -f $project/node_modules/constructs/package.json && -x $project/node_modules/.bin/tsc ]] \
   || die "the project's own packages are not installed: run \`npm ci\` first, then \`CUTTER_CDK=cdktn npm run setup\`"
 
 say "installing CDK Terrain into $terrain/node_modules (npm ci of terrain/package-lock.json, no install scripts)"
