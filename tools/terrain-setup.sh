@@ -55,7 +55,11 @@ rm -f -- "$stamp"
 started=$terrain/.terrain-stamp.$$
 touch -- "$started"
 trap 'rm -f -- "$started"' EXIT
-out=$(cd "$terrain" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error 2>&1) \
+# --engine-strict=false on the command line: `npm run setup` passes the project's engine-strict=true
+# (../.npmrc) down as npm_config_engine_strict, which outranks terrain/.npmrc, and cdktn-cli's
+# engines (Node >= 22.19) name the Node installed here beside it, not the one running npm; the
+# check below holds that Node to those engines.
+out=$(cd "$terrain" && npm ci --engine-strict=false --ignore-scripts --no-audit --no-fund --loglevel=error 2>&1) \
   || { printf '%s\n' "$out" >&2; die "npm ci in $terrain failed (see above); nothing of CDK Terrain is in use. The default CDK (cdktf) is unaffected."; }
 
 # The checks, with the installed Node 22 itself (it must run here to be of any use).
