@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { LocalProvider } from "@cdktf/provider-local/lib/provider";
-import { App, TerraformStack, Testing } from "cdktf";
+import { LocalProvider } from "../constructs/local-provider";
+import { App, TerraformStack, Testing } from "../constructs/cdk";
 import {
   CUTTER_LAYOUT,
   ManagedFile,

@@ -5,10 +5,8 @@
  */
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { File } from "@cdktf/provider-local/lib/file";
-import { LocalProvider } from "@cdktf/provider-local/lib/provider";
-import { SensitiveFile } from "@cdktf/provider-local/lib/sensitive-file";
-import { Aspects, TerraformStack, Testing } from "cdktf";
+import { File, LocalProvider, SensitiveFile } from "../constructs/local-provider";
+import { Aspects, TerraformStack, Testing } from "../constructs/cdk";
 import { Construct } from "constructs";
 import {
   CONNECTION_STRING_RULE,

@@ -1,8 +1,8 @@
 /** The safety constructs as synthesized: what the engine will be asked to do. */
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { LocalProvider } from "@cdktf/provider-local/lib/provider";
-import { TerraformStack, Testing } from "cdktf";
+import { LocalProvider } from "../constructs/local-provider";
+import { TerraformStack, Testing } from "../constructs/cdk";
 import { DestroyGuard, ManagedFile, PathKind, RuntimeTree, TreeObservation, fromTerraformLiteral, readRuntimeInputs, recordKey } from "../constructs";
 
 function synthWith(build: (stack: TerraformStack) => void): any {

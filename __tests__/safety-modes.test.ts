@@ -6,8 +6,8 @@
  */
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { LocalProvider } from "@cdktf/provider-local/lib/provider";
-import { TerraformStack, Testing } from "cdktf";
+import { LocalProvider } from "../constructs/local-provider";
+import { TerraformStack, Testing } from "../constructs/cdk";
 import { ManagedFile, PermissionCommand, RuntimeDirectories, RuntimeTree } from "../constructs";
 
 function synthWith(build: (stack: TerraformStack) => void): any {

@@ -8,7 +8,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { after, before, describe, test } from "node:test";
-import { TerraformStack, Testing } from "cdktf";
+import { TerraformStack, Testing } from "../constructs/cdk";
 import { RuntimeDirectories, TreeRemover, fromTerraformLiteral, recordKey, scriptLibrary, terraformLiteral } from "../constructs";
 
 function sh(script: string, env: Record<string, string> = {}): { code: number | null; stdout: string; stderr: string } {

@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { describe, test } from "node:test";
-import { App, Testing } from "cdktf";
+import { App, Testing } from "../constructs/cdk";
 import { RuntimeStack, hostsDirectory, readHostFiles, readRuntimeInputs, resolveStackSpecs } from "../constructs";
 import { parseCommandLine, selectStack } from "../tools/command-line";
 import { engineEnvironment } from "../tools/engine";

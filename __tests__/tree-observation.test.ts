@@ -1,8 +1,8 @@
 /** Unit tests on the synthesized JSON of the drift observation (the real engine runs in e2e-drift). */
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { LocalProvider } from "@cdktf/provider-local/lib/provider";
-import { TerraformStack, Testing } from "cdktf";
+import { LocalProvider } from "../constructs/local-provider";
+import { TerraformStack, Testing } from "../constructs/cdk";
 import { PathKind, RuntimeTree, TreeObservation, resolveLayout, statMode } from "../constructs";
 
 function synthTree(): any {
