@@ -1,4 +1,4 @@
-import { App } from "cdktf";
+import { App } from "./constructs/cdk";
 import * as path from "path";
 import { RuntimeStack, resolveStackSpecs } from "./constructs";
 import { checkEngineVersionOnce } from "./tools/engine-check-once";

@@ -7,8 +7,20 @@
  *
  * Every construct still gets its own validation result (the same problems, if
  * any), so error messages are exactly what they were.
+ *
+ * The class patched is the one of the CDK core in use (cdktf, or cdktn with
+ * CUTTER_CDK=cdktn: the same class at the same path); patching cdktf's while cdktn
+ * synthesizes would change nothing. Should a core no longer have it there, nothing
+ * is patched and synth asks the engine per resource, as the core does by itself
+ * (__tests__/engine-check-once.test.ts runs on both cores and would fail).
  */
-import { ValidateBinaryVersion } from "cdktf/lib/validations/validate-binary-version";
+import * as path from "path";
+import { CDK_FLAVOUR } from "../constructs/cdk";
+import { cdkCoreDirectory } from "../constructs/cdk-flavour";
+
+interface ValidateBinaryVersion {
+  validate(): string[];
+}
 
 let installed = false;
 
@@ -16,6 +28,13 @@ let installed = false;
 export function checkEngineVersionOnce(): void {
   if (installed) return;
   installed = true;
+  let ValidateBinaryVersion: { prototype: ValidateBinaryVersion } | undefined;
+  try {
+    ValidateBinaryVersion = require(path.join(cdkCoreDirectory(CDK_FLAVOUR), "lib", "validations", "validate-binary-version")).ValidateBinaryVersion;
+  } catch {
+    return;
+  }
+  if (typeof ValidateBinaryVersion?.prototype?.validate !== "function") return;
   const validate = ValidateBinaryVersion.prototype.validate;
   const answers = new Map<string, string[]>();
   ValidateBinaryVersion.prototype.validate = function (this: ValidateBinaryVersion): string[] {

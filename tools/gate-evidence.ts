@@ -6,7 +6,7 @@
  * temporary directory for reading pg state, removed at once.
  */
 import { spawnSync } from "child_process";
-import { TerraformDataSource, TerraformResource } from "cdktf";
+import { TerraformDataSource, TerraformResource } from "../constructs/cdk";
 import { Construct } from "constructs";
 import * as fs from "fs";
 import * as os from "os";
