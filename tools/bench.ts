@@ -9,6 +9,10 @@
  *   hand   the same tree as hand-written Terraform JSON, engine run directly
  *   stack  the real stack: `node <app>` synth, engine run directly in cdktf.out
  *   cli    the real stack through the cdktf CLI with cdktf.json's app (7 dirs only)
+ *   handmin  the minimal hand-written file (issue 13's baseline), engine run directly,
+ *          initialised once: `apply`, `plan`, `destroy`
+ *   operator  what operators run: `npm run deploy`, `npm run plan`, `npm run destroy`,
+ *          every safety check on (tools/bench/operator.ts)
  *
  *   npm run bench [-- --quick] [--sizes 7,70,700] [--runs N] [--subjects hand,stack] [--readme]
  */
@@ -19,6 +23,7 @@ import * as path from "path";
 import { CUTTER_LAYOUT, RuntimeLayout, buildOrchestratorConfig, renderOrchestratorConfig, renderRuntimeReadme, resolveLayout } from "../constructs";
 import { writeHandwritten } from "./bench/handwritten";
 import { layoutForSize } from "./bench/layout";
+import { Usage, operatorEnv, withUsage } from "./bench/operator";
 
 const REPO = path.resolve(__dirname, "..", "..");
 const CACHE = process.env.CUTTER_CACHE_DIR ?? path.join(os.homedir(), ".cache", "cutter-runtime");
@@ -112,6 +117,11 @@ function timed(command: string, args: string[], cwd: string, env: NodeJS.Process
   return { ms, code: r.status, output };
 }
 
+/** timed(), and what the command's processes used: CPU (user + system) and the peak memory of the largest one (GNU time). */
+function timedWithUsage(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv, what: string, okCodes = [0]): Timed & Usage {
+  return withUsage((wrapped, wrappedArgs) => timed(wrapped, wrappedArgs, cwd, env, what, okCodes), command, args);
+}
+
 // ---------------------------------------------------------------- one host
 /** A temporary host for one round of one subject. */
 class BenchHost {
@@ -165,12 +175,34 @@ class BenchHost {
 }
 
 // ---------------------------------------------------------------- subjects
-type Phase = "wrapper" | "app" | "synth" | "init" | "plan" | "deploy" | "noopPlan" | "noopDeploy" | "verify" | "destroy" | "cycle";
+type Phase =
+  | "node"
+  | "npm"
+  | "wrapper"
+  | "app"
+  | "appNoop"
+  | "synth"
+  | "init"
+  | "plan"
+  | "deploy"
+  | "noopPlan"
+  | "noopDeploy"
+  | "verify"
+  | "destroy"
+  | "cycle"
+  | "deployCpu"
+  | "noopPlanCpu"
+  | "destroyCpu"
+  | "cycleCpu"
+  | "peakMemory";
 type Round = Partial<Record<Phase, number>>;
 
 const PHASE_LABEL: Record<Phase, string> = {
+  node: "node start (`node -e 0`: the floor of any node command)",
+  npm: "npm start (`npm run env`: what `npm run` costs before a script)",
   wrapper: "npm-script wrapper (tools/with-engine.sh: setup check)",
   app: "app command (cdktf.json: build + synth)",
+  appNoop: "app command, nothing changed (cdktf.json's app run again)",
   synth: "synth",
   init: "init",
   plan: "plan, empty host",
@@ -180,7 +212,15 @@ const PHASE_LABEL: Record<Phase, string> = {
   verify: "verify",
   destroy: "destroy",
   cycle: "full cycle synth→deploy→verify→destroy",
+  deployCpu: "deploy, CPU (user + system, all processes)",
+  noopPlanCpu: "no-op plan, CPU",
+  destroyCpu: "destroy, CPU",
+  cycleCpu: "deploy + destroy, CPU",
+  peakMemory: "peak memory, largest process (MiB)",
 };
+
+/** Phases of the issue 6 table (the others are reported in the operator table). */
+const STACK_TABLE_PHASES: readonly Phase[] = ["wrapper", "app", "appNoop", "synth", "init", "plan", "deploy", "noopPlan", "noopDeploy", "verify", "destroy", "cycle"];
 
 const ENGINE_FLAGS = ["-input=false", "-no-color"];
 
@@ -267,6 +307,71 @@ const stack: Subject = {
   },
 };
 
+/** Baseline 3: the minimal hand-written file, initialised once (init is not part of its cycle). */
+const handmin: Subject = {
+  name: "handmin",
+  label: "minimal hand-written TF",
+  at: () => true,
+  round(host) {
+    const cwd = path.join(host.dir, "handmin");
+    const l = host.layout;
+    writeHandwritten(
+      cwd,
+      { root: host.root, statePath: host.statePath, owner: OWNER, group: GROUP, directoryMode: l.directoryMode, fileMode: l.fileMode, directories: l.subdirectories.map((d) => d.name), files: host.files() },
+      "minimal",
+    );
+    const env = host.env();
+    const engine = ENGINE_INFO().engine.path;
+    const round: Round = {};
+    round.init = timed(engine, ["init", ...ENGINE_FLAGS], cwd, env, "init (minimal)").ms;
+    const deploy = timedWithUsage(engine, ["apply", "-auto-approve", ...ENGINE_FLAGS], cwd, env, "apply (minimal)");
+    const noopPlan = timedWithUsage(engine, ["plan", "-detailed-exitcode", ...ENGINE_FLAGS], cwd, env, "no-op plan (minimal; must report 0 changes)", [0]);
+    round.verify = host.verify().ms;
+    const destroy = timedWithUsage(engine, ["destroy", "-auto-approve", ...ENGINE_FLAGS], cwd, env, "destroy (minimal)");
+    host.assertGone("destroy (minimal)");
+    return usageRound(round, deploy, noopPlan, destroy);
+  },
+};
+
+/** The phases of a deploy / no-op plan / destroy round with their CPU and the peak memory of the largest process. */
+function usageRound(round: Round, deploy: Timed & Usage, noopPlan: Timed & Usage, destroy: Timed & Usage): Round {
+  round.deploy = deploy.ms;
+  round.noopPlan = noopPlan.ms;
+  round.destroy = destroy.ms;
+  round.cycle = deploy.ms + destroy.ms;
+  round.deployCpu = deploy.cpuMs;
+  round.noopPlanCpu = noopPlan.cpuMs;
+  round.destroyCpu = destroy.cpuMs;
+  round.cycleCpu = deploy.cpuMs + destroy.cpuMs;
+  round.peakMemory = Math.max(deploy.peakKiB, noopPlan.peakKiB, destroy.peakKiB) / 1024;
+  return round;
+}
+
+/**
+ * What operators run, every safety check on: `npm run deploy`, then `npm run plan`
+ * (no-op: must say "No changes."), verify, `npm run destroy`. The full cycle is
+ * deploy + destroy. Generated layouts reach the operator CLI through a preload
+ * (tools/bench/operator.ts); the commands are the npm scripts all the same.
+ */
+const operator: Subject = {
+  name: "operator",
+  label: "operator (npm run)",
+  at: () => true,
+  round(host) {
+    const env = operatorEnv(host.env(), host.layout === CUTTER_LAYOUT ? undefined : host.size);
+    const npm = (verb: string, what: string) => timedWithUsage("npm", ["run", verb, "--", "--output", host.outDir], REPO, env, `npm run ${what}`);
+    const round: Round = {};
+    const deploy = npm("deploy", "deploy");
+    if (!/Apply complete!/.test(deploy.output)) throw new Error(`bench: npm run deploy did not complete:\n${deploy.output.slice(-3000)}`);
+    const noopPlan = npm("plan", "plan (no-op)");
+    if (!/No changes\./.test(noopPlan.output)) throw new Error(`bench: npm run plan after deploy reported changes:\n${noopPlan.output.slice(-3000)}`);
+    round.verify = host.verify().ms;
+    const destroy = npm("destroy", "destroy");
+    host.assertGone("npm run destroy");
+    return usageRound(round, deploy, noopPlan, destroy);
+  },
+};
+
 const CDKTF = path.join(REPO, "node_modules", ".bin", "cdktf");
 const APP_COMMAND: string = JSON.parse(fs.readFileSync(path.join(REPO, "cdktf.json"), "utf8")).app;
 
@@ -279,8 +384,20 @@ const cli: Subject = {
     const verb = (v: string, extra: string[], what: string) =>
       timed(CDKTF, [v, "--output", host.outDir, ...extra], REPO, env, `cdktf ${what}`);
     const round: Round = {};
+    round.node = timed("node", ["-e", "0"], REPO, host.env(), "node -e 0").ms;
+    round.npm = timed("npm", ["run", "env"], REPO, host.env(), "npm run env").ms;
     round.wrapper = timed("bash", [path.join(REPO, "tools", "with-engine.sh"), "true"], REPO, host.env(), "tools/with-engine.sh").ms;
-    round.app = timed("sh", ["-c", APP_COMMAND], REPO, host.env({ CDKTF_OUTDIR: path.join(host.dir, "app.out") }), "cdktf.json app").ms;
+    // The app as cdktf runs it (cdktf's environment for the app: @cdktf/cli-core synth-stack.ts): first in a fresh output
+    // directory, then again with nothing changed.
+    const appEnv = host.env({
+      CDKTF_OUTDIR: path.join(host.dir, "app.out"),
+      CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS: "true",
+      CDKTF_CONTEXT_JSON: JSON.stringify({ cdktfRelativeModules: [] }),
+      SYNTH_HCL_OUTPUT: "false",
+      NODE_OPTIONS: "--max-old-space-size=4096",
+    });
+    round.app = timed("sh", ["-c", APP_COMMAND], REPO, appEnv, "cdktf.json app").ms;
+    round.appNoop = timed("sh", ["-c", APP_COMMAND], REPO, appEnv, "cdktf.json app (nothing changed)").ms;
     round.synth = verb("synth", [], "synth").ms;
     const lock = ["--skip-provider-lock"];
     const plan = verb("plan", lock, "plan (empty host)");
@@ -299,7 +416,7 @@ const cli: Subject = {
   },
 };
 
-const SUBJECTS = [floor, hand, stack, cli];
+const SUBJECTS = [floor, hand, stack, cli, handmin, operator];
 
 // ---------------------------------------------------------------- statistics and report
 function median(values: number[]): number {
@@ -344,6 +461,9 @@ interface Target {
   pass?: boolean;
 }
 
+/** The operator targets of issue 13 (ratios against the minimal hand-written file, measured in the same run). */
+export const OPERATOR_TARGETS = { cycleAt7: 1.5, cycleAt700: 1.0, noopPlanAt7: 1.3, appNoopSeconds: 0.15 } as const;
+
 function targets(m: Medians): Target[] {
   const list: Target[] = [];
   const seven = m[7];
@@ -372,6 +492,40 @@ function targets(m: Medians): Target[] {
       });
     }
   }
+  list.push(...operatorTargets(m));
+  return list;
+}
+
+/** Issue 13: the operator's commands against the minimal hand-written file. */
+function operatorTargets(m: Medians): Target[] {
+  const list: Target[] = [];
+  const T = OPERATOR_TARGETS;
+  const at = (size: number) => (m[size]?.operator && m[size]?.handmin ? { op: m[size].operator, hand: m[size].handmin } : undefined);
+  const seven = at(7);
+  if (seven) {
+    const r = seven.op.cycle! / seven.hand.cycle!;
+    list.push({ name: `operator full cycle (npm run deploy + npm run destroy), 7 dirs ≤ ${T.cycleAt7}× minimal hand-written TF (apply + destroy)`, value: `${r.toFixed(2)}×`, pass: r <= T.cycleAt7 });
+    const p = seven.op.noopPlan! / seven.hand.noopPlan!;
+    list.push({ name: `no-op npm run plan, 7 dirs: 0 changes (checked every run) ≤ ${T.noopPlanAt7}× terraform plan on the minimal hand-written file`, value: `${p.toFixed(2)}×`, pass: p <= T.noopPlanAt7 });
+  }
+  const noop = m[7]?.cli?.appNoop;
+  if (noop !== undefined) list.push({ name: `raw cdktf: the app command (cdktf.json's app) with nothing changed ≤ ${T.appNoopSeconds} s`, value: `${sec(noop)} s`, pass: noop <= T.appNoopSeconds * 1000 });
+  const sizes = Object.keys(m).map(Number).filter((s) => at(s)).sort((a, b) => a - b);
+  const big = sizes[sizes.length - 1];
+  if (big !== undefined && big >= 700) {
+    const r = at(big)!.op.cycle! / at(big)!.hand.cycle!;
+    list.push({ name: `operator full cycle, ${big} dirs ≤ ${T.cycleAt700}× minimal hand-written TF`, value: `${r.toFixed(2)}×`, pass: r <= T.cycleAt700 });
+  }
+  const mid = sizes.filter((s) => s < big).pop();
+  if (big !== undefined && mid !== undefined) {
+    const perBig = at(big)!.op.cycle! / big;
+    const perMid = at(mid)!.op.cycle! / mid;
+    list.push({ name: `operator full cycle: time per directory at ${big} ≤ at ${mid}`, value: `${perBig.toFixed(1)} ms vs ${perMid.toFixed(1)} ms`, pass: perBig <= perMid });
+  }
+  for (const size of sizes) {
+    const { op, hand } = at(size)!;
+    list.push({ name: `peak memory of an operator command (largest process), ${size} dirs; minimal hand-written TF's`, value: `${op.peakMemory!.toFixed(0)} MiB; ${hand.peakMemory!.toFixed(0)} MiB` });
+  }
   return list;
 }
 
@@ -381,29 +535,48 @@ function report(m: Medians, opts: Options, elapsedMs: number): string {
   lines.push(`Machine: ${mc.nproc} cores (${mc.cpu}), ${mc.memoryGiB} GiB, node ${mc.node}, ${mc.engine}; load average at the end ${mc.loadAverage.join(" / ")}.`);
   lines.push(`Runs: ${opts.sizes.map((s) => `${opts.runs[s]} at ${s} dirs`).join(", ")}${opts.quick ? " (--quick)" : ""}; medians in seconds; bench took ${(elapsedMs / 60000).toFixed(1)} min.`);
   const seven = m[7];
+  if (seven && (seven.handmin || seven.operator || seven.cli)) {
+    lines.push("", "Operator commands, 7 directories (the real layout), against the minimal hand-written file (initialised once):", "");
+    lines.push("| phase | minimal hand TF | operator (npm run) | operator/hand |");
+    lines.push("| --- | ---: | ---: | ---: |");
+    const row = (label: string, h: number | undefined, o: number | undefined, unit = (v: number | undefined) => sec(v)) => lines.push(`| ${label} | ${unit(h)} | ${unit(o)} | ${ratio(o, h)} |`);
+    row("deploy (fresh; operator: `npm run deploy`)", seven.handmin?.deploy, seven.operator?.deploy);
+    row("no-op plan (operator: `npm run plan`)", seven.handmin?.noopPlan, seven.operator?.noopPlan);
+    row("destroy (operator: `npm run destroy`)", seven.handmin?.destroy, seven.operator?.destroy);
+    row("**full cycle deploy + destroy**", seven.handmin?.cycle, seven.operator?.cycle);
+    row("CPU of the full cycle (user + system)", seven.handmin?.cycleCpu, seven.operator?.cycleCpu);
+    row("CPU of the no-op plan", seven.handmin?.noopPlanCpu, seven.operator?.noopPlanCpu);
+    row("peak memory, largest process (MiB)", seven.handmin?.peakMemory, seven.operator?.peakMemory, (v) => (v === undefined ? "—" : v.toFixed(0)));
+    const floorRow = (phase: Phase) => {
+      const v = seven.cli?.[phase];
+      if (v !== undefined) lines.push(`| ${PHASE_LABEL[phase]} | — | ${sec(v)} | — |`);
+    };
+    for (const phase of ["node", "npm", "wrapper", "appNoop"] as Phase[]) floorRow(phase);
+  }
   if (seven) {
     lines.push("", "Phases, 7 directories (the real layout):", "");
     lines.push("| phase | floor | hand TF | stack (engine) | stack (CLI) | stack/hand | stack/floor | CLI/stack |");
     lines.push("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
-    for (const phase of Object.keys(PHASE_LABEL) as Phase[]) {
+    for (const phase of STACK_TABLE_PHASES) {
       const f = seven.floor?.[phase], h = seven.hand?.[phase], s = seven.stack?.[phase], c = seven.cli?.[phase];
       if ([f, h, s, c].every((v) => v === undefined)) continue;
       lines.push(`| ${PHASE_LABEL[phase]} | ${sec(f)} | ${sec(h)} | ${sec(s)} | ${sec(c)} | ${ratio(s, h)} | ${ratio(s, f)} | ${ratio(c, s)} |`);
     }
   }
-  lines.push("", "Growth (stack = engine direct; ms/dir = median / directories):", "");
-  lines.push("| dirs | stack synth | stack deploy | stack no-op plan | stack destroy | stack cycle | hand cycle | floor cycle | stack/hand | stack ms/dir | hand ms/dir |");
-  lines.push("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+  lines.push("", "Growth (stack = engine direct; operator = npm run deploy + destroy; hand min = the minimal file's apply + destroy; ms/dir = median / directories):", "");
+  lines.push("| dirs | stack synth | stack deploy | stack no-op plan | stack destroy | stack cycle | hand cycle | floor cycle | stack/hand | stack ms/dir | hand ms/dir | operator cycle | hand min cycle | operator/hand min | operator ms/dir | operator peak MiB |");
+  lines.push("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
   for (const size of opts.sizes) {
-    const s = m[size]?.stack ?? {}, h = m[size]?.hand ?? {}, f = m[size]?.floor ?? {};
+    const s = m[size]?.stack ?? {}, h = m[size]?.hand ?? {}, f = m[size]?.floor ?? {}, o = m[size]?.operator ?? {}, hm = m[size]?.handmin ?? {};
+    const perDir = (v: number | undefined) => (v === undefined ? "—" : (v / size).toFixed(1));
     lines.push(
-      `| ${size} | ${sec(s.synth)} | ${sec(s.deploy)} | ${sec(s.noopPlan)} | ${sec(s.destroy)} | ${sec(s.cycle)} | ${sec(h.cycle)} | ${sec(f.cycle)} | ${ratio(s.cycle, h.cycle)} | ${s.cycle === undefined ? "—" : (s.cycle / size).toFixed(1)} | ${h.cycle === undefined ? "—" : (h.cycle / size).toFixed(1)} |`,
+      `| ${size} | ${sec(s.synth)} | ${sec(s.deploy)} | ${sec(s.noopPlan)} | ${sec(s.destroy)} | ${sec(s.cycle)} | ${sec(h.cycle)} | ${sec(f.cycle)} | ${ratio(s.cycle, h.cycle)} | ${perDir(s.cycle)} | ${perDir(h.cycle)} | ${sec(o.cycle)} | ${sec(hm.cycle)} | ${ratio(o.cycle, hm.cycle)} | ${perDir(o.cycle)} | ${o.peakMemory === undefined ? "—" : o.peakMemory.toFixed(0)} |`,
     );
   }
   const t = targets(m);
   if (t.length) {
     lines.push("", "Targets:", "");
-    for (const x of t) lines.push(`- ${x.pass === undefined ? "INFO" : x.pass ? "PASS" : "MISS"} ${x.name}: ${x.value}`);
+    for (const x of t) lines.push(`- ${x.pass === undefined ? "INFO" : x.pass ? "PASS" : "FAIL"} ${x.name}: ${x.value}`);
   }
   return lines.join("\n");
 }
