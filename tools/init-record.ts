@@ -7,11 +7,13 @@
  * (the backend it configured, the providers it installed), and writes the last two. After
  * a successful init the CLI writes `.terraform/cutter-init.json` (0600) with the identity
  * (device, inode, mode, owner, size, mtime, ctime) of each of those inputs, the engine's
- * fingerprint (tools/engine-identity.ts) and the engine's TF_* environment. The next
- * command runs init again when any of it differs: a changed configuration (any synth that
- * rewrote cdk.tf.json: a changed backend is then refused by init as before, "Backend
- * configuration changed"), a changed or removed lock file, another engine or mirror,
- * anything in `.terraform` touched. `--migrate-state` always runs init.
+ * fingerprint (tools/engine-identity.ts) and the engine's TF_* environment; the
+ * configuration (cdk.tf.json) by the sha256 of its bytes, so a synth that rewrote it with
+ * the same bytes (another shell's environment, a rebuilt app) does not cost an init. The
+ * next command runs init again when any of it differs: a changed configuration (a changed
+ * backend is then refused by init as before, "Backend configuration changed"), a changed
+ * or removed lock file, another engine or mirror, anything in `.terraform` touched.
+ * `--migrate-state` always runs init.
  *
  * What init would have checked is still checked by the engine on every plan and apply:
  * the backend configured in `.terraform` must match the configuration ("Backend
@@ -20,13 +22,14 @@
  * A pg backend always runs init: its connection comes from the environment at run time,
  * which a record here would have to keep (it holds a password).
  */
+import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { engineFingerprint, fileIdentity } from "./engine-identity";
 import { invokingUid } from "./private-paths";
 
 const RECORD = "cutter-init.json";
-const FORMAT = "cutter-runtime-init/1";
+const FORMAT = "cutter-runtime-init/2";
 /** Most entries walked below .terraform/providers (a few per provider). */
 const MAX_ENTRIES = 200;
 
@@ -70,6 +73,16 @@ function tree(dir: string, into: string[] = [], depth = 0): string[] | undefined
   return into;
 }
 
+/** The sha256 of the configuration's bytes (a regular file, not a link), or why there is none. */
+function configurationDigest(file: string): string {
+  try {
+    if (!fs.lstatSync(file).isFile()) return "error:not a regular file";
+    return createHash("sha256").update(fs.readFileSync(file)).digest("hex");
+  } catch (error) {
+    return `error:${(error as NodeJS.ErrnoException).code ?? "?"}`;
+  }
+}
+
 /** What init acted on in `dir`, now; undefined when init must run (pg backend, unreadable, another engine kind of file). */
 function fingerprint(enginePath: string, dir: string, env: NodeJS.ProcessEnv): string | undefined {
   const dotTerraform = path.join(dir, ".terraform");
@@ -91,7 +104,8 @@ function fingerprint(enginePath: string, dir: string, env: NodeJS.ProcessEnv): s
       .filter(([name, value]) => name.startsWith("TF_") && value !== undefined)
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
     cliConfig: config ? [config, identity(config, true)] : [],
-    files: ["cdk.tf.json", ".terraform.lock.hcl", ".terraform/terraform.tfstate", ".terraform/environment", ".terraform/modules"].map((f) => [f, identity(path.join(dir, f))]),
+    configuration: configurationDigest(path.join(dir, "cdk.tf.json")),
+    files: [".terraform.lock.hcl", ".terraform/terraform.tfstate", ".terraform/environment", ".terraform/modules"].map((f) => [f, identity(path.join(dir, f))]),
     providers,
     directory: fs.realpathSync.native(dir),
   };

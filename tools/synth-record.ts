@@ -21,7 +21,8 @@
  *   scripts in constructs/scripts), by identity taken before the read, or by content;
  * - the engine cdktf's "Terraform >= 1.4" validation asked (found on PATH again, same
  *   fingerprint: tools/engine-identity.ts), with the version it answered (the operator
- *   CLI reuses it: no `<engine> version` at all when synth is skipped);
+ *   CLI reuses it, and so does a synth that runs again while the engine file is the same:
+ *   no `<engine> version` until the engine changes);
  * - outputs: the sha256 of every file synth wrote (manifest.json, each cdk.tf.json), as
  *   written; the files must hold exactly those bytes.
  *
@@ -298,9 +299,10 @@ export function synthesizeUnlessUnchanged(outdir: string, env: NodeJS.ProcessEnv
   guardOutputDirectory(outdir);
   const key = keyOf(outdir, env, specs);
   const record = readRecord(outdir);
+  // Its engines' answers stand on their own (each kept only while that file's fingerprint is the same): a synth that runs asks no `version` of an unchanged engine either.
+  if (record) rememberEngineVersions(record.engines);
   let skipped = false;
   if (record && recordHolds(record, outdir, key, env)) {
-    rememberEngineVersions(record.engines);
     skipped = true;
   } else {
     fs.rmSync(path.join(outdir, SYNTH_RECORD), { force: true });
