@@ -160,6 +160,16 @@ describe("operator speed: synth, version and init are skipped only while nothing
     assert.match(plan.output, /No changes\./);
   });
 
+  test("an engine that is not the one on PATH (CUTTER_ENGINE_PATH set apart): asked once, with the synth; then never while it is the same file", () => {
+    const apart = path.join(top, "engine-apart");
+    fs.writeFileSync(apart, `#!/bin/sh\necho "apart-$1" >>'${log}'\nexec '${engineInfo().engine.path}' "$@"\n`, { mode: 0o755 });
+    const first = ok(cli(["plan", HOST], { CUTTER_ENGINE_PATH: apart }), "plan with an engine apart");
+    assert.equal(first.synthRan, true, "another environment: synth runs");
+    assert.deepEqual(first.engine, ["apart-version", "apart-init", "apart-plan", "apart-show"], "the engine on PATH is known; the one apart is asked once (and init runs: another engine)");
+    const again = ok(cli(["plan", HOST], { CUTTER_ENGINE_PATH: apart }), "plan again");
+    assert.deepEqual(again.engine, ["apart-plan", "apart-show"]);
+  });
+
   test("init's inputs touched (lock file edited, providers removed): init runs again and the plan works", () => {
     const lock = path.join(stackDir(), ".terraform.lock.hcl");
     fs.appendFileSync(lock, "# speed-probe\n");

@@ -37,7 +37,7 @@ import * as fs from "fs";
 import fsModule = require("fs");
 import * as path from "path";
 import { StackSpec } from "../constructs/host-files";
-import { engineFingerprint, fileIdentity, knownEngineVersions, rememberEngineVersions, resolveOnPath } from "./engine-identity";
+import { engineFingerprint, engineVersion, fileIdentity, knownEngineVersions, rememberEngineVersions, resolveOnPath } from "./engine-identity";
 import { cleanStackDirectory, guardOutputDirectory } from "./local-state";
 import { invokingUid } from "./private-paths";
 
@@ -313,6 +313,8 @@ export function synthesizeUnlessUnchanged(outdir: string, env: NodeJS.ProcessEnv
       return (require("./engine-check-once") as typeof import("./engine-check-once")).validationEngines();
     });
     const code = codeIdentities();
+    // The CLI's engine is asked right after synth anyway; asked now, its answer goes into the record (when it is not the engine cdktf's check found on PATH).
+    for (const file of engineFiles) engineVersion(file, env);
     if (code && validated && unobserved.length === 0 && written.size > 0) {
       const codeFiles = new Set(code.map(([file]) => file));
       writeRecord(outdir, {
