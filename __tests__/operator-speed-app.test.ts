@@ -11,7 +11,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { after, before, describe, test } from "node:test";
-import { REPO, run } from "./support/harness";
+import { REPO, TempHost, expectSuccess, run } from "./support/harness";
 
 describe("tools/app.sh: the checkout's root, however it is started; build only when stale", () => {
   let top: string;
@@ -97,5 +97,47 @@ describe("tools/app.sh: the checkout's root, however it is started; build only w
     fs.renameSync(path.join(top, "main.js"), path.join(checkout, "dist", "main.js"));
     assert.equal(result.code, 0, result.output);
     assert.equal(buildCount(), before + 1);
+  });
+});
+
+/**
+ * The app as the raw cdktf commands run it (node dist/main.js, cdktf.json's app after the
+ * staleness check): synth skipped while its record holds, run again after a change, and the
+ * app's checks run either way (here: the output directory's privacy guard).
+ */
+describe("the app (raw cdktf): synth skipped while nothing changed; its checks still run", () => {
+  let host: TempHost;
+  const record = () => path.join(host.outDir, "cutter-synth.json");
+  const identity = () => {
+    const st = fs.lstatSync(record());
+    return `${st.ino}:${st.mtimeMs}:${st.ctimeMs}`;
+  };
+  before(() => {
+    host = new TempHost();
+  });
+  after(() => host.dispose());
+
+  test("the second run keeps the record and the configuration; another input synthesizes again", () => {
+    expectSuccess(host.synth(), "first synth");
+    const first = identity();
+    const config = fs.statSync(path.join(host.stackDir, "cdk.tf.json")).mtimeMs;
+    expectSuccess(host.synth(), "second synth");
+    assert.equal(identity(), first, "record kept: synth skipped");
+    assert.equal(fs.statSync(path.join(host.stackDir, "cdk.tf.json")).mtimeMs, config);
+    const other = path.join(host.dir, "elsewhere", "cutter");
+    fs.mkdirSync(path.dirname(other));
+    expectSuccess(host.synth({ CUTTER_RUNTIME_ROOT: other }), "synth with another root");
+    assert.notEqual(identity(), first, "another input: synth ran");
+    assert.match(fs.readFileSync(path.join(host.stackDir, "cdk.tf.json"), "utf8"), new RegExp(other.replace(/[/.]/g, "\\$&")));
+  });
+
+  test("an output directory others can write: refused although the record would hold", () => {
+    expectSuccess(host.synth(), "synth");
+    expectSuccess(host.synth(), "synth, skipped");
+    fs.chmodSync(host.outDir, 0o777);
+    const result = host.synth();
+    fs.chmodSync(host.outDir, 0o700);
+    assert.equal(result.code, 1, result.output);
+    assert.match(result.output, /refusing to use the output directory .*someone other than you \(or root\) could write into it/);
   });
 });
