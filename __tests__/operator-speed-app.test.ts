@@ -131,6 +131,23 @@ describe("the app (raw cdktf): synth skipped while nothing changed; its checks s
     assert.match(fs.readFileSync(path.join(host.stackDir, "cdk.tf.json"), "utf8"), new RegExp(other.replace(/[/.]/g, "\\$&")));
   });
 
+  test("with synth skipped, neither the app nor the operator CLI loads cdktf (nor the constructs); with synth run, they do", () => {
+    const probe = path.join(host.dir, "cdktf-probe.js");
+    // At exit: whether any module of cdktf or of the stack's constructs was loaded.
+    fs.writeFileSync(
+      probe,
+      `process.on("exit", () => { const m = Object.keys(require.cache); process.stderr.write("loaded cdktf=" + m.some((f) => f.includes("/node_modules/cdktf/")) + " runtime-stack=" + m.some((f) => f.endsWith("/constructs/runtime-stack.js")) + "\\n"); });\n`,
+    );
+    const withProbe = (args: string[], extra: Record<string, string> = {}) => run("node", ["--require", probe, ...args], { env: host.env({ CDKTF_OUTDIR: host.outDir, ...extra }) });
+    expectSuccess(host.synth(), "synth");
+    const app = expectSuccess(withProbe([path.join(REPO, "dist", "main.js")]), "the app, nothing changed");
+    assert.match(app.stderr, /loaded cdktf=false runtime-stack=false/);
+    const cli = expectSuccess(withProbe([path.join(REPO, "dist", "tools", "cutter.js"), "synth", "--output", host.outDir]), "the operator CLI's synth, nothing changed");
+    assert.match(cli.stderr, /loaded cdktf=false runtime-stack=false/);
+    const changed = expectSuccess(withProbe([path.join(REPO, "dist", "main.js")], { CUTTER_SPEED_PROBE: "1" }), "the app, environment changed");
+    assert.match(changed.stderr, /loaded cdktf=true runtime-stack=true/, "the probe can see cdktf when it is loaded");
+  });
+
   test("an output directory others can write: refused although the record would hold", () => {
     expectSuccess(host.synth(), "synth");
     expectSuccess(host.synth(), "synth, skipped");

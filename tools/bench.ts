@@ -190,6 +190,7 @@ type Phase =
   | "verify"
   | "destroy"
   | "cycle"
+  | "firstCommand"
   | "deployCpu"
   | "noopPlanCpu"
   | "destroyCpu"
@@ -212,6 +213,7 @@ const PHASE_LABEL: Record<Phase, string> = {
   verify: "verify",
   destroy: "destroy",
   cycle: "full cycle synth→deploy→verify→destroy",
+  firstCommand: "first command in a fresh output directory (hand: init + plan; operator: npm run plan = synth + init + plan)",
   deployCpu: "deploy, CPU (user + system, all processes)",
   noopPlanCpu: "no-op plan, CPU",
   destroyCpu: "destroy, CPU",
@@ -324,6 +326,9 @@ const handmin: Subject = {
     const engine = ENGINE_INFO().engine.path;
     const round: Round = {};
     round.init = timed(engine, ["init", ...ENGINE_FLAGS], cwd, env, "init (minimal)").ms;
+    round.plan = timed(engine, ["plan", "-detailed-exitcode", ...ENGINE_FLAGS], cwd, env, "plan, empty host (minimal)", [2]).ms;
+    // What an operator's first command in a fresh checkout pays (init once, then a plan).
+    round.firstCommand = round.init + round.plan;
     const deploy = timedWithUsage(engine, ["apply", "-auto-approve", ...ENGINE_FLAGS], cwd, env, "apply (minimal)");
     const noopPlan = timedWithUsage(engine, ["plan", "-detailed-exitcode", ...ENGINE_FLAGS], cwd, env, "no-op plan (minimal; must report 0 changes)", [0]);
     round.verify = host.verify().ms;
@@ -348,9 +353,12 @@ function usageRound(round: Round, deploy: Timed & Usage, noopPlan: Timed & Usage
 }
 
 /**
- * What operators run, every safety check on: `npm run deploy`, then `npm run plan`
- * (no-op: must say "No changes."), verify, `npm run destroy`. The full cycle is
- * deploy + destroy. Generated layouts reach the operator CLI through a preload
+ * What operators run, every safety check on. First `npm run plan` on the empty host in a
+ * fresh output directory (synth, init, plan: what the first command of a checkout pays,
+ * as the minimal file's init + plan), then the cycle: `npm run deploy`, `npm run plan`
+ * (no-op: must say "No changes."), verify, `npm run destroy`. The full cycle is deploy +
+ * destroy, in an output directory already synthesized and initialised, as the minimal
+ * file is initialised once. Generated layouts reach the operator CLI through a preload
  * (tools/bench/operator.ts); the commands are the npm scripts all the same.
  */
 const operator: Subject = {
@@ -361,6 +369,9 @@ const operator: Subject = {
     const env = operatorEnv(host.env(), host.layout === CUTTER_LAYOUT ? undefined : host.size);
     const npm = (verb: string, what: string) => timedWithUsage("npm", ["run", verb, "--", "--output", host.outDir], REPO, env, `npm run ${what}`);
     const round: Round = {};
+    const first = npm("plan", "plan (empty host, fresh output directory)");
+    if (!/Plan: \d+ to add/.test(first.output)) throw new Error(`bench: npm run plan on an empty host showed no plan:\n${first.output.slice(-3000)}`);
+    round.firstCommand = first.ms;
     const deploy = npm("deploy", "deploy");
     if (!/Apply complete!/.test(deploy.output)) throw new Error(`bench: npm run deploy did not complete:\n${deploy.output.slice(-3000)}`);
     const noopPlan = npm("plan", "plan (no-op)");
@@ -522,6 +533,22 @@ function operatorTargets(m: Medians): Target[] {
     const perMid = at(mid)!.op.cycle! / mid;
     list.push({ name: `operator full cycle: time per directory at ${big} ≤ at ${mid}`, value: `${perBig.toFixed(1)} ms vs ${perMid.toFixed(1)} ms`, pass: perBig <= perMid });
   }
+  // Where the operator's time goes: the engine's own work on the stack's configuration (the stack subject runs the engine directly on it) and the rest (npm, the CLI, its checks).
+  for (const size of sizes) {
+    const { op, hand } = at(size)!;
+    const engine = m[size]?.stack;
+    if (!engine) continue;
+    const engineCycle = engine.deploy! + engine.destroy!;
+    const npmStart = m[size]?.cli?.npm;
+    list.push({
+      name: `where the operator full cycle goes, ${size} dirs (engine run directly on the stack's configuration: deploy + destroy; the rest: npm, tools/with-engine.sh, the CLI and every check, two commands${npmStart === undefined ? "" : `, npm's own start ${sec(npmStart)} s each`})`,
+      value: `engine on the stack ${sec(engineCycle)} s (${ratio(engineCycle, hand.cycle)} of the minimal file's ${sec(hand.cycle)} s) + the rest ${sec(op.cycle! - engineCycle)} s`,
+    });
+    list.push({
+      name: `where the no-op npm run plan goes, ${size} dirs (engine plan run directly on the stack's configuration; the rest: npm, the CLI, its checks, plan -out + show -json for the summary)`,
+      value: `engine plan ${sec(engine.noopPlan)} s (${ratio(engine.noopPlan, hand.noopPlan)} of the minimal file's ${sec(hand.noopPlan)} s) + the rest ${sec(op.noopPlan! - engine.noopPlan!)} s`,
+    });
+  }
   for (const size of sizes) {
     const { op, hand } = at(size)!;
     list.push({ name: `peak memory of an operator command (largest process), ${size} dirs; minimal hand-written TF's`, value: `${op.peakMemory!.toFixed(0)} MiB; ${hand.peakMemory!.toFixed(0)} MiB` });
@@ -540,7 +567,8 @@ function report(m: Medians, opts: Options, elapsedMs: number): string {
     lines.push("| phase | minimal hand TF | operator (npm run) | operator/hand |");
     lines.push("| --- | ---: | ---: | ---: |");
     const row = (label: string, h: number | undefined, o: number | undefined, unit = (v: number | undefined) => sec(v)) => lines.push(`| ${label} | ${unit(h)} | ${unit(o)} | ${ratio(o, h)} |`);
-    row("deploy (fresh; operator: `npm run deploy`)", seven.handmin?.deploy, seven.operator?.deploy);
+    row("first command, fresh output directory (hand: init + plan; operator: `npm run plan`, synth + init + plan)", seven.handmin?.firstCommand, seven.operator?.firstCommand);
+    row("deploy, empty host (operator: `npm run deploy`)", seven.handmin?.deploy, seven.operator?.deploy);
     row("no-op plan (operator: `npm run plan`)", seven.handmin?.noopPlan, seven.operator?.noopPlan);
     row("destroy (operator: `npm run destroy`)", seven.handmin?.destroy, seven.operator?.destroy);
     row("**full cycle deploy + destroy**", seven.handmin?.cycle, seven.operator?.cycle);
