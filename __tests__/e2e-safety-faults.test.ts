@@ -56,12 +56,13 @@ describe("the engine is SIGKILLed in the middle of a deploy", () => {
       const result = await deploy.done;
       assert.equal(result.code, null, `killed when ${moment}`);
       assert.doesNotMatch(result.output, /Apply complete/, `the deploy was really interrupted when ${moment}`);
-      // A kill that lands on the engine's state write leaves it cut off: the next command refuses,
-      // changes nothing and prints the restore (adversarial-state-integrity); the operator runs it.
+      // A kill that lands on the engine's state write leaves it cut off. With an earlier state to go
+      // back to (.backup), the next command refuses, changes nothing and prints the restore, which the
+      // operator runs; with none (the very first write), deploy carries on from the ownership records
+      // (adversarial-state-integrity tests both). Either way the deploy below must converge.
       if (!stateParses(host.statePath)) {
-        const refused = host.cdktf("deploy");
-        assert.notEqual(refused.code, 0, "a cut-off state is refused");
-        runPrintedRestore(refused.output);
+        const next = host.cdktf("deploy");
+        if (next.code !== 0) runPrintedRestore(next.output);
       }
     }
     expectSuccess(host.cdktf("deploy"), "deploy after the kills");
