@@ -54,13 +54,18 @@ export function handwrittenConfig(tree: HandwrittenTree): object {
       provisioner: [{ "local-exec": { command: OWN, environment: { P: p, OWNER: tree.owner, GROUP: tree.group, MODE: tree.fileMode } } }],
     };
   });
+  return withSettings(tree, data, files);
+}
+
+/** The file around the resources: the local provider at the pinned version, the local backend. */
+function withSettings(tree: HandwrittenTree, terraformData: object, localFiles: object): object {
   return {
     terraform: {
       required_providers: { local: { source: "hashicorp/local", version: pins.providers.local.version } },
       backend: { local: { path: tree.statePath } },
     },
     provider: { local: [{}] },
-    resource: { terraform_data: data, local_file: files },
+    resource: { terraform_data: terraformData, local_file: localFiles },
   };
 }
 
@@ -83,14 +88,7 @@ export function minimalHandwrittenConfig(tree: HandwrittenTree): object {
   Object.entries(tree.files).forEach(([p, content], i) => {
     files[`file_${i}`] = { filename: p, content, file_permission: tree.fileMode, depends_on: ["terraform_data.root"] };
   });
-  return {
-    terraform: {
-      required_providers: { local: { source: "hashicorp/local", version: pins.providers.local.version } },
-      backend: { local: { path: tree.statePath } },
-    },
-    provider: { local: [{}] },
-    resource: { terraform_data: data, local_file: files },
-  };
+  return withSettings(tree, data, files);
 }
 
 /** Writes `main.tf.json` for `tree` into `dir` (created): the issue 6 baseline, or the minimal one. */
