@@ -17,10 +17,10 @@ describe("bench options", () => {
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   const cases: Array<[string, string[], RegExp]> = [
-    ["an unknown option", ["--fast"], /bench: unknown option "--fast"; use --quick, .*--subjects floor,hand,stack,cli/],
+    ["an unknown option", ["--fast"], /bench: unknown option "--fast"; use --quick, .*--subjects floor,hand,stack,cli,cdktn/],
     ["a size out of range", ["--sizes", "7,1"], /bench: --sizes 1 must be integers from 2 to 5000/],
     ["a run count of 0", ["--runs", "0"], /bench: --runs must be a positive integer/],
-    ["an unknown subject", ["--subjects", "hand,terraform"], /bench: --subjects "terraform" is not one of floor, hand, stack, cli/],
+    ["an unknown subject", ["--subjects", "hand,terraform"], /bench: --subjects "terraform" is not one of floor, hand, stack, cli, cdktn/],
     ["--readme with a subset of subjects", ["--subjects", "hand,stack", "--readme"], /bench: --readme needs every subject .*; drop --subjects/],
   ];
   for (const [what, args, message] of cases) {

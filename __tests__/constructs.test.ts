@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { LocalProvider } from "@cdktf/provider-local/lib/provider";
-import { App, TerraformStack, Testing } from "cdktf";
+import { LocalProvider } from "../constructs/local-provider";
+import { TerraformStack, Testing } from "../constructs/cdk";
+import { testApp } from "./support/test-app";
 import {
   CUTTER_LAYOUT,
   ManagedFile,
@@ -16,7 +17,7 @@ import {
 } from "../constructs";
 
 function stackWith(build: (stack: TerraformStack) => void): any {
-  const app = Testing.app();
+  const app = testApp();
   const stack = new TerraformStack(app, "test");
   new LocalProvider(stack, "local");
   build(stack);
@@ -155,7 +156,7 @@ describe("RuntimeTree", () => {
 
 describe("RuntimeStack", () => {
   test("uses local state at the path asked and pins the mirrored local provider", () => {
-    const app = new App({ outdir: "/tmp/unused-cdktf-out" });
+    const app = testApp();
     const stack = new RuntimeStack(app, "cutter-runtime", {
       inputs: readRuntimeInputs({ CUTTER_RUNTIME_ROOT: "/srv/cutter", CUTTER_STATE_PATH: "/srv/state/s.tfstate" }),
     });

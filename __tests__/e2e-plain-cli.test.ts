@@ -2,20 +2,19 @@
  * Plain `npx cdktf deploy|plan|destroy` (no --skip-provider-lock) works offline on a
  * first run: with no lock file cdktf runs `providers lock`, which the engine shim
  * written by setup answers from the filesystem mirror instead of the registry.
+ * With CUTTER_CDK=cdktn the same holds for CDK Terrain's `cdktn` (CDK_CLI).
  */
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, test } from "node:test";
-import { REPO, TempHost, engineEnv, engineInfo, expectSuccess, planCounts, run } from "./support/harness";
-
-const CDKTF = path.join(REPO, "node_modules", ".bin", "cdktf");
+import { CDK_CLI, REPO, TempHost, engineEnv, engineInfo, expectSuccess, planCounts, run } from "./support/harness";
 
 describe("plain cdktf CLI with the README's environment, first run, no lock file", () => {
   let host: TempHost;
   before(() => (host = new TempHost()));
   after(() => host.dispose());
-  const cdktf = (...args: string[]) => run(CDKTF, [...args, "--app", "node dist/main.js", "--output", host.outDir], { env: host.env() });
+  const cdktf = (...args: string[]) => run(CDK_CLI, [...args, "--app", "node dist/main.js", "--output", host.outDir], { env: host.env() });
 
   test("deploy creates the lock from the mirror and the tree", () => {
     const result = expectSuccess(cdktf("deploy", "--auto-approve"), "cdktf deploy");

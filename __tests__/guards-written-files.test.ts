@@ -5,10 +5,9 @@
  */
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { File } from "@cdktf/provider-local/lib/file";
-import { LocalProvider } from "@cdktf/provider-local/lib/provider";
-import { SensitiveFile } from "@cdktf/provider-local/lib/sensitive-file";
-import { Aspects, TerraformStack, Testing } from "cdktf";
+import { File, LocalProvider, SensitiveFile } from "../constructs/local-provider";
+import { Aspects, TerraformStack, Testing } from "../constructs/cdk";
+import { fullSynth, testApp } from "./support/test-app";
 import { Construct } from "constructs";
 import {
   CONNECTION_STRING_RULE,
@@ -28,7 +27,7 @@ import {
 
 /** A stack with the guard and one plain local_file holding `content`. */
 function stackWithFile(content: string, modes: { filePermission?: string; directoryPermission?: string } = { filePermission: "0640", directoryPermission: "0700" }): TerraformStack {
-  const stack = new TerraformStack(Testing.app(), "guarded");
+  const stack = new TerraformStack(testApp(), "guarded");
   new LocalProvider(stack, "local");
   Aspects.of(stack).add(new WrittenFilesGuard());
   // Deep in the tree, as a stranger construct would put it.
@@ -41,20 +40,20 @@ const synthPasses = (stack: TerraformStack) => assert.doesNotThrow(() => Testing
 
 describe("WrittenFilesGuard over a real RuntimeTree", () => {
   test("Compliance: the config and README the stack writes pass every rule (synth with validations)", () => {
-    const stack = new TerraformStack(Testing.app(), "tree");
+    const stack = new TerraformStack(testApp(), "tree");
     new LocalProvider(stack, "local");
     new RuntimeTree(stack, "Tree", { rootPath: "/srv/cutter" });
     synthPasses(stack);
-    assert.doesNotThrow(() => Testing.fullSynth(stack));
+    assert.doesNotThrow(() => fullSynth(stack));
   });
 
   test("the tree adds the guard once to its stack, so a stranger's file in the same stack is checked too", () => {
-    const stack = new TerraformStack(Testing.app(), "tree");
+    const stack = new TerraformStack(testApp(), "tree");
     new LocalProvider(stack, "local");
     new RuntimeTree(stack, "Tree", { rootPath: "/srv/cutter" });
     new File(stack, "Stranger", { filename: "/srv/other/app.env", content: "DB_PASSWORD=hunter2\n", filePermission: "0600", directoryPermission: "0700" });
     synthFails(stack, /CR-SECRET-KEY-VALUE \/srv\/other\/app.env: line 1: DB_PASSWORD = "hu…"/);
-    assert.throws(() => Testing.fullSynth(stack), /CR-SECRET-KEY-VALUE/);
+    assert.throws(() => fullSynth(stack), /CR-SECRET-KEY-VALUE/);
     assert.equal(Aspects.of(stack).all.filter((a) => a instanceof WrittenFilesGuard).length, 1);
   });
 
@@ -177,7 +176,7 @@ describe(`${MODE_CEILING_RULE.id}: ${MODE_CEILING_RULE.what}`, () => {
 
 describe("sensitive files are guarded too", () => {
   test("Noncompliance: a local_sensitive_file with a private key fails synth", () => {
-    const stack = new TerraformStack(Testing.app(), "s");
+    const stack = new TerraformStack(testApp(), "s");
     new LocalProvider(stack, "local");
     Aspects.of(stack).add(new WrittenFilesGuard());
     new SensitiveFile(stack, "S", { filename: "/srv/x/k", content: "-----BEGIN EC PRIVATE KEY-----\n", filePermission: "0600", directoryPermission: "0700" });

@@ -1,12 +1,13 @@
 /** The safety constructs as synthesized: what the engine will be asked to do. */
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { LocalProvider } from "@cdktf/provider-local/lib/provider";
-import { TerraformStack, Testing } from "cdktf";
+import { LocalProvider } from "../constructs/local-provider";
+import { TerraformStack, Testing } from "../constructs/cdk";
+import { testApp } from "./support/test-app";
 import { DestroyGuard, ManagedFile, PathKind, RuntimeTree, TreeObservation, fromTerraformLiteral, readRuntimeInputs, recordKey } from "../constructs";
 
 function synthWith(build: (stack: TerraformStack) => void): any {
-  const stack = new TerraformStack(Testing.app(), "safety");
+  const stack = new TerraformStack(testApp(), "safety");
   new LocalProvider(stack, "local");
   build(stack);
   return JSON.parse(Testing.synth(stack, true));

@@ -6,12 +6,13 @@
  */
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { LocalProvider } from "@cdktf/provider-local/lib/provider";
-import { TerraformStack, Testing } from "cdktf";
+import { LocalProvider } from "../constructs/local-provider";
+import { TerraformStack, Testing } from "../constructs/cdk";
+import { testApp } from "./support/test-app";
 import { ManagedFile, PermissionCommand, RuntimeDirectories, RuntimeTree } from "../constructs";
 
 function synthWith(build: (stack: TerraformStack) => void): any {
-  const stack = new TerraformStack(Testing.app(), "modes");
+  const stack = new TerraformStack(testApp(), "modes");
   new LocalProvider(stack, "local");
   build(stack);
   return JSON.parse(Testing.synth(stack, true));

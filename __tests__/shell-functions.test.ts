@@ -8,7 +8,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { after, before, describe, test } from "node:test";
-import { TerraformStack, Testing } from "cdktf";
+import { TerraformStack, Testing } from "../constructs/cdk";
+import { testApp } from "./support/test-app";
 import { RuntimeDirectories, TreeRemover, fromTerraformLiteral, recordKey, scriptLibrary, terraformLiteral } from "../constructs";
 
 function sh(script: string, env: Record<string, string> = {}): { code: number | null; stdout: string; stderr: string } {
@@ -128,7 +129,7 @@ describe("RuntimeDirectories and TreeRemover scripts, run by /bin/sh on real dir
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "cutter-dirs-"));
     root = path.join(dir, "cutter");
     records = path.join(dir, "records");
-    const stack = new TerraformStack(Testing.app(), "t");
+    const stack = new TerraformStack(testApp(), "t");
     new RuntimeDirectories(stack, "D", { paths: [root, at("a"), at("a/b")], ownership: { directory: records } });
     new TreeRemover(stack, "R", { rootPath: root, directories: [root, at("a"), at("a/b")], files: [at("f"), at("g")], ownership: { directory: records } });
     const data = JSON.parse(Testing.synth(stack)).resource.terraform_data;

@@ -4,7 +4,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { describe, test } from "node:test";
-import { App, Testing } from "cdktf";
+import { Testing } from "../constructs/cdk";
+import { testApp } from "./support/test-app";
 import { RuntimeStack, hostsDirectory, readHostFiles, readRuntimeInputs, resolveStackSpecs } from "../constructs";
 import { parseCommandLine, selectStack } from "../tools/command-line";
 import { engineEnvironment } from "../tools/engine";
@@ -49,7 +50,7 @@ describe("state backend inputs", () => {
   });
 
   test("RuntimeStack synthesizes the pg backend with the schema only: no connection string", () => {
-    const app = new App({ outdir: "/tmp/unused-cdktf-out" });
+    const app = testApp();
     const stack = new RuntimeStack(app, "cutter-runtime", { inputs: readRuntimeInputs({ CUTTER_STATE_BACKEND: "pg", CUTTER_STATE_PG_SCHEMA: "prod_state" }) });
     const json = JSON.parse(Testing.synth(stack, true));
     assert.deepEqual(json.terraform.backend, { pg: { schema_name: "prod_state" } });

@@ -1,12 +1,13 @@
 /** Unit tests on the synthesized JSON of the drift observation (the real engine runs in e2e-drift). */
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { LocalProvider } from "@cdktf/provider-local/lib/provider";
-import { TerraformStack, Testing } from "cdktf";
+import { LocalProvider } from "../constructs/local-provider";
+import { TerraformStack, Testing } from "../constructs/cdk";
+import { testApp } from "./support/test-app";
 import { PathKind, RuntimeTree, TreeObservation, resolveLayout, statMode } from "../constructs";
 
 function synthTree(): any {
-  const app = Testing.app();
+  const app = testApp();
   const stack = new TerraformStack(app, "test");
   new LocalProvider(stack, "local");
   new RuntimeTree(stack, "Tree", { rootPath: "/srv/cutter", owner: "nobody", group: "nogroup" });
@@ -86,7 +87,7 @@ describe("TreeObservation in a RuntimeTree", () => {
 
 describe("TreeObservation validation", () => {
   test("fails with one error naming every bad path, name, mode and hash", () => {
-    const app = Testing.app();
+    const app = testApp();
     const stack = new TerraformStack(app, "test");
     assert.throws(
       () =>

@@ -1,4 +1,4 @@
-import { DataResource, ITerraformDependable } from "cdktf";
+import { DataResource, ITerraformDependable } from "./cdk";
 import { Construct } from "constructs";
 import * as path from "path";
 import { OwnershipRecord, checkOwnershipRecord, recordKey } from "./ownership-record";

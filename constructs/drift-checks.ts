@@ -1,4 +1,4 @@
-import { TerraformStack } from "cdktf";
+import { TerraformStack } from "./cdk";
 import { Construct } from "constructs";
 import * as path from "path";
 import { TreeObservation } from "./tree-observation";

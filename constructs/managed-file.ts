@@ -1,5 +1,5 @@
-import { File } from "@cdktf/provider-local/lib/file";
-import { DataResource, ITerraformDependable, dependable } from "cdktf";
+import { File } from "./local-provider";
+import { DataResource, dependable, ITerraformDependable } from "./cdk";
 import { Construct } from "constructs";
 import { createHash } from "crypto";
 import { CUTTER_LAYOUT } from "./layout";

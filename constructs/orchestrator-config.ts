@@ -1,4 +1,4 @@
-import { ITerraformDependable } from "cdktf";
+import { ITerraformDependable } from "./cdk";
 import { Construct } from "constructs";
 import { ResolvedLayout } from "./layout";
 import { BackupKeyStatus, DEFAULT_BACKUP_KEY_STATUS, backupKeyStatusRule } from "./gate-inputs";

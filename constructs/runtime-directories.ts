@@ -1,4 +1,4 @@
-import { DataResource, ITerraformDependable, Lazy } from "cdktf";
+import { DataResource, ITerraformDependable, Lazy } from "./cdk";
 import { Construct } from "constructs";
 import { CUTTER_LAYOUT } from "./layout";
 import { OwnershipRecord, checkOwnershipRecord, recordEntries } from "./ownership-record";

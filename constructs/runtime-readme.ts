@@ -1,4 +1,4 @@
-import { ITerraformDependable } from "cdktf";
+import { ITerraformDependable } from "./cdk";
 import { Construct } from "constructs";
 import { ResolvedLayout } from "./layout";
 import { ManagedFile } from "./managed-file";

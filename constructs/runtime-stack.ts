@@ -1,5 +1,5 @@
-import { LocalProvider } from "@cdktf/provider-local/lib/provider";
-import { LocalBackend, TerraformBackend, TerraformRemoteState, TerraformStack } from "cdktf";
+import { LocalProvider } from "./local-provider";
+import { LocalBackend, TerraformBackend, TerraformRemoteState, TerraformStack } from "./cdk";
 import { Construct } from "constructs";
 import * as pins from "../tools/engine-pins.json";
 import { RuntimeLayout } from "./layout";

@@ -1,4 +1,4 @@
-import { Aspects, ITerraformDependable, TerraformStack } from "cdktf";
+import { Aspects, ITerraformDependable, TerraformStack } from "./cdk";
 import { Construct } from "constructs";
 import { DestroyGuard } from "./destroy-guard";
 import { WrittenFilesGuard } from "./guards";

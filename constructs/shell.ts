@@ -10,7 +10,7 @@
  * anything but the short name in its own errors (`Error running command
  * 'cutter-NAME'`), while what the script prints still reaches the output.
  */
-import { LocalExecProvisioner } from "cdktf";
+import { LocalExecProvisioner } from "./cdk";
 import * as fs from "fs";
 import * as path from "path";
 

@@ -1,5 +1,5 @@
-import { DataLocalCommand } from "@cdktf/provider-local/lib/data-local-command";
-import { TerraformStack } from "cdktf";
+import { DataLocalCommand } from "./local-provider";
+import { TerraformStack } from "./cdk";
 import { Construct } from "constructs";
 import * as path from "path";
 import { PathKind } from "./permission-command";

@@ -1,4 +1,4 @@
-import { DataResource } from "cdktf";
+import { DataResource } from "./cdk";
 import { Construct } from "constructs";
 import * as path from "path";
 import { OwnershipRecord, checkOwnershipRecord, recordEntries } from "./ownership-record";

@@ -1,4 +1,4 @@
-import { DataResource, ITerraformDependable, TerraformStack } from "cdktf";
+import { DataResource, ITerraformDependable, TerraformStack } from "./cdk";
 import { Construct } from "constructs";
 import * as path from "path";
 import { OwnershipRecord, SURVEY_FILE_NAME, checkOwnershipRecord } from "./ownership-record";

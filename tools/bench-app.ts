@@ -2,7 +2,7 @@
  * Bench-only cdktf app: the real RuntimeStack with a generated layout of
  * BENCH_DIRECTORIES subdirectories (tools/bench/layout.ts). Same inputs as main.ts.
  */
-import { App } from "cdktf";
+import { App } from "../constructs/cdk";
 import { RuntimeStack, readRuntimeInputs } from "../constructs";
 import { benchLayout } from "./bench/layout";
 import { checkEngineVersionOnce } from "./engine-check-once";

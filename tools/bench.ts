@@ -13,6 +13,8 @@
  *          initialised once: `apply`, `plan`, `destroy`
  *   operator  what operators run: `npm run deploy`, `npm run plan`, `npm run destroy`,
  *          every safety check on (tools/bench/operator.ts)
+ *   cdktn  the same through CDK Terrain's CLI, CUTTER_CDK=cdktn (7 dirs only; when installed:
+ *          docs/cdk-terrain.md)
  *
  *   npm run bench [-- --quick] [--sizes 7,70,700] [--runs N] [--subjects hand,stack] [--readme]
  */
@@ -21,6 +23,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { CUTTER_LAYOUT, RuntimeLayout, buildOrchestratorConfig, renderOrchestratorConfig, renderRuntimeReadme, resolveLayout } from "../constructs";
+import { CdkFlavour, TERRAIN_DIR, TERRAIN_SETUP_COMMAND } from "../constructs/cdk-flavour";
 import { writeHandwritten } from "./bench/handwritten";
 import { layoutForSize } from "./bench/layout";
 import { Usage, operatorEnv, withUsage } from "./bench/operator";
@@ -49,7 +52,8 @@ function parseOptions(argv: string[]): Options {
   let out = path.join(REPO, "bench-results");
   // SUBJECTS is defined below; this runs from main(), after the whole module is loaded.
   const names = SUBJECTS.map((s) => s.name);
-  let subjects = names;
+  // By default every subject that can run here: the cdktn CLI only once CDK Terrain is installed.
+  let subjects = names.filter((name) => name !== "cdktn" || terrainInstalled());
   const valueOf = (option: string, i: number): string => {
     const value = argv[i];
     if (value === undefined || value === "" || value.startsWith("--")) throw new Error(`bench: ${option} needs a value, e.g. --sizes 7,70,700, --runs 3, --subjects hand,stack, --out DIR`);
@@ -66,6 +70,9 @@ function parseOptions(argv: string[]): Options {
     }
   }
   for (const s of subjects) if (!names.includes(s)) throw new Error(`bench: --subjects ${JSON.stringify(s)} is not one of ${names.join(", ")}`);
+  if ((subjects.includes("cdktn") || argv.includes("--readme")) && !terrainInstalled()) {
+    throw new Error(`bench: the cdktn subject${argv.includes("--readme") ? " (--readme needs every subject)" : ""} needs CDK Terrain: run \`${TERRAIN_SETUP_COMMAND}\` first`);
+  }
   if (argv.includes("--readme") && subjects.length !== names.length) throw new Error("bench: --readme needs every subject (the table in docs/benchmark.md compares them all); drop --subjects");
   for (const n of sizes) if (!Number.isInteger(n) || n < 2 || n > 5000) throw new Error(`bench: --sizes ${JSON.stringify(n)} must be integers from 2 to 5000`);
   if (runsOverride !== undefined && (!Number.isInteger(runsOverride) || runsOverride < 1)) throw new Error(`bench: --runs must be a positive integer`);
@@ -383,51 +390,63 @@ const operator: Subject = {
   },
 };
 
-const CDKTF = path.join(REPO, "node_modules", ".bin", "cdktf");
 const APP_COMMAND: string = JSON.parse(fs.readFileSync(path.join(REPO, "cdktf.json"), "utf8")).app;
+const TERRAIN_BIN = path.join(TERRAIN_DIR, "node_modules", ".bin");
+const terrainInstalled = () => fs.existsSync(path.join(TERRAIN_DIR, "build", ".terrain-stamp"));
 
-const cli: Subject = {
-  name: "cli",
-  label: "stack, cdktf CLI",
-  at: (size) => size === CUTTER_LAYOUT.subdirectories.length,
-  round(host) {
-    const env = host.env();
-    const verb = (v: string, extra: string[], what: string) =>
-      timed(CDKTF, [v, "--output", host.outDir, ...extra], REPO, env, `cdktf ${what}`);
-    const round: Round = {};
-    round.node = timed("node", ["-e", "0"], REPO, host.env(), "node -e 0").ms;
-    round.npm = timed("npm", ["run", "env"], REPO, host.env(), "npm run env").ms;
-    round.wrapper = timed("bash", [path.join(REPO, "tools", "with-engine.sh"), "true"], REPO, host.env(), "tools/with-engine.sh").ms;
-    // The app as cdktf runs it (cdktf's environment for the app: @cdktf/cli-core synth-stack.ts): first in a fresh output
-    // directory, then again with nothing changed.
-    const appEnv = host.env({
-      CDKTF_OUTDIR: path.join(host.dir, "app.out"),
-      CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS: "true",
-      CDKTF_CONTEXT_JSON: JSON.stringify({ cdktfRelativeModules: [] }),
-      SYNTH_HCL_OUTPUT: "false",
-      NODE_OPTIONS: "--max-old-space-size=4096",
-    });
-    round.app = timed("sh", ["-c", APP_COMMAND], REPO, appEnv, "cdktf.json app").ms;
-    round.appNoop = timed("sh", ["-c", APP_COMMAND], REPO, appEnv, "cdktf.json app (nothing changed)").ms;
-    round.synth = verb("synth", [], "synth").ms;
-    const lock = ["--skip-provider-lock"];
-    const plan = verb("plan", lock, "plan (empty host)");
-    if (!/Plan: \d+ to add/.test(plan.output)) throw new Error(`bench: cdktf plan on an empty host showed no plan:\n${plan.output.slice(-3000)}`);
-    round.plan = plan.ms;
-    round.deploy = verb("deploy", ["--auto-approve", ...lock], "deploy").ms;
-    const noopPlan = verb("plan", lock, "no-op plan");
-    if (!/No changes\./.test(noopPlan.output)) throw new Error(`bench: cdktf no-op plan reported changes:\n${noopPlan.output.slice(-3000)}`);
-    round.noopPlan = noopPlan.ms;
-    round.noopDeploy = verb("deploy", ["--auto-approve", ...lock], "no-op deploy").ms;
-    round.verify = host.verify().ms;
-    round.destroy = verb("destroy", ["--auto-approve", ...lock], "destroy").ms;
-    host.assertGone("cdktf destroy");
-    round.cycle = round.deploy + round.verify + round.destroy;
-    return round;
-  },
-};
+/**
+ * A raw CDK CLI with cdktf.json's app: cdktf's, or CDK Terrain's `cdktn` with CUTTER_CDK=cdktn
+ * and its Node 22 first on PATH, as terrain/cdktn and the npm scripts run it (docs/cdk-terrain.md).
+ */
+function cliSubject(cdk: CdkFlavour): Subject {
+  const cli = cdk === "cdktn" ? path.join(TERRAIN_BIN, "cdktn") : path.join(REPO, "node_modules", ".bin", "cdktf");
+  const envOf = (host: BenchHost, extra: Record<string, string> = {}): NodeJS.ProcessEnv => {
+    const env = host.env(extra);
+    if (cdk === "cdktn") Object.assign(env, { CUTTER_CDK: "cdktn", PATH: `${TERRAIN_BIN}:${env.PATH}` });
+    return env;
+  };
+  return {
+    name: cdk === "cdktn" ? "cdktn" : "cli",
+    label: `stack, ${cdk} CLI`,
+    at: (size) => size === CUTTER_LAYOUT.subdirectories.length,
+    round(host) {
+      const env = envOf(host);
+      const verb = (v: string, extra: string[], what: string) => timed(cli, [v, "--output", host.outDir, ...extra], REPO, env, `${cdk} ${what}`);
+      const round: Round = {};
+      round.node = timed("node", ["-e", "0"], REPO, envOf(host), "node -e 0").ms;
+      round.npm = timed("npm", ["run", "env"], REPO, envOf(host), "npm run env").ms;
+      round.wrapper = timed("bash", [path.join(REPO, "tools", "with-engine.sh"), "true"], REPO, envOf(host), "tools/with-engine.sh").ms;
+      // The app as the CLI runs it (cdktf's environment for the app: @cdktf/cli-core synth-stack.ts): first in a fresh output
+      // directory, then again with nothing changed.
+      const appEnv = envOf(host, {
+        CDKTF_OUTDIR: path.join(host.dir, "app.out"),
+        CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS: "true",
+        CDKTF_CONTEXT_JSON: JSON.stringify({ cdktfRelativeModules: [] }),
+        SYNTH_HCL_OUTPUT: "false",
+        NODE_OPTIONS: "--max-old-space-size=4096",
+      });
+      round.app = timed("sh", ["-c", APP_COMMAND], REPO, appEnv, "cdktf.json app").ms;
+      round.appNoop = timed("sh", ["-c", APP_COMMAND], REPO, appEnv, "cdktf.json app (nothing changed)").ms;
+      round.synth = verb("synth", [], "synth").ms;
+      const lock = ["--skip-provider-lock"];
+      const plan = verb("plan", lock, "plan (empty host)");
+      if (!/Plan: \d+ to add/.test(plan.output)) throw new Error(`bench: ${cdk} plan on an empty host showed no plan:\n${plan.output.slice(-3000)}`);
+      round.plan = plan.ms;
+      round.deploy = verb("deploy", ["--auto-approve", ...lock], "deploy").ms;
+      const noopPlan = verb("plan", lock, "no-op plan");
+      if (!/No changes\./.test(noopPlan.output)) throw new Error(`bench: ${cdk} no-op plan reported changes:\n${noopPlan.output.slice(-3000)}`);
+      round.noopPlan = noopPlan.ms;
+      round.noopDeploy = verb("deploy", ["--auto-approve", ...lock], "no-op deploy").ms;
+      round.verify = host.verify().ms;
+      round.destroy = verb("destroy", ["--auto-approve", ...lock], "destroy").ms;
+      host.assertGone(`${cdk} destroy`);
+      round.cycle = round.deploy + round.verify + round.destroy;
+      return round;
+    },
+  };
+}
 
-const SUBJECTS = [floor, hand, stack, cli, handmin, operator];
+const SUBJECTS = [floor, hand, stack, cliSubject("cdktf"), cliSubject("cdktn"), handmin, operator];
 
 // ---------------------------------------------------------------- statistics and report
 function median(values: number[]): number {
@@ -485,6 +504,10 @@ function targets(m: Medians): Target[] {
       const c = seven.cli.cycle! / seven.hand.cycle!;
       // Operators' npm scripts run the engine directly (tools/cutter.ts); the raw cdktf CLI is measured for information.
       list.push({ name: "full cycle, 7 dirs, stack through the raw cdktf CLI / hand-written TF (not a target: the npm scripts do not use it)", value: `${c.toFixed(2)}×` });
+    }
+    if (seven.cdktn) {
+      const c = seven.cdktn.cycle! / seven.hand.cycle!;
+      list.push({ name: "full cycle, 7 dirs, stack through the raw cdktn CLI (CDK Terrain) / hand-written TF (not a target, as above)", value: `${c.toFixed(2)}×` });
     }
     const p = seven.stack.noopPlan! / seven.hand.noopPlan!;
     list.push({ name: "no-op plan, 7 dirs: 0 changes (checked every run) and engine time ≤ 1.5× hand-written TF", value: `${p.toFixed(2)}×`, pass: p <= 1.5 });
@@ -583,12 +606,12 @@ function report(m: Medians, opts: Options, elapsedMs: number): string {
   }
   if (seven) {
     lines.push("", "Phases, 7 directories (the real layout):", "");
-    lines.push("| phase | floor | hand TF | stack (engine) | stack (CLI) | stack/hand | stack/floor | CLI/stack |");
-    lines.push("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+    lines.push("| phase | floor | hand TF | stack (engine) | stack (cdktf CLI) | stack (cdktn CLI) | stack/hand | stack/floor | CLI/stack | cdktn/cdktf CLI |");
+    lines.push("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
     for (const phase of STACK_TABLE_PHASES) {
-      const f = seven.floor?.[phase], h = seven.hand?.[phase], s = seven.stack?.[phase], c = seven.cli?.[phase];
-      if ([f, h, s, c].every((v) => v === undefined)) continue;
-      lines.push(`| ${PHASE_LABEL[phase]} | ${sec(f)} | ${sec(h)} | ${sec(s)} | ${sec(c)} | ${ratio(s, h)} | ${ratio(s, f)} | ${ratio(c, s)} |`);
+      const f = seven.floor?.[phase], h = seven.hand?.[phase], s = seven.stack?.[phase], c = seven.cli?.[phase], t = seven.cdktn?.[phase];
+      if ([f, h, s, c, t].every((v) => v === undefined)) continue;
+      lines.push(`| ${PHASE_LABEL[phase]} | ${sec(f)} | ${sec(h)} | ${sec(s)} | ${sec(c)} | ${sec(t)} | ${ratio(s, h)} | ${ratio(s, f)} | ${ratio(c, s)} | ${ratio(t, c)} |`);
     }
   }
   lines.push("", "Growth (stack = engine direct; operator = npm run deploy + destroy; hand min = the minimal file's apply + destroy; ms/dir = median / directories):", "");

@@ -8,21 +8,44 @@
  * And once per engine binary across the commands: when the version command is
  * `<name> version` and `<name>` is found on PATH as the shell would find it, the
  * answer comes from tools/engine-identity.ts (the engine the operator CLI runs is the
- * same file: one `version` for both). When that answer satisfies the constraint (cdktf's
- * own test: the first x.y.z, semver), the validation passes; anything else (no such
+ * same file: one `version` for both). When that answer satisfies the constraint (the
+ * core's own test: the first x.y.z, its semver), the validation passes; anything else (no such
  * file, no answer, a version too low) runs cdktf's validation itself, so its problems
  * are worded exactly as cdktf words them.
  *
  * Every construct still gets its own validation result (the same problems, if
  * any), so error messages are exactly what they were.
+ *
+ * The class patched is the one of the CDK core in use (cdktf, or cdktn with
+ * CUTTER_CDK=cdktn: the same class at the same path); patching cdktf's while cdktn
+ * synthesizes would change nothing. Should a core no longer have it there, nothing
+ * is patched and synth asks the engine per resource, as the core does by itself
+ * (__tests__/engine-check-once.test.ts runs on both cores and would fail).
  */
 import * as path from "path";
-import { ValidateBinaryVersion } from "cdktf/lib/validations/validate-binary-version";
+import { CDK_FLAVOUR } from "../constructs/cdk";
+import { cdkCoreDirectory } from "../constructs/cdk-flavour";
 import { engineFingerprint, engineVersion, resolveOnPath } from "./engine-identity";
 
-// cdktf's own semver (bundled with it), so the constraint is read exactly as cdktf reads it.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const semver = require(require.resolve("semver", { paths: [path.dirname(require.resolve("cdktf/package.json"))] })) as { satisfies(v: string, range: string): boolean };
+interface ValidateBinaryVersion {
+  validate(): string[];
+}
+
+type Semver = { satisfies(v: string, range: string): boolean };
+let semverOfCore: Semver | null | undefined;
+
+/** The semver the CDK core in use resolves (the constraint read exactly as the core reads it), or null when it cannot be found. */
+function coreSemver(): Semver | null {
+  if (semverOfCore === undefined) {
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      semverOfCore = require(require.resolve("semver", { paths: [cdkCoreDirectory(CDK_FLAVOUR)] })) as Semver;
+    } catch {
+      semverOfCore = null;
+    }
+  }
+  return semverOfCore;
+}
 
 let installed = false;
 
@@ -53,7 +76,8 @@ function passesByKnownVersion(versionCommand: string, versionConstraint: string)
   // Without a fingerprint the answer could not be kept: cdktf asks, once per process, as before.
   const answer = fingerprint === undefined ? undefined : engineVersion(file!, process.env).answer;
   const version = answer ? /\d+\.\d+\.\d+/.exec(answer.line)?.[0] : undefined;
-  if (!m || file === undefined || fingerprint === undefined || version === undefined || !semver.satisfies(version, versionConstraint)) {
+  const semver = coreSemver();
+  if (!m || file === undefined || fingerprint === undefined || version === undefined || semver === null || !semver.satisfies(version, versionConstraint)) {
     reliedOn = undefined;
     return false;
   }
@@ -65,6 +89,13 @@ function passesByKnownVersion(versionCommand: string, versionConstraint: string)
 export function checkEngineVersionOnce(): void {
   if (installed) return;
   installed = true;
+  let ValidateBinaryVersion: { prototype: ValidateBinaryVersion } | undefined;
+  try {
+    ValidateBinaryVersion = require(path.join(cdkCoreDirectory(CDK_FLAVOUR), "lib", "validations", "validate-binary-version")).ValidateBinaryVersion;
+  } catch {
+    return;
+  }
+  if (typeof ValidateBinaryVersion?.prototype?.validate !== "function") return;
   const validate = ValidateBinaryVersion.prototype.validate;
   const answers = new Map<string, string[]>();
   ValidateBinaryVersion.prototype.validate = function (this: ValidateBinaryVersion): string[] {

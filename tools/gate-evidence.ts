@@ -136,7 +136,7 @@ export function configurationTypes(inputs: RuntimeInputs, stackName: string): Re
   // A plain root, not an App: an App creates its output directory, and this must write nothing.
   // Loaded here: building the stack needs cdktf, which the operator commands' audit log (also a reader of this module) does not.
   /* eslint-disable @typescript-eslint/no-require-imports */
-  const { TerraformDataSource, TerraformResource } = require("cdktf") as typeof import("cdktf");
+  const { TerraformDataSource, TerraformResource } = require("../constructs/cdk") as typeof import("../constructs/cdk");
   const { Construct } = require("constructs") as typeof import("constructs");
   const { RuntimeStack } = require("../constructs/runtime-stack") as typeof import("../constructs/runtime-stack");
   /* eslint-enable @typescript-eslint/no-require-imports */

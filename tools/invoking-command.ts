@@ -1,6 +1,6 @@
 /**
- * Which operator command runs the app: `cdktf <verb>` or the operator CLI
- * (`cutter.js <verb>`). cdktf passes the app no hint of what it is about to do, so
+ * Which operator command runs the app: `cdktf <verb>`, `cdktn <verb>` (CDK Terrain's CLI,
+ * docs/cdk-terrain.md) or the operator CLI (`cutter.js <verb>`). cdktf passes the app no hint of what it is about to do, so
  * the app reads its ancestors' command lines (/proc/<pid>/cmdline, up to a few levels:
  * cdktf -> /bin/sh -c -> sh tools/app.sh -> node dist/main.js). Undefined when no such
  * ancestor is found (the app run by hand, or an unknown wrapper).
@@ -10,7 +10,7 @@ import * as path from "path";
 import { EngineVerb } from "./local-state";
 
 export interface InvokingCommand {
-  readonly tool: "cdktf" | "cutter";
+  readonly tool: "cdktf" | "cdktn" | "cutter";
   /** The verb as written (e.g. "deploy", "diff"). */
   readonly verb: string;
 }
@@ -33,14 +33,14 @@ function commandLineOf(pid: number): string[] {
   }
 }
 
-/** Finds `cdktf <verb>` or `cutter.js <verb>` among the first few ancestors of this process. */
+/** Finds `cdktf <verb>`, `cdktn <verb>` or `cutter.js <verb>` among the first few ancestors of this process. */
 export function invokingCommand(maxLevels = 8): InvokingCommand | undefined {
   let pid: number | undefined = process.ppid;
   for (let level = 0; level < maxLevels && pid !== undefined && pid > 1; level++) {
     const argv = commandLineOf(pid);
     for (let i = 0; i < argv.length; i++) {
       const base = path.basename(argv[i]);
-      const tool = base === "cdktf" || base === "cdktf.js" ? "cdktf" : base === "cutter.js" ? "cutter" : undefined;
+      const tool = base === "cdktf" || base === "cdktf.js" ? "cdktf" : base === "cdktn" || base === "cdktn.js" ? "cdktn" : base === "cutter.js" ? "cutter" : undefined;
       if (!tool) continue;
       const verb = argv.slice(i + 1).find((a) => !a.startsWith("-"));
       if (verb) return { tool, verb };

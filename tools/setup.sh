@@ -610,3 +610,5 @@ done <<<"$after"
 mv -f -- "$cache/setup.stamp.tmp" "$cache/setup.stamp"
 say "mirror: $cache/mirror ($providers, sha256 verified)"
 say "environment: . '$cache/env'"
+# CUTTER_CDK=cdktn: CDK Terrain beside cdktf (docs/cdk-terrain.md); nothing to do otherwise.
+case ${CUTTER_CDK-} in "" | cdktf) ;; *) bash "$here/terrain-setup.sh" ;; esac

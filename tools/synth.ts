@@ -3,7 +3,7 @@
  * the composition (one RuntimeStack per stack spec) and `app.synth()`. This module loads
  * cdktf and the constructs; tools/synth-record.ts loads it only when a synth is needed.
  */
-import { App } from "cdktf";
+import { App } from "../constructs/cdk";
 import { StackSpec } from "../constructs/host-files";
 import { RuntimeStack } from "../constructs/runtime-stack";
 import { checkEngineVersionOnce } from "./engine-check-once";

@@ -79,10 +79,21 @@ stamp_holds() {
   done
 }
 
+# CUTTER_CDK selects the CDK (docs/cdk-terrain.md): checked before anything runs.
+case ${CUTTER_CDK-} in
+  "" | cdktf | cdktn) ;;
+  *) printf 'CUTTER_CDK=%q is not a CDK this project runs on: use cdktf (CDK for Terraform 0.21, the default) or cdktn (CDK Terrain 0.24); nothing was changed.\n' "$CUTTER_CDK" >&2; exit 1 ;;
+esac
 if ! stamp_holds; then
   CUTTER_SETUP_QUIET=${CUTTER_SETUP_QUIET-1} bash "$here/setup.sh"
 fi
 # shellcheck disable=SC1091
 . "$cache/env"
+# CDK Terrain: installed (or brought up to date) by terrain-setup.sh, which returns at once when
+# its stamp holds; its Node 22 and its `cdktn` go first on PATH.
+if [ "${CUTTER_CDK-}" = cdktn ]; then
+  CUTTER_SETUP_QUIET=${CUTTER_SETUP_QUIET-1} bash "$here/terrain-setup.sh"
+  export PATH="${here%/tools}/terrain/node_modules/.bin:$PATH"
+fi
 export FORCE_COLOR=${FORCE_COLOR:-0}
 exec "$@"

@@ -10,6 +10,7 @@ import { createHash } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { TERRAIN_DIR, cdkFlavourOf } from "../../constructs/cdk-flavour";
 
 export const REPO = path.resolve(__dirname, "..", "..", "..");
 const CACHE = process.env.CUTTER_CACHE_DIR ?? path.join(os.homedir(), ".cache", "cutter-runtime");
@@ -31,7 +32,8 @@ export function engineEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv
   const info = engineInfo();
   const env: NodeJS.ProcessEnv = { ...process.env, ...info.env, FORCE_COLOR: "0", NO_COLOR: "1", CI: "1" };
   env.PATH = `${info.pathPrefix}:${process.env.PATH}`;
-  for (const key of Object.keys(env)) if (key.startsWith("CUTTER_") && !(key in info.env) && key !== "CUTTER_CACHE_DIR") delete env[key];
+  // CUTTER_CDK stays: it is the CDK this run of the suite is on (docs/cdk-terrain.md).
+  for (const key of Object.keys(env)) if (key.startsWith("CUTTER_") && !(key in info.env) && key !== "CUTTER_CACHE_DIR" && key !== "CUTTER_CDK") delete env[key];
   return { ...env, ...extra };
 }
 
@@ -63,7 +65,11 @@ export function run(command: string, args: string[], options: { cwd?: string; en
   return { code: result.status, stdout, stderr, output: clean(stdout + "\n" + stderr) };
 }
 
-const CDKTF = path.join(REPO, "node_modules", ".bin", "cdktf");
+/**
+ * The CDK CLI of the CDK the suite runs on: cdktf, or CDK Terrain's cdktn with CUTTER_CDK=cdktn
+ * (its Node 22 is first on PATH then: tools/with-engine.sh puts it there).
+ */
+export const CDK_CLI = cdkFlavourOf(process.env) === "cdktn" ? path.join(TERRAIN_DIR, "node_modules", ".bin", "cdktn") : path.join(REPO, "node_modules", ".bin", "cdktf");
 export const STACK = "cutter-runtime";
 
 /** A temporary host: its own root, state and output dir. */
@@ -88,12 +94,12 @@ export class TempHost {
     return engineEnv({ ...this.inputs, ...extra });
   }
 
-  /** `cdktf <verb>` as an operator runs it (with the compiled app, no TS loader). */
+  /** `cdktf <verb>` (or `cdktn <verb>`: CDK_CLI) as an operator runs it (with the compiled app, no TS loader). */
   public cdktf(verb: "synth" | "plan" | "deploy" | "destroy", extraArgs: string[] = [], extraEnv: Record<string, string> = {}): RunResult {
     const args = [verb, "--app", "node dist/main.js", "--output", this.outDir];
     if (verb === "deploy" || verb === "destroy") args.push("--auto-approve");
     if (verb !== "synth") args.push("--skip-provider-lock");
-    return run(CDKTF, [...args, ...extraArgs], { env: this.env(extraEnv) });
+    return run(CDK_CLI, [...args, ...extraArgs], { env: this.env(extraEnv) });
   }
 
   /** Synthesizes with `node dist/main.js` directly (fast; no CLI). */

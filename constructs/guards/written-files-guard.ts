@@ -1,6 +1,5 @@
-import { File } from "@cdktf/provider-local/lib/file";
-import { SensitiveFile } from "@cdktf/provider-local/lib/sensitive-file";
-import { IAspect } from "cdktf";
+import { File, SensitiveFile } from "../local-provider";
+import { IAspect } from "../cdk";
 import { IConstruct } from "constructs";
 import { CONNECTION_STRING_RULE } from "./connection-string-rule";
 import { EXECUTION_SWITCH_RULE } from "./execution-switch-rule";
