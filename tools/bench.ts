@@ -70,6 +70,8 @@ function parseOptions(argv: string[]): Options {
     }
   }
   for (const s of subjects) if (!names.includes(s)) throw new Error(`bench: --subjects ${JSON.stringify(s)} is not one of ${names.join(", ")}`);
+  // A subset with --readme is refused as such, whether or not CDK Terrain is installed here.
+  if (argv.includes("--readme") && argv.includes("--subjects") && subjects.length !== names.length) throw new Error("bench: --readme needs every subject (the table in docs/benchmark.md compares them all); drop --subjects");
   if ((subjects.includes("cdktn") || argv.includes("--readme")) && !terrainInstalled()) {
     throw new Error(`bench: the cdktn subject${argv.includes("--readme") ? " (--readme needs every subject)" : ""} needs CDK Terrain: run \`${TERRAIN_SETUP_COMMAND}\` first`);
   }
