@@ -5,7 +5,12 @@
  * rules and defaults live here.
  */
 import * as path from "path";
-import { CONNECTION_STRING_RULE, EXECUTION_SWITCH_RULE, HIGH_ENTROPY_RULE, PRIVATE_KEY_RULE, SECRET_KEY_VALUE_RULE } from "./guards";
+// The rule modules themselves, not ./guards (its Aspect loads cdktf, which reading inputs does not need).
+import { CONNECTION_STRING_RULE } from "./guards/connection-string-rule";
+import { EXECUTION_SWITCH_RULE } from "./guards/execution-switch-rule";
+import { HIGH_ENTROPY_RULE } from "./guards/high-entropy-rule";
+import { PRIVATE_KEY_RULE } from "./guards/private-key-rule";
+import { SECRET_KEY_VALUE_RULE } from "./guards/secret-key-value-rule";
 import { Problems, absolutePathRule } from "./validation";
 
 /** Whether the backup encryption key (BACKUP_GPG_FPR) is provisioned on the host. */

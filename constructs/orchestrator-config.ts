@@ -4,10 +4,9 @@ import { ResolvedLayout } from "./layout";
 import { BackupKeyStatus, DEFAULT_BACKUP_KEY_STATUS, backupKeyStatusRule } from "./gate-inputs";
 import { ManagedFile } from "./managed-file";
 import { OwnershipRecord } from "./ownership-record";
+import { DEFAULT_ENV_FILE } from "./runtime-inputs";
 import { Problems, absolutePathRule } from "./validation";
 
-/** Where the orchestrator's secrets live unless an operator says otherwise. */
-export const DEFAULT_ENV_FILE = "/opt/incomex/docker/.env";
 
 /**
  * Names of the environment variables the orchestrator reads its database wiring

@@ -32,6 +32,12 @@ export interface OwnershipRecord {
 /** Directory holding ownership records unless told otherwise. */
 export const DEFAULT_OWNERSHIP_DIR = "/var/lib/cutter-runtime/ownership";
 
+/**
+ * Name of the survey file in the ownership record directory (records are named by a
+ * 64-hex key, so never this); written by constructs/tree-survey.ts.
+ */
+export const SURVEY_FILE_NAME = "survey";
+
 /** Default record for a root: one directory per root, next to the default state. */
 export function defaultOwnershipDirectory(rootPath: string): string {
   const readable = rootPath.slice(1).replace(/\//g, "-");

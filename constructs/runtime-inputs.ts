@@ -3,9 +3,15 @@ import * as fs from "fs";
 import * as path from "path";
 import { CUTTER_LAYOUT } from "./layout";
 import { BackupKeyStatus, resolveGateInputs } from "./gate-inputs";
-import { DEFAULT_ENV_FILE } from "./orchestrator-config";
 import { defaultOwnershipDirectory } from "./ownership-record";
 import { Problems, absolutePathRule, posixNameRule, runtimeRootRule } from "./validation";
+
+/**
+ * Where the orchestrator's secrets live unless an operator says otherwise. (Here, with
+ * the other inputs: reading the inputs must not load the constructs and cdktf, which
+ * the operator commands need only when they synthesize.)
+ */
+export const DEFAULT_ENV_FILE = "/opt/incomex/docker/.env";
 
 /** Where a stack keeps its Terraform state. */
 export type StateBackendKind = "local" | "pg";

@@ -1,13 +1,11 @@
 import { DataResource, ITerraformDependable, TerraformStack } from "./cdk";
 import { Construct } from "constructs";
 import * as path from "path";
-import { OwnershipRecord, checkOwnershipRecord } from "./ownership-record";
+import { OwnershipRecord, SURVEY_FILE_NAME, checkOwnershipRecord } from "./ownership-record";
 import { scriptProvisioner } from "./shell";
 import { TreeObservation } from "./tree-observation";
 import { Problems, absolutePathRule } from "./validation";
 
-/** Name of the survey file in the ownership record directory (records are named by a 64-hex key, so never this). */
-export const SURVEY_FILE_NAME = "survey";
 /** Longest observation handed to the survey script (one environment string; Linux allows 128 KiB). */
 export const MAX_SURVEY_OBSERVATION = 100_000;
 

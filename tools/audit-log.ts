@@ -16,10 +16,15 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { CONNECTION_STRING_RULE, HIGH_ENTROPY_RULE, PRIVATE_KEY_RULE, SECRET_KEY_VALUE_RULE, StackSpec, resolveStackSpecs } from "../constructs";
+// Modules, not ../constructs: the operator commands load cdktf only when they synthesize.
+import { CONNECTION_STRING_RULE } from "../constructs/guards/connection-string-rule";
+import { HIGH_ENTROPY_RULE } from "../constructs/guards/high-entropy-rule";
+import { PRIVATE_KEY_RULE } from "../constructs/guards/private-key-rule";
+import { SECRET_KEY_VALUE_RULE } from "../constructs/guards/secret-key-value-rule";
+import { StackSpec, resolveStackSpecs } from "../constructs/host-files";
 import { CommandLine, CutterError, parseCommandLine, selectStack } from "./command-line";
 import { engineFromEnvironment, engineTranscript, stackDirectory } from "./engine";
-import { isInside, realish } from "./expected-tree";
+import { isInside, realish } from "./path-inside";
 import { AuditEntry, providerVersions, readState, repositoryCommit } from "./gate-evidence";
 import { savedPlanRecord } from "./saved-plan";
 

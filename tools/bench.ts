@@ -9,6 +9,10 @@
  *   hand   the same tree as hand-written Terraform JSON, engine run directly
  *   stack  the real stack: `node <app>` synth, engine run directly in cdktf.out
  *   cli    the real stack through the cdktf CLI with cdktf.json's app (7 dirs only)
+ *   handmin  the minimal hand-written file (issue 13's baseline), engine run directly,
+ *          initialised once: `apply`, `plan`, `destroy`
+ *   operator  what operators run: `npm run deploy`, `npm run plan`, `npm run destroy`,
+ *          every safety check on (tools/bench/operator.ts)
  *   cdktn  the same through CDK Terrain's CLI, CUTTER_CDK=cdktn (7 dirs only; when installed:
  *          docs/cdk-terrain.md)
  *
@@ -22,6 +26,7 @@ import { CUTTER_LAYOUT, RuntimeLayout, buildOrchestratorConfig, renderOrchestrat
 import { CdkFlavour, TERRAIN_DIR, TERRAIN_SETUP_COMMAND } from "../constructs/cdk-flavour";
 import { writeHandwritten } from "./bench/handwritten";
 import { layoutForSize } from "./bench/layout";
+import { Usage, operatorEnv, withUsage } from "./bench/operator";
 
 const REPO = path.resolve(__dirname, "..", "..");
 const CACHE = process.env.CUTTER_CACHE_DIR ?? path.join(os.homedir(), ".cache", "cutter-runtime");
@@ -65,6 +70,8 @@ function parseOptions(argv: string[]): Options {
     }
   }
   for (const s of subjects) if (!names.includes(s)) throw new Error(`bench: --subjects ${JSON.stringify(s)} is not one of ${names.join(", ")}`);
+  // A subset with --readme is refused as such, whether or not CDK Terrain is installed here.
+  if (argv.includes("--readme") && argv.includes("--subjects") && subjects.length !== names.length) throw new Error("bench: --readme needs every subject (the table in docs/benchmark.md compares them all); drop --subjects");
   if ((subjects.includes("cdktn") || argv.includes("--readme")) && !terrainInstalled()) {
     throw new Error(`bench: the cdktn subject${argv.includes("--readme") ? " (--readme needs every subject)" : ""} needs CDK Terrain: run \`${TERRAIN_SETUP_COMMAND}\` first`);
   }
@@ -117,6 +124,11 @@ function timed(command: string, args: string[], cwd: string, env: NodeJS.Process
   const output = `${r.stdout ?? ""}\n${r.stderr ?? ""}`;
   if (!okCodes.includes(r.status ?? -1)) throw new Error(`bench: ${what} failed (exit ${r.status}):\n${output.slice(-4000)}`);
   return { ms, code: r.status, output };
+}
+
+/** timed(), and what the command's processes used: CPU (user + system) and the peak memory of the largest one (GNU time). */
+function timedWithUsage(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv, what: string, okCodes = [0]): Timed & Usage {
+  return withUsage((wrapped, wrappedArgs) => timed(wrapped, wrappedArgs, cwd, env, what, okCodes), command, args);
 }
 
 // ---------------------------------------------------------------- one host
@@ -172,12 +184,35 @@ class BenchHost {
 }
 
 // ---------------------------------------------------------------- subjects
-type Phase = "wrapper" | "app" | "synth" | "init" | "plan" | "deploy" | "noopPlan" | "noopDeploy" | "verify" | "destroy" | "cycle";
+type Phase =
+  | "node"
+  | "npm"
+  | "wrapper"
+  | "app"
+  | "appNoop"
+  | "synth"
+  | "init"
+  | "plan"
+  | "deploy"
+  | "noopPlan"
+  | "noopDeploy"
+  | "verify"
+  | "destroy"
+  | "cycle"
+  | "firstCommand"
+  | "deployCpu"
+  | "noopPlanCpu"
+  | "destroyCpu"
+  | "cycleCpu"
+  | "peakMemory";
 type Round = Partial<Record<Phase, number>>;
 
 const PHASE_LABEL: Record<Phase, string> = {
+  node: "node start (`node -e 0`: the floor of any node command)",
+  npm: "npm start (`npm run env`: what `npm run` costs before a script)",
   wrapper: "npm-script wrapper (tools/with-engine.sh: setup check)",
   app: "app command (cdktf.json: build + synth)",
+  appNoop: "app command, nothing changed (cdktf.json's app run again)",
   synth: "synth",
   init: "init",
   plan: "plan, empty host",
@@ -187,7 +222,16 @@ const PHASE_LABEL: Record<Phase, string> = {
   verify: "verify",
   destroy: "destroy",
   cycle: "full cycle synth→deploy→verify→destroy",
+  firstCommand: "first command in a fresh output directory (hand: init + plan; operator: npm run plan = synth + init + plan)",
+  deployCpu: "deploy, CPU (user + system, all processes)",
+  noopPlanCpu: "no-op plan, CPU",
+  destroyCpu: "destroy, CPU",
+  cycleCpu: "deploy + destroy, CPU",
+  peakMemory: "peak memory, largest process (MiB)",
 };
+
+/** Phases of the issue 6 table (the others are reported in the operator table). */
+const STACK_TABLE_PHASES: readonly Phase[] = ["wrapper", "app", "appNoop", "synth", "init", "plan", "deploy", "noopPlan", "noopDeploy", "verify", "destroy", "cycle"];
 
 const ENGINE_FLAGS = ["-input=false", "-no-color"];
 
@@ -274,6 +318,80 @@ const stack: Subject = {
   },
 };
 
+/** Baseline 3: the minimal hand-written file, initialised once (init is not part of its cycle). */
+const handmin: Subject = {
+  name: "handmin",
+  label: "minimal hand-written TF",
+  at: () => true,
+  round(host) {
+    const cwd = path.join(host.dir, "handmin");
+    const l = host.layout;
+    writeHandwritten(
+      cwd,
+      { root: host.root, statePath: host.statePath, owner: OWNER, group: GROUP, directoryMode: l.directoryMode, fileMode: l.fileMode, directories: l.subdirectories.map((d) => d.name), files: host.files() },
+      "minimal",
+    );
+    const env = host.env();
+    const engine = ENGINE_INFO().engine.path;
+    const round: Round = {};
+    round.init = timed(engine, ["init", ...ENGINE_FLAGS], cwd, env, "init (minimal)").ms;
+    round.plan = timed(engine, ["plan", "-detailed-exitcode", ...ENGINE_FLAGS], cwd, env, "plan, empty host (minimal)", [2]).ms;
+    // What an operator's first command in a fresh checkout pays (init once, then a plan).
+    round.firstCommand = round.init + round.plan;
+    const deploy = timedWithUsage(engine, ["apply", "-auto-approve", ...ENGINE_FLAGS], cwd, env, "apply (minimal)");
+    const noopPlan = timedWithUsage(engine, ["plan", "-detailed-exitcode", ...ENGINE_FLAGS], cwd, env, "no-op plan (minimal; must report 0 changes)", [0]);
+    round.verify = host.verify().ms;
+    const destroy = timedWithUsage(engine, ["destroy", "-auto-approve", ...ENGINE_FLAGS], cwd, env, "destroy (minimal)");
+    host.assertGone("destroy (minimal)");
+    return usageRound(round, deploy, noopPlan, destroy);
+  },
+};
+
+/** The phases of a deploy / no-op plan / destroy round with their CPU and the peak memory of the largest process. */
+function usageRound(round: Round, deploy: Timed & Usage, noopPlan: Timed & Usage, destroy: Timed & Usage): Round {
+  round.deploy = deploy.ms;
+  round.noopPlan = noopPlan.ms;
+  round.destroy = destroy.ms;
+  round.cycle = deploy.ms + destroy.ms;
+  round.deployCpu = deploy.cpuMs;
+  round.noopPlanCpu = noopPlan.cpuMs;
+  round.destroyCpu = destroy.cpuMs;
+  round.cycleCpu = deploy.cpuMs + destroy.cpuMs;
+  round.peakMemory = Math.max(deploy.peakKiB, noopPlan.peakKiB, destroy.peakKiB) / 1024;
+  return round;
+}
+
+/**
+ * What operators run, every safety check on. First `npm run plan` on the empty host in a
+ * fresh output directory (synth, init, plan: what the first command of a checkout pays,
+ * as the minimal file's init + plan), then the cycle: `npm run deploy`, `npm run plan`
+ * (no-op: must say "No changes."), verify, `npm run destroy`. The full cycle is deploy +
+ * destroy, in an output directory already synthesized and initialised, as the minimal
+ * file is initialised once. Generated layouts reach the operator CLI through a preload
+ * (tools/bench/operator.ts); the commands are the npm scripts all the same.
+ */
+const operator: Subject = {
+  name: "operator",
+  label: "operator (npm run)",
+  at: () => true,
+  round(host) {
+    const env = operatorEnv(host.env(), host.layout === CUTTER_LAYOUT ? undefined : host.size);
+    const npm = (verb: string, what: string) => timedWithUsage("npm", ["run", verb, "--", "--output", host.outDir], REPO, env, `npm run ${what}`);
+    const round: Round = {};
+    const first = npm("plan", "plan (empty host, fresh output directory)");
+    if (!/Plan: \d+ to add/.test(first.output)) throw new Error(`bench: npm run plan on an empty host showed no plan:\n${first.output.slice(-3000)}`);
+    round.firstCommand = first.ms;
+    const deploy = npm("deploy", "deploy");
+    if (!/Apply complete!/.test(deploy.output)) throw new Error(`bench: npm run deploy did not complete:\n${deploy.output.slice(-3000)}`);
+    const noopPlan = npm("plan", "plan (no-op)");
+    if (!/No changes\./.test(noopPlan.output)) throw new Error(`bench: npm run plan after deploy reported changes:\n${noopPlan.output.slice(-3000)}`);
+    round.verify = host.verify().ms;
+    const destroy = npm("destroy", "destroy");
+    host.assertGone("npm run destroy");
+    return usageRound(round, deploy, noopPlan, destroy);
+  },
+};
+
 const APP_COMMAND: string = JSON.parse(fs.readFileSync(path.join(REPO, "cdktf.json"), "utf8")).app;
 const TERRAIN_BIN = path.join(TERRAIN_DIR, "node_modules", ".bin");
 const terrainInstalled = () => fs.existsSync(path.join(TERRAIN_DIR, "build", ".terrain-stamp"));
@@ -297,8 +415,20 @@ function cliSubject(cdk: CdkFlavour): Subject {
       const env = envOf(host);
       const verb = (v: string, extra: string[], what: string) => timed(cli, [v, "--output", host.outDir, ...extra], REPO, env, `${cdk} ${what}`);
       const round: Round = {};
+      round.node = timed("node", ["-e", "0"], REPO, envOf(host), "node -e 0").ms;
+      round.npm = timed("npm", ["run", "env"], REPO, envOf(host), "npm run env").ms;
       round.wrapper = timed("bash", [path.join(REPO, "tools", "with-engine.sh"), "true"], REPO, envOf(host), "tools/with-engine.sh").ms;
-      round.app = timed("sh", ["-c", APP_COMMAND], REPO, envOf(host, { CDKTF_OUTDIR: path.join(host.dir, "app.out") }), "cdktf.json app").ms;
+      // The app as the CLI runs it (cdktf's environment for the app: @cdktf/cli-core synth-stack.ts): first in a fresh output
+      // directory, then again with nothing changed.
+      const appEnv = envOf(host, {
+        CDKTF_OUTDIR: path.join(host.dir, "app.out"),
+        CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS: "true",
+        CDKTF_CONTEXT_JSON: JSON.stringify({ cdktfRelativeModules: [] }),
+        SYNTH_HCL_OUTPUT: "false",
+        NODE_OPTIONS: "--max-old-space-size=4096",
+      });
+      round.app = timed("sh", ["-c", APP_COMMAND], REPO, appEnv, "cdktf.json app").ms;
+      round.appNoop = timed("sh", ["-c", APP_COMMAND], REPO, appEnv, "cdktf.json app (nothing changed)").ms;
       round.synth = verb("synth", [], "synth").ms;
       const lock = ["--skip-provider-lock"];
       const plan = verb("plan", lock, "plan (empty host)");
@@ -318,7 +448,7 @@ function cliSubject(cdk: CdkFlavour): Subject {
   };
 }
 
-const SUBJECTS = [floor, hand, stack, cliSubject("cdktf"), cliSubject("cdktn")];
+const SUBJECTS = [floor, hand, stack, cliSubject("cdktf"), cliSubject("cdktn"), handmin, operator];
 
 // ---------------------------------------------------------------- statistics and report
 function median(values: number[]): number {
@@ -363,6 +493,9 @@ interface Target {
   pass?: boolean;
 }
 
+/** The operator targets of issue 13 (ratios against the minimal hand-written file, measured in the same run). */
+export const OPERATOR_TARGETS = { cycleAt7: 1.5, cycleAt700: 1.0, noopPlanAt7: 1.3, appNoopSeconds: 0.15 } as const;
+
 function targets(m: Medians): Target[] {
   const list: Target[] = [];
   const seven = m[7];
@@ -395,6 +528,56 @@ function targets(m: Medians): Target[] {
       });
     }
   }
+  list.push(...operatorTargets(m));
+  return list;
+}
+
+/** Issue 13: the operator's commands against the minimal hand-written file. */
+function operatorTargets(m: Medians): Target[] {
+  const list: Target[] = [];
+  const T = OPERATOR_TARGETS;
+  const at = (size: number) => (m[size]?.operator && m[size]?.handmin ? { op: m[size].operator, hand: m[size].handmin } : undefined);
+  const seven = at(7);
+  if (seven) {
+    const r = seven.op.cycle! / seven.hand.cycle!;
+    list.push({ name: `operator full cycle (npm run deploy + npm run destroy), 7 dirs ≤ ${T.cycleAt7}× minimal hand-written TF (apply + destroy)`, value: `${r.toFixed(2)}×`, pass: r <= T.cycleAt7 });
+    const p = seven.op.noopPlan! / seven.hand.noopPlan!;
+    list.push({ name: `no-op npm run plan, 7 dirs: 0 changes (checked every run) ≤ ${T.noopPlanAt7}× terraform plan on the minimal hand-written file`, value: `${p.toFixed(2)}×`, pass: p <= T.noopPlanAt7 });
+  }
+  const noop = m[7]?.cli?.appNoop;
+  if (noop !== undefined) list.push({ name: `raw cdktf: the app command (cdktf.json's app) with nothing changed ≤ ${T.appNoopSeconds} s`, value: `${sec(noop)} s`, pass: noop <= T.appNoopSeconds * 1000 });
+  const sizes = Object.keys(m).map(Number).filter((s) => at(s)).sort((a, b) => a - b);
+  const big = sizes[sizes.length - 1];
+  if (big !== undefined && big >= 700) {
+    const r = at(big)!.op.cycle! / at(big)!.hand.cycle!;
+    list.push({ name: `operator full cycle, ${big} dirs ≤ ${T.cycleAt700}× minimal hand-written TF`, value: `${r.toFixed(2)}×`, pass: r <= T.cycleAt700 });
+  }
+  const mid = sizes.filter((s) => s < big).pop();
+  if (big !== undefined && mid !== undefined) {
+    const perBig = at(big)!.op.cycle! / big;
+    const perMid = at(mid)!.op.cycle! / mid;
+    list.push({ name: `operator full cycle: time per directory at ${big} ≤ at ${mid}`, value: `${perBig.toFixed(1)} ms vs ${perMid.toFixed(1)} ms`, pass: perBig <= perMid });
+  }
+  // Where the operator's time goes: the engine's own work on the stack's configuration (the stack subject runs the engine directly on it) and the rest (npm, the CLI, its checks).
+  for (const size of sizes) {
+    const { op, hand } = at(size)!;
+    const engine = m[size]?.stack;
+    if (!engine) continue;
+    const engineCycle = engine.deploy! + engine.destroy!;
+    const npmStart = m[size]?.cli?.npm;
+    list.push({
+      name: `where the operator full cycle goes, ${size} dirs (engine run directly on the stack's configuration: deploy + destroy; the rest: npm, tools/with-engine.sh, the CLI and every check, two commands${npmStart === undefined ? "" : `, npm's own start ${sec(npmStart)} s each`})`,
+      value: `engine on the stack ${sec(engineCycle)} s (${ratio(engineCycle, hand.cycle)} of the minimal file's ${sec(hand.cycle)} s) + the rest ${sec(op.cycle! - engineCycle)} s`,
+    });
+    list.push({
+      name: `where the no-op npm run plan goes, ${size} dirs (engine plan run directly on the stack's configuration; the rest: npm, the CLI, its checks, plan -out + show -json for the summary)`,
+      value: `engine plan ${sec(engine.noopPlan)} s (${ratio(engine.noopPlan, hand.noopPlan)} of the minimal file's ${sec(hand.noopPlan)} s) + the rest ${sec(op.noopPlan! - engine.noopPlan!)} s`,
+    });
+  }
+  for (const size of sizes) {
+    const { op, hand } = at(size)!;
+    list.push({ name: `peak memory of an operator command (largest process), ${size} dirs; minimal hand-written TF's`, value: `${op.peakMemory!.toFixed(0)} MiB; ${hand.peakMemory!.toFixed(0)} MiB` });
+  }
   return list;
 }
 
@@ -404,29 +587,49 @@ function report(m: Medians, opts: Options, elapsedMs: number): string {
   lines.push(`Machine: ${mc.nproc} cores (${mc.cpu}), ${mc.memoryGiB} GiB, node ${mc.node}, ${mc.engine}; load average at the end ${mc.loadAverage.join(" / ")}.`);
   lines.push(`Runs: ${opts.sizes.map((s) => `${opts.runs[s]} at ${s} dirs`).join(", ")}${opts.quick ? " (--quick)" : ""}; medians in seconds; bench took ${(elapsedMs / 60000).toFixed(1)} min.`);
   const seven = m[7];
+  if (seven && (seven.handmin || seven.operator || seven.cli)) {
+    lines.push("", "Operator commands, 7 directories (the real layout), against the minimal hand-written file (initialised once):", "");
+    lines.push("| phase | minimal hand TF | operator (npm run) | operator/hand |");
+    lines.push("| --- | ---: | ---: | ---: |");
+    const row = (label: string, h: number | undefined, o: number | undefined, unit = (v: number | undefined) => sec(v)) => lines.push(`| ${label} | ${unit(h)} | ${unit(o)} | ${ratio(o, h)} |`);
+    row("first command, fresh output directory (hand: init + plan; operator: `npm run plan`, synth + init + plan)", seven.handmin?.firstCommand, seven.operator?.firstCommand);
+    row("deploy, empty host (operator: `npm run deploy`)", seven.handmin?.deploy, seven.operator?.deploy);
+    row("no-op plan (operator: `npm run plan`)", seven.handmin?.noopPlan, seven.operator?.noopPlan);
+    row("destroy (operator: `npm run destroy`)", seven.handmin?.destroy, seven.operator?.destroy);
+    row("**full cycle deploy + destroy**", seven.handmin?.cycle, seven.operator?.cycle);
+    row("CPU of the full cycle (user + system)", seven.handmin?.cycleCpu, seven.operator?.cycleCpu);
+    row("CPU of the no-op plan", seven.handmin?.noopPlanCpu, seven.operator?.noopPlanCpu);
+    row("peak memory, largest process (MiB)", seven.handmin?.peakMemory, seven.operator?.peakMemory, (v) => (v === undefined ? "—" : v.toFixed(0)));
+    const floorRow = (phase: Phase) => {
+      const v = seven.cli?.[phase];
+      if (v !== undefined) lines.push(`| ${PHASE_LABEL[phase]} | — | ${sec(v)} | — |`);
+    };
+    for (const phase of ["node", "npm", "wrapper", "appNoop"] as Phase[]) floorRow(phase);
+  }
   if (seven) {
     lines.push("", "Phases, 7 directories (the real layout):", "");
     lines.push("| phase | floor | hand TF | stack (engine) | stack (cdktf CLI) | stack (cdktn CLI) | stack/hand | stack/floor | CLI/stack | cdktn/cdktf CLI |");
     lines.push("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
-    for (const phase of Object.keys(PHASE_LABEL) as Phase[]) {
+    for (const phase of STACK_TABLE_PHASES) {
       const f = seven.floor?.[phase], h = seven.hand?.[phase], s = seven.stack?.[phase], c = seven.cli?.[phase], t = seven.cdktn?.[phase];
       if ([f, h, s, c, t].every((v) => v === undefined)) continue;
       lines.push(`| ${PHASE_LABEL[phase]} | ${sec(f)} | ${sec(h)} | ${sec(s)} | ${sec(c)} | ${sec(t)} | ${ratio(s, h)} | ${ratio(s, f)} | ${ratio(c, s)} | ${ratio(t, c)} |`);
     }
   }
-  lines.push("", "Growth (stack = engine direct; ms/dir = median / directories):", "");
-  lines.push("| dirs | stack synth | stack deploy | stack no-op plan | stack destroy | stack cycle | hand cycle | floor cycle | stack/hand | stack ms/dir | hand ms/dir |");
-  lines.push("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+  lines.push("", "Growth (stack = engine direct; operator = npm run deploy + destroy; hand min = the minimal file's apply + destroy; ms/dir = median / directories):", "");
+  lines.push("| dirs | stack synth | stack deploy | stack no-op plan | stack destroy | stack cycle | hand cycle | floor cycle | stack/hand | stack ms/dir | hand ms/dir | operator cycle | hand min cycle | operator/hand min | operator ms/dir | operator peak MiB |");
+  lines.push("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
   for (const size of opts.sizes) {
-    const s = m[size]?.stack ?? {}, h = m[size]?.hand ?? {}, f = m[size]?.floor ?? {};
+    const s = m[size]?.stack ?? {}, h = m[size]?.hand ?? {}, f = m[size]?.floor ?? {}, o = m[size]?.operator ?? {}, hm = m[size]?.handmin ?? {};
+    const perDir = (v: number | undefined) => (v === undefined ? "—" : (v / size).toFixed(1));
     lines.push(
-      `| ${size} | ${sec(s.synth)} | ${sec(s.deploy)} | ${sec(s.noopPlan)} | ${sec(s.destroy)} | ${sec(s.cycle)} | ${sec(h.cycle)} | ${sec(f.cycle)} | ${ratio(s.cycle, h.cycle)} | ${s.cycle === undefined ? "—" : (s.cycle / size).toFixed(1)} | ${h.cycle === undefined ? "—" : (h.cycle / size).toFixed(1)} |`,
+      `| ${size} | ${sec(s.synth)} | ${sec(s.deploy)} | ${sec(s.noopPlan)} | ${sec(s.destroy)} | ${sec(s.cycle)} | ${sec(h.cycle)} | ${sec(f.cycle)} | ${ratio(s.cycle, h.cycle)} | ${perDir(s.cycle)} | ${perDir(h.cycle)} | ${sec(o.cycle)} | ${sec(hm.cycle)} | ${ratio(o.cycle, hm.cycle)} | ${perDir(o.cycle)} | ${o.peakMemory === undefined ? "—" : o.peakMemory.toFixed(0)} |`,
     );
   }
   const t = targets(m);
   if (t.length) {
     lines.push("", "Targets:", "");
-    for (const x of t) lines.push(`- ${x.pass === undefined ? "INFO" : x.pass ? "PASS" : "MISS"} ${x.name}: ${x.value}`);
+    for (const x of t) lines.push(`- ${x.pass === undefined ? "INFO" : x.pass ? "PASS" : "FAIL"} ${x.name}: ${x.value}`);
   }
   return lines.join("\n");
 }

@@ -71,7 +71,7 @@ export function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.e
     // The engine's environment (a pg connection string is checked) before anything is written.
     engineEnvironment(saved?.spec ?? planSpec!, env);
   }
-  synthesize(cmd.outputDir, env);
+  synthesize(cmd.outputDir, env, specs);
   if (cmd.verb === "synth") {
     for (const spec of planSpec ? [planSpec] : specs) process.stdout.write(`${describeStack(spec)}: ${stackDirectory(cmd.outputDir, spec)}\n`);
     return 0;

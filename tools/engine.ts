@@ -10,7 +10,9 @@ import { ENGINE_PG_CONN_ENV } from "../constructs/runtime-inputs";
 import { CutterError, describeStack } from "./command-line";
 import { checkConnectionString, connectionStringError, redact, secretsOf } from "./pg-connection";
 import { stateFailureHint } from "./engine-failures";
-import { SYNTH_BY_OPERATOR_CLI } from "./raw-cli-state";
+import { engineVersion } from "./engine-identity";
+import { forgetInit, initIsCurrent, rememberInit } from "./init-record";
+import { synthesizeUnlessUnchanged } from "./synth-record";
 
 export interface Engine {
   path: string;
@@ -18,13 +20,13 @@ export interface Engine {
   version: string;
 }
 
+/** The engine of the offline environment, its kind and version asked once per engine binary (tools/engine-identity.ts). */
 export function engineFromEnvironment(env: NodeJS.ProcessEnv): Engine {
   const enginePath = env.CUTTER_ENGINE_PATH;
   if (!enginePath) throw new CutterError("no engine environment: run through the npm scripts (they use tools/with-engine.sh), or `. ~/.cache/cutter-runtime/env` first");
-  const version = spawnSync(enginePath, ["version", "-json"], { encoding: "utf8", env });
-  if (version.status !== 0) throw new CutterError(`${enginePath} version -json failed: ${version.error?.message ?? `exit ${version.status}`}\n${version.stderr ?? ""}`);
-  const kind = /OpenTofu/.test(spawnSync(enginePath, ["version"], { encoding: "utf8", env }).stdout) ? "tofu" : "terraform";
-  return { path: enginePath, kind, version: JSON.parse(version.stdout).terraform_version };
+  const { answer, failure } = engineVersion(enginePath, env);
+  if (!answer) throw new CutterError(`${enginePath} version failed: ${failure}`);
+  return { path: enginePath, kind: answer.kind, version: answer.version };
 }
 
 /**
@@ -156,22 +158,29 @@ export function mustSucceed(result: Captured, what: string, dir?: string, recove
   return result;
 }
 
-/** Synthesizes every stack with the app (as `cdktf synth` does) into outputDir. */
-export function synthesize(outputDir: string, env: NodeJS.ProcessEnv): void {
-  const main = path.resolve(__dirname, "..", "main.js");
-  const result = spawnSync(process.execPath, [main], { env: { ...env, CDKTF_OUTDIR: path.resolve(outputDir), [SYNTH_BY_OPERATOR_CLI]: "1" }, encoding: "utf8" });
-  process.stdout.write(result.stdout ?? "");
-  if (result.status !== 0) throw new CutterError(`synth failed; nothing was changed.\n${(result.stderr ?? "").trim()}`);
-  // What the app noted (e.g. a file it removed from a stack directory) is shown too.
-  process.stderr.write(result.stderr ?? "");
+/**
+ * Synthesizes every stack into outputDir as the app does, in this process, and only when
+ * something it depends on changed (tools/synth-record.ts). The app's checks run either way.
+ */
+export function synthesize(outputDir: string, env: NodeJS.ProcessEnv, specs: readonly StackSpec[]): void {
+  let notes: string[];
+  try {
+    notes = synthesizeUnlessUnchanged(path.resolve(outputDir), env, specs, env.CUTTER_ENGINE_PATH ? [env.CUTTER_ENGINE_PATH] : []).notes;
+  } catch (error) {
+    throw new CutterError(`synth failed; nothing was changed.\n${(error instanceof Error ? error.message : String(error)).trim()}`);
+  }
+  // What the app noted (e.g. a file it removed from a stack directory) is shown.
+  for (const note of notes) process.stderr.write(`${note}\n`);
 }
 
 export function stackDirectory(outputDir: string, spec: StackSpec): string {
   return path.resolve(outputDir, "stacks", spec.stackName);
 }
 
-/** `init` of a stack directory: quiet when it works (nothing an operator needs), its whole output when it fails. */
+/** `<engine> init` in `dir`, unless it already did there what it would do now (tools/init-record.ts): quiet when it works, its whole output when it fails. */
 export function init(engine: Engine, dir: string, env: NodeJS.ProcessEnv, migrateState = false): void {
+  if (!migrateState && initIsCurrent(engine.path, dir, env)) return;
+  forgetInit(dir);
   const args = ["init", "-input=false", "-no-color"];
   // -force-copy answers the engine's "copy existing state?" question with yes (no terminal in pipelines).
   if (migrateState) args.push("-migrate-state", "-force-copy");
@@ -181,6 +190,7 @@ export function init(engine: Engine, dir: string, env: NodeJS.ProcessEnv, migrat
     process.stderr.write(result.stderr);
   }
   mustSucceed(result, `${engine.kind} init in ${dir}`, dir);
+  rememberInit(engine.path, dir, env);
 }
 
 export { recoveryDirectory } from "./local-state";

@@ -3,8 +3,6 @@
  * builders the constructs use (never from the constructs' internals or state).
  */
 import { createHash } from "crypto";
-import * as fs from "fs";
-import * as path from "path";
 import {
   CUTTER_LAYOUT,
   ResolvedLayout,
@@ -56,24 +54,4 @@ export function expectedTree(inputs: RuntimeInputs, runtimeLayout: RuntimeLayout
   };
 }
 
-/** True when `child` is `parent` or below it (both absolute, normalised). */
-export function isInside(child: string, parent: string): boolean {
-  const rel = path.relative(parent, child);
-  return rel === "" || (!rel.startsWith("..") && !path.isAbsolute(rel));
-}
-
-/** The real path of `p`, resolving the deepest existing ancestor (p itself may not exist yet). */
-export function realish(p: string): string {
-  const missing: string[] = [];
-  let at = path.resolve(p);
-  for (;;) {
-    try {
-      return path.join(fs.realpathSync(at), ...missing.reverse());
-    } catch {
-      const parent = path.dirname(at);
-      if (parent === at) return path.resolve(p);
-      missing.push(path.basename(at));
-      at = parent;
-    }
-  }
-}
+export { isInside, realish } from "./path-inside";

@@ -6,12 +6,12 @@
  * temporary directory for reading pg state, removed at once.
  */
 import { spawnSync } from "child_process";
-import { TerraformDataSource, TerraformResource } from "../constructs/cdk";
-import { Construct } from "constructs";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { ENGINE_PG_CONN_ENV, RuntimeInputs, RuntimeStack, SURVEY_FILE_NAME, recordKey } from "../constructs";
+// Modules, not ../constructs: the audit log of every deploy reads this, and cdktf is loaded only where the stack is built.
+import { SURVEY_FILE_NAME, recordKey } from "../constructs/ownership-record";
+import { ENGINE_PG_CONN_ENV, RuntimeInputs } from "../constructs/runtime-inputs";
 
 /** The project's root (dist/tools -> .., .. from the compiled file). */
 export const REPOSITORY = path.resolve(__dirname, "..", "..");
@@ -134,7 +134,13 @@ export function readState(inputs: RuntimeInputs, env: NodeJS.ProcessEnv): StateE
 /** Resource types of the stack as the code builds it now (the configuration every plan is made from). */
 export function configurationTypes(inputs: RuntimeInputs, stackName: string): ResourceTypes {
   // A plain root, not an App: an App creates its output directory, and this must write nothing.
-  const stack = new RuntimeStack(new Construct(undefined as unknown as Construct, ""), stackName, { inputs });
+  // Loaded here: building the stack needs cdktf, which the operator commands' audit log (also a reader of this module) does not.
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const { TerraformDataSource, TerraformResource } = require("../constructs/cdk") as typeof import("../constructs/cdk");
+  const { Construct } = require("constructs") as typeof import("constructs");
+  const { RuntimeStack } = require("../constructs/runtime-stack") as typeof import("../constructs/runtime-stack");
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  const stack = new RuntimeStack(new Construct(undefined as unknown as import("constructs").Construct, ""), stackName, { inputs });
   const managed: Record<string, number> = {};
   const data = new Set<string>();
   for (const c of stack.node.findAll()) {
@@ -159,10 +165,14 @@ export function touchedBeyondTree(...sets: ReadonlyArray<ResourceTypes | undefin
 
 /** The checkout's commit, and whether tracked files differ from it. */
 export function repositoryCommit(dir = REPOSITORY): { id: string; dirty: boolean } | undefined {
-  const head = spawnSync("git", ["-C", dir, "rev-parse", "HEAD"], { encoding: "utf8" });
-  if (head.status !== 0 || !/^[0-9a-f]{40,64}$/.test(head.stdout.trim())) return undefined;
-  const status = spawnSync("git", ["-C", dir, "status", "--porcelain", "--untracked-files=no"], { encoding: "utf8" });
-  return { id: head.stdout.trim(), dirty: status.status !== 0 || status.stdout.trim() !== "" };
+  // One git process (every deploy and destroy writes this into its audit entry): the commit from the
+  // "# branch.oid" header, dirty when any other line names a changed tracked file.
+  const status = spawnSync("git", ["-C", dir, "status", "--porcelain=v2", "--branch", "--untracked-files=no"], { encoding: "utf8" });
+  if (status.status !== 0) return undefined;
+  const lines = status.stdout.split("\n").filter((l) => l !== "");
+  const id = /^# branch\.oid ([0-9a-f]{40,64})$/m.exec(status.stdout)?.[1];
+  if (id === undefined) return undefined;
+  return { id, dirty: lines.some((l) => !l.startsWith("# ")) };
 }
 
 /** Provider source -> version from a `.terraform.lock.hcl` (empty if there is none). */

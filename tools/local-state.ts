@@ -116,6 +116,8 @@ function listPaths(paths: readonly string[]): string {
   return paths.length <= 3 ? paths.join(", ") : `${paths.slice(0, 3).join(", ")}, … (${paths.length - 3} more)`;
 }
 
+const descending = (a: string, b: string) => (a < b ? 1 : a > b ? -1 : 0);
+
 /** Recovery files of a stack, newest first: [file, what]. */
 function recoveryFiles(dir: string, stackName: string): Array<{ file: string; what: string }> {
   let names: string[];
@@ -128,7 +130,8 @@ function recoveryFiles(dir: string, stackName: string): Array<{ file: string; wh
   return names
     .map((name) => ({ name, m: pattern.exec(name) }))
     .filter((x) => x.m !== null)
-    .sort((a, b) => (a.m![1] === b.m![1] ? b.name.localeCompare(a.name) : b.m![1].localeCompare(a.m![1])))
+    // Code-unit order (the names are ASCII: the same order localeCompare gave), not localeCompare: its first use loads ICU's collation, 30-100 ms of every command.
+    .sort((a, b) => (a.m![1] === b.m![1] ? descending(a.name, b.name) : descending(a.m![1], b.m![1])))
     .map((x) => ({ file: path.join(dir, x.name), what: x.m![2] }));
 }
 

@@ -54,18 +54,46 @@ export function handwrittenConfig(tree: HandwrittenTree): object {
       provisioner: [{ "local-exec": { command: OWN, environment: { P: p, OWNER: tree.owner, GROUP: tree.group, MODE: tree.fileMode } } }],
     };
   });
+  return withSettings(tree, data, files);
+}
+
+/** The file around the resources: the local provider at the pinned version, the local backend. */
+function withSettings(tree: HandwrittenTree, terraformData: object, localFiles: object): object {
   return {
     terraform: {
       required_providers: { local: { source: "hashicorp/local", version: pins.providers.local.version } },
       backend: { local: { path: tree.statePath } },
     },
     provider: { local: [{}] },
-    resource: { terraform_data: data, local_file: files },
+    resource: { terraform_data: terraformData, local_file: localFiles },
   };
 }
 
-/** Writes `main.tf.json` for `tree` into `dir` (created). */
-export function writeHandwritten(dir: string, tree: HandwrittenTree): void {
+/**
+ * Baseline 3, the minimal hand-written file (issue 13's baseline for the operator
+ * commands): one `terraform_data` per directory with a quiet create and destroy
+ * `local-exec`, one `local_file` per file with `file_permission`; nothing else (no
+ * owner/mode command per file, no records, no checks).
+ */
+export function minimalHandwrittenConfig(tree: HandwrittenTree): object {
+  const quietly = (provisioner: { "local-exec": Record<string, unknown> }) => ({ "local-exec": { ...provisioner["local-exec"], quiet: true } });
+  const data: Record<string, any> = {};
+  const add = (name: string, p: string, dependsOn: string[]) => {
+    const d = directory(p, tree, dependsOn);
+    data[name] = { ...d, provisioner: d.provisioner.map(quietly) };
+  };
+  add("root", tree.root, []);
+  tree.directories.forEach((name, i) => add(`dir_${i}`, path.posix.join(tree.root, name), ["terraform_data.root"]));
+  const files: Record<string, object> = {};
+  Object.entries(tree.files).forEach(([p, content], i) => {
+    files[`file_${i}`] = { filename: p, content, file_permission: tree.fileMode, depends_on: ["terraform_data.root"] };
+  });
+  return withSettings(tree, data, files);
+}
+
+/** Writes `main.tf.json` for `tree` into `dir` (created): the issue 6 baseline, or the minimal one. */
+export function writeHandwritten(dir: string, tree: HandwrittenTree, variant: "full" | "minimal" = "full"): void {
   fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(dir, "main.tf.json"), JSON.stringify(handwrittenConfig(tree), null, 2) + "\n");
+  const config = variant === "minimal" ? minimalHandwrittenConfig(tree) : handwrittenConfig(tree);
+  fs.writeFileSync(path.join(dir, "main.tf.json"), JSON.stringify(config, null, 2) + "\n");
 }
