@@ -26,7 +26,7 @@ describe("item 14: the operator command refuses hostile arguments in one line, b
     ["no command", [], /^cutter: unknown command ""; expected one of synth, plan, deploy, destroy$/],
     ["an unknown command", ["rm", "-rf"], /^cutter: unknown command "rm"/],
     ["an unknown option", ["plan", "--force"], /^cutter: unknown option "--force"$/],
-    ["an option of another command", ["deploy", "--out", "x.tgz"], /^cutter: --out is not an option of deploy$/],
+    ["an option of another command", ["deploy", "--out", "x.tgz"], /^cutter: --out is not an option of deploy \(an option of plan\)$/],
     ["an option without its value", ["plan", "--output"], /^cutter: --output needs a value$/],
     ["a lock timeout with shell in it", ["plan", "--lock-timeout", "0s; touch /tmp/PWNED-ARGS"], /^cutter: --lock-timeout "0s; touch \/tmp\/PWNED-ARGS" is not a duration/],
     ["a lock timeout of a day and more", ["plan", "--lock-timeout=25h"], /^cutter: --lock-timeout "25h" is not a duration: .*at most 24h/],

@@ -178,7 +178,7 @@ describe("pg backend under faults and attack", () => {
     pg.query("ALTER TABLE cutter_runtime_limited.states OWNER TO cutter");
     pg.query("GRANT SELECT, INSERT, UPDATE ON cutter_runtime_limited.states TO limited");
     const tree = snapshot(host.root);
-    const notOwner = cutter(host, ["destroy"]);
+    const notOwner = cutter(host, ["destroy", "--auto-approve"]);
     assert.equal(notOwner.code, 1);
     assert.match(notOwner.output, /must be owner of table states/);
     assert.match(notOwner.output, /refused these credentials or a privilege the pg backend needs/);

@@ -43,7 +43,7 @@ describe("item 1: a destroy killed while the engine rewrites the state leaves it
     // Terraform's local backend truncates the file, then writes it: a kill in between leaves 0 bytes.
     fs.truncateSync(host.statePath, 0);
     const resources = synthesizedAddresses(host).length;
-    for (const [how, result] of [["npm", cutter(host, ["destroy"])], ["cdktf", host.cdktf("destroy")]] as const) {
+    for (const [how, result] of [["npm", cutter(host, ["destroy", "--auto-approve"])], ["cdktf", host.cdktf("destroy")]] as const) {
       assert.equal(result.code, 1, `${how}: ${result.output.slice(-2000)}`);
       assert.doesNotMatch(result.output, /No objects need to be destroyed|Destroy complete|Apply complete/, how);
       assert.match(flat(result.output), new RegExp(`is empty \\(0 bytes\\), so the engine would see none of the ${resources} resource\\(s\\) the stack had`), how);
@@ -54,8 +54,8 @@ describe("item 1: a destroy killed while the engine rewrites the state leaves it
     }
     assert.deepEqual(snapshot(host.root), tree, "nothing changed");
     assert.equal(fs.statSync(host.statePath).size, 0, "the broken state is left for the operator");
-    runPrintedRestore(cutter(host, ["destroy"]).output);
-    expectSuccess(cutter(host, ["destroy"]), "destroy after the restore");
+    runPrintedRestore(cutter(host, ["destroy", "--auto-approve"]).output);
+    expectSuccess(cutter(host, ["destroy", "--auto-approve"]), "destroy after the restore");
     assert.equal(fs.existsSync(host.root), false, "the tree is gone");
     assert.equal(recordCount(host), 0, "and so are its records");
   });
@@ -71,7 +71,7 @@ describe("item 1, for real: destroy SIGKILLed at the moment the engine first wri
     for (let attempt = 0; attempt < 2; attempt++) {
       expectSuccess(cutter(host, ["deploy"]), "deploy");
       const before = fs.statSync(host.statePath);
-      const destroy = startCli(host, ["destroy"]);
+      const destroy = startCli(host, ["destroy", "--auto-approve"]);
       const changed = () => {
         const now = fs.statSync(host.statePath, { throwIfNoEntry: false });
         return !now || now.mtimeMs !== before.mtimeMs || now.size !== before.size || now.ino !== before.ino;
@@ -83,7 +83,7 @@ describe("item 1, for real: destroy SIGKILLed at the moment the engine first wri
       // Follow what the commands say, at most three steps; none may exit 0 while the tree is still there.
       for (let step = 0; ; step++) {
         assert.ok(step < 3, `converged within three steps (${outcomes.join(", ")})`);
-        const next = cutter(host, ["destroy"]);
+        const next = cutter(host, ["destroy", "--auto-approve"]);
         if (next.code === 0) {
           assert.equal(fs.existsSync(host.root), false, `destroy exited 0, so the tree is gone:\n${next.output.slice(-2000)}`);
           break;
@@ -114,7 +114,7 @@ describe("a first deploy killed during its very first state write (records, no s
     await deploy.done;
     assert.ok(recordCount(host) > 0, "killed after the first record");
     for (const p of [host.statePath, `${host.statePath}.backup`, recoveryDir(host)]) fs.rmSync(p, { recursive: true, force: true });
-    for (const [how, result] of [["npm", cutter(host, ["destroy"])], ["cdktf", host.cdktf("destroy")]] as const) {
+    for (const [how, result] of [["npm", cutter(host, ["destroy", "--auto-approve"])], ["cdktf", host.cdktf("destroy")]] as const) {
       assert.equal(result.code, 1, `${how}: ${result.output.slice(-2000)}`);
       assert.doesNotMatch(result.output, /No objects need to be destroyed/, how);
       assert.match(flat(result.output), /a first deploy was interrupted before the engine wrote its state\. A destroy would report "nothing to destroy" and leave them/, how);
@@ -122,7 +122,7 @@ describe("a first deploy killed during its very first state write (records, no s
     }
     expectSuccess(cutter(host, ["deploy"]), "deploy");
     assertExactTree(host);
-    expectSuccess(cutter(host, ["destroy"]), "destroy");
+    expectSuccess(cutter(host, ["destroy", "--auto-approve"]), "destroy");
     assert.equal(fs.existsSync(host.root), false);
   });
 });
@@ -155,7 +155,7 @@ describe("a state lost, or swapped for another stack's", () => {
     const other = JSON.parse(original);
     other.lineage = "00000000-1111-2222-3333-444444444444";
     fs.writeFileSync(host.statePath, JSON.stringify(other));
-    const result = cutter(host, ["destroy"]);
+    const result = cutter(host, ["destroy", "--auto-approve"]);
     assert.equal(result.code, 1, result.output);
     assert.match(flat(result.output), /is not the state of stack cutter-runtime \(from environment variables\): its lineage is 00000000-1111-2222-3333-444444444444/);
     assert.ok(fs.existsSync(host.root), "nothing destroyed");
@@ -235,7 +235,7 @@ describe("item 2: a full filesystem under the state", () => {
     const before = fs.readFileSync(host.statePath);
     const filler = fillFilesystem(disk);
     try {
-      const result = cutter(host, ["destroy"]);
+      const result = cutter(host, ["destroy", "--auto-approve"]);
       assert.equal(result.code, 1, result.output);
       assert.match(flat(result.output), /the filesystem holding \S+ has \d+ bytes free; the engine rewrites the state in place and keeps a backup, which needs about \d+\. Nothing was changed/);
       assert.deepEqual(fs.readFileSync(host.statePath), before, "state untouched");
@@ -243,7 +243,7 @@ describe("item 2: a full filesystem under the state", () => {
     } finally {
       fs.rmSync(filler);
     }
-    expectSuccess(cutter(host, ["destroy"]), "destroy once there is space");
+    expectSuccess(cutter(host, ["destroy", "--auto-approve"]), "destroy once there is space");
     assert.equal(fs.existsSync(host.root), false);
   });
 });

@@ -47,7 +47,9 @@ describe("item 3: under umask 000 every file the commands write is private", () 
 
   test("npm path: state, backup, copies, records, output and plan archive are 0600/0700; the tree keeps the layout's modes", () => {
     expectSuccess(underUmask(host, "000", "node", [CUTTER_JS, "deploy", "--output", host.outDir]), "deploy");
-    expectSuccess(underUmask(host, "000", "node", [CUTTER_JS, "deploy", "--output", host.outDir]), "deploy again (writes the backup)");
+    // A deploy with nothing to change applies nothing (and writes no state): give it a repair to make.
+    fs.chmodSync(path.join(host.root, "runs"), 0o777);
+    expectSuccess(underUmask(host, "000", "node", [CUTTER_JS, "deploy", "--output", host.outDir]), "deploy again (a repair: writes the backup)");
     const archive = path.join(host.dir, "plans", "plan.tgz");
     expectSuccess(underUmask(host, "000", "node", [CUTTER_JS, "plan", "--out", archive, "--output", host.outDir]), "plan --out");
     assertExactTree(host);
@@ -97,7 +99,7 @@ describe("item 3: state, records or output someone else can write stop every com
     fs.writeFileSync(path.join(host.dir, "evil.tfstate"), JSON.stringify(state));
     const edit = run("runuser", ["-u", "nobody", "--", "cp", path.join(host.dir, "evil.tfstate"), host.statePath], { env: process.env });
     assert.equal(edit.code, 0, `nobody could write the state: ${edit.output}`);
-    for (const [how, result] of [["npm", cutter(host, ["destroy"])], ["cdktf", host.cdktf("destroy")]] as const) {
+    for (const [how, result] of [["npm", cutter(host, ["destroy", "--auto-approve"])], ["cdktf", host.cdktf("destroy")]] as const) {
       assert.equal(result.code, 1, `${how}: ${result.output.slice(-2000)}`);
       assert.match(flat(result.output), /refusing to use the state and records of stack cutter-runtime \(from environment variables\).* the state file \S+ is writable by others \(mode 0666\)/, how);
     }
@@ -284,7 +286,7 @@ describe("item 15: a read-only state directory is reported as read-only, a held 
     mount(["-o", "remount,bind,ro", stateDir]);
     try {
       for (const verb of ["plan", "destroy"]) {
-        const result = cutter(host, [verb]);
+        const result = cutter(host, verb === "destroy" ? [verb, "--auto-approve"] : [verb]);
         assert.equal(result.code, 1, result.output);
         assert.match(flat(result.output), /The state could not be locked because its directory is on a read-only filesystem \(\S+\); nothing was changed\. Remount it read-write/, verb);
         assert.doesNotMatch(result.output, /locked by another/, verb);

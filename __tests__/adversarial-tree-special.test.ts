@@ -91,7 +91,7 @@ describe("items 7: a FIFO, socket or device where a managed file belongs", () =>
     assert.match(oneLine(deploy.output), new RegExp(`${runs} is not a directory; nothing was changed`));
     const destroy = await host.run("destroy", { limitMs: LIMIT_MS });
     assert.equal(destroy.code, 1);
-    assert.match(oneLine(destroy.output), new RegExp(`${runs} is not a directory`));
+    assert.match(oneLine(destroy.output), new RegExp(`kept ${runs}: it is not a directory`));
     assert.ok(fs.lstatSync(runs).isFIFO(), "the FIFO is left for its owner");
     fs.rmSync(runs);
     await host.ok("apply");
@@ -106,7 +106,7 @@ describe("items 7: a FIFO, socket or device where a managed file belongs", () =>
     const destroy = await host.run("destroy", { limitMs: LIMIT_MS });
     assert.equal(destroy.timedOut, false);
     assert.equal(destroy.code, 1);
-    assert.match(oneLine(destroy.output), new RegExp(`${host.root}/runs holds ${entries} entries`));
+    assert.match(oneLine(destroy.output), new RegExp(`kept ${host.root}/runs: holds ${entries === 1 ? "1 entry" : `${entries} entries`}`));
     fs.rmSync(fifo);
     fs.rmSync(socket, { force: true });
     await host.ok("destroy");
@@ -197,8 +197,8 @@ describe("odd names inside the tree", () => {
     const before = snapshot(host.root);
     const destroy = await host.run("destroy");
     assert.equal(destroy.code, 1);
-    assert.match(oneLine(destroy.output), new RegExp(`${runs} holds ${names.length} entries`));
-    assert.match(oneLine(destroy.output), new RegExp(`${host.root} holds 1 entries that this stack did not create`));
+    assert.match(oneLine(destroy.output), new RegExp(`kept ${runs}: holds ${names.length} entries`));
+    assert.match(oneLine(destroy.output), new RegExp(`kept ${host.root}: holds 1 entry this stack did not create`));
     assert.deepEqual(snapshot(host.root), before, "nothing removed, nothing renamed");
     assert.equal(fs.existsSync(path.join(host.dir, "x")) || fs.existsSync("x"), false, "no name was run as a command");
     for (const n of names) fs.rmSync(path.join(runs, n));

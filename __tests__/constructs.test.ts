@@ -33,7 +33,14 @@ describe("RuntimeDirectories", () => {
   test("creates with install -d (five-digit mode: setuid/setgid cleared), removes nothing itself, values passed through the environment", () => {
     const json = stackWith((s) => new RuntimeDirectories(s, "Dirs", { paths: ["/srv/cutter/runs", "/srv/cutter/locks"], owner: "nobody", group: "nogroup", mode: "0700" }));
     const [dir] = resources(json, "terraform_data");
-    assert.deepEqual(dir.triggers_replace, { owner: "nobody", group: "nogroup", mode: "0700", directories: { "/srv/cutter/runs": "in-sync", "/srv/cutter/locks": "in-sync" } });
+    // Each path's entry is what it gets (the plan shows it beside the path); `name` says it in words.
+    assert.deepEqual(dir.triggers_replace, {
+      name: "2 directories: nobody:nogroup 0700, created or repaired in place (nothing removed; no secret, database or service is touched)",
+      owner: "nobody",
+      group: "nogroup",
+      mode: "0700",
+      directories: { "/srv/cutter/runs": "nobody:nogroup 0700", "/srv/cutter/locks": "nobody:nogroup 0700" },
+    });
     assert.deepEqual(dir.lifecycle, { create_before_destroy: true }, "a replacement never runs the removal");
     assert.equal(scripts(dir).length, 1, "no destroy-time step: the tree remover removes directories");
     const [create] = scripts(dir);
@@ -66,7 +73,7 @@ describe("RuntimeDirectories", () => {
   test("a drift repair trigger goes into that path's entry only", () => {
     const json = stackWith((s) => new RuntimeDirectories(s, "Dirs", { paths: ["/srv/c/a", "/srv/c/b"] }).repairOnDrift("/srv/c/b", "${local.x}"));
     const [dir] = resources(json, "terraform_data");
-    assert.deepEqual(dir.triggers_replace.directories, { "/srv/c/a": "in-sync", "/srv/c/b": "${local.x}" });
+    assert.deepEqual(dir.triggers_replace.directories, { "/srv/c/a": "root:root 0750", "/srv/c/b": "${local.x}" });
     assert.throws(() => stackWith((s) => new RuntimeDirectories(s, "Dirs", { paths: ["/srv/c/a"] }).repairOnDrift("/srv/c/z", "x")), /\/srv\/c\/z is not one of/);
   });
 

@@ -72,10 +72,10 @@ describe("two hosts from host files, side by side", () => {
 
   test("destroy of alpha removes alpha only; then beta is destroyed on its own", () => {
     const betaTree = snapshot(hosts.rootOf("beta"));
-    expectSuccess(hosts.cutter(["destroy", "alpha"]), "destroy alpha");
+    expectSuccess(hosts.cutter(["destroy", "alpha", "--auto-approve"]), "destroy alpha");
     assert.equal(fs.existsSync(hosts.rootOf("alpha")), false);
     assert.deepEqual(snapshot(hosts.rootOf("beta")), betaTree, "beta untouched");
-    expectSuccess(hosts.cutter(["destroy", "beta"]), "destroy beta");
+    expectSuccess(hosts.cutter(["destroy", "beta", "--auto-approve"]), "destroy beta");
     assert.equal(fs.existsSync(hosts.rootOf("beta")), false);
   });
 });

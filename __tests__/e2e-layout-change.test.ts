@@ -61,8 +61,8 @@ describe("a release adds a directory, a later one drops it", () => {
   test("destroy then stops on the left-over directories and the data, removing nothing", () => {
     const destroy = host.engine(["destroy", "-auto-approve", "-input=false", "-no-color"]);
     assert.notEqual(destroy.code, 0);
-    assert.match(flat(destroy.output), new RegExp(`${host.root} holds 2 entries that this stack did not create`));
-    assert.match(flat(destroy.output), new RegExp(`${at("d0001")} holds 1 entries`));
+    assert.match(flat(destroy.output), new RegExp(`kept ${host.root}: holds 2 entries this stack did not create`));
+    assert.match(flat(destroy.output), new RegExp(`kept ${at("d0001")}: holds 1 entry`));
     assert.deepEqual(fs.readdirSync(host.root).sort(), ["README.md", "d0001", "d0002", "d0003", "d0004", "orchestrator.config.json"]);
   });
 

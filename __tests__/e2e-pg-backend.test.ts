@@ -116,7 +116,7 @@ describe("pg backend: deploy, plan, destroy with state in PostgreSQL", () => {
   });
 
   test("destroy removes the tree; the state row stays, empty", () => {
-    expectSuccess(cutter(host, ["destroy"]), "destroy (pg)");
+    expectSuccess(cutter(host, ["destroy", "--auto-approve"]), "destroy (pg)");
     assert.equal(fs.existsSync(host.root), false);
     assert.equal(stateResources(pg, schema), 0);
   });
@@ -157,7 +157,7 @@ describe("pg backend: deploy, plan, destroy with state in PostgreSQL", () => {
       for (const [p, ino] of inodes) assert.equal(fs.statSync(p as string).ino, ino, `${p} kept its inode`);
       assert.deepEqual(planCounts(expectSuccess(cutter(local, ["plan"]), "plan on pg").output), { add: 0, change: 0, destroy: 0 });
       assert.ok(fs.existsSync(stateFile), "the old local state file is left for the operator to archive");
-      expectSuccess(cutter(local, ["destroy"]), "destroy from pg state");
+      expectSuccess(cutter(local, ["destroy", "--auto-approve"]), "destroy from pg state");
       assert.equal(fs.existsSync(local.root), false);
     });
   });

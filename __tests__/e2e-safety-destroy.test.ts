@@ -32,12 +32,12 @@ describe("destroy with data in the tree stops before removing anything", () => {
 
     const destroy = engineRun(host, "destroy");
     assert.notEqual(destroy.code, 0, "destroy fails");
-    assert.match(flat(destroy.output), new RegExp(`${layout.sidecarRoot} holds 1 entries`));
-    assert.match(flat(destroy.output), new RegExp(`${host.root}/approvals holds 1 entries`));
-    assert.match(flat(destroy.output), new RegExp(`${layout.backupPath} holds 1 entries`));
-    assert.match(flat(destroy.output), new RegExp(`${host.root} holds 1 entries that this stack did not create`));
-    assert.match(flat(destroy.output), /destroy stopped before removing anything: 4 problem\(s\)/);
-    assert.match(flat(destroy.output), /Move the data .* out of .*, then run destroy again/);
+    assert.match(flat(destroy.output), new RegExp(`kept ${layout.sidecarRoot}: holds 1 entry`));
+    assert.match(flat(destroy.output), new RegExp(`kept ${host.root}/approvals: holds 1 entry`));
+    assert.match(flat(destroy.output), new RegExp(`kept ${layout.backupPath}: holds 1 entry`));
+    assert.match(flat(destroy.output), new RegExp(`kept ${host.root}: holds 1 entry this stack did not create`));
+    assert.match(flat(destroy.output), /destroy stopped before removing anything \(4 path\(s\) above; the tree and the state are as they were\)/);
+    assert.match(flat(destroy.output), /Move the data out of .*, then destroy again; or keep the tree/);
     assert.doesNotMatch(destroy.output, /Destruction complete/, "the engine destroyed nothing");
 
     assert.deepEqual(snapshot(host.root), before, "every directory, file, owner, mode and byte is unchanged (empty directories too)");
@@ -55,8 +55,8 @@ describe("destroy with data in the tree stops before removing anything", () => {
 
     const destroy = engineRun(host, "destroy");
     assert.notEqual(destroy.code, 0);
-    assert.match(flat(destroy.output), new RegExp(`${layout.configPath} was edited \\(its content is not what this stack wrote\\); it is kept`));
-    assert.match(flat(destroy.output), /destroy stopped before removing anything: 1 problem\(s\)/);
+    assert.match(flat(destroy.output), new RegExp(`kept ${layout.configPath}: edited \\(its content is not what this stack wrote\\)`));
+    assert.match(flat(destroy.output), /destroy stopped before removing anything \(1 path\(s\) above/);
     assert.deepEqual(snapshot(host.root), before, "nothing removed");
     assert.deepEqual(fs.readFileSync(layout.configPath), edited, "the edited config is kept byte for byte");
   });

@@ -69,7 +69,7 @@ describe("saved plans: plan --out, deploy --plan", () => {
     const refused = cutter(host, ["deploy", "--plan", planFile("before-owner-change")], { CUTTER_OWNER: "nobody" });
     assert.equal(refused.code, 1);
     assert.match(refused.output, /refusing to apply .*before-owner-change\.tgz: the code or the inputs changed since the plan was made/);
-    assert.match(refused.output, /triggers_replace\.owner: "root" -> "nobody"/);
+    assert.match(refused.output, /environment\.CUTTER_OWNER: "root" -> "nobody"/);
     assert.match(refused.output, /nothing was changed/);
     assert.doesNotMatch(refused.output, /Apply complete/);
     assert.deepEqual(snapshot(host.root), tree);
@@ -100,7 +100,7 @@ describe("saved plans: plan --out, deploy --plan", () => {
     expectSuccess(cutter(host, ["plan", "--out", planFile("fresh")]), "plan again");
     expectSuccess(cutter(host, ["deploy", "--plan", planFile("fresh")]), "deploy the fresh plan");
     assert.equal(fs.statSync(path.join(host.root, "runs")).uid, 65534, "owner applied");
-    expectSuccess(cutter(host, ["destroy"]), "destroy");
+    expectSuccess(cutter(host, ["destroy", "--auto-approve"]), "destroy");
     assert.equal(fs.existsSync(host.root), false);
   });
 

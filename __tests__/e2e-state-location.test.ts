@@ -21,7 +21,7 @@ describe("a changed state location in an output directory used before", () => {
   });
   after(() => {
     host.inputs.CUTTER_STATE_PATH = stateA;
-    cutter(host, ["destroy"]);
+    cutter(host, ["destroy", "--auto-approve"]);
     host.dispose();
   });
 

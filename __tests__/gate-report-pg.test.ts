@@ -50,7 +50,7 @@ describe("gate report: pg state backend", () => {
     const md = fs.readFileSync(file, "utf8");
     assert.match(md, new RegExp(`^db_touched: NONE \\(the state holds .*; the state itself is stored in PostgreSQL \\(schema ${SCHEMA}\\): deploy and destroy write that one state row, nothing else in any database\\)$`, "m"));
     const rollback = /^rollback: (.*)$/m.exec(md)![1];
-    assert.match(rollback, new RegExp(`CUTTER_STATE_BACKEND=pg CUTTER_STATE_PG_SCHEMA=${SCHEMA} CUTTER_STATE_PG_CONN_ENV=${CONN_ENV} CUTTER_OWNERSHIP_DIR=${ownership} npm run destroy$`));
+    assert.match(rollback, new RegExp(`CUTTER_STATE_BACKEND=pg CUTTER_STATE_PG_SCHEMA=${SCHEMA} CUTTER_STATE_PG_CONN_ENV=${CONN_ENV} CUTTER_OWNERSHIP_DIR=${ownership} npm run destroy -- --auto-approve$`));
     assert.ok(md.includes(`          (needs ${CONN_ENV} set to the connection string of the PostgreSQL database holding schema ${SCHEMA} (the state))`), md);
     assert.deepEqual(filesContaining(host.dir, pg.password), [], "the password is in no report, log or record");
   });
@@ -67,7 +67,7 @@ describe("gate report: pg state backend", () => {
   test("the rollback as printed (with the connection string set) destroys; what remains says how to drop the schema", () => {
     const md = fs.readFileSync(path.join(host.dir, "pg.md"), "utf8");
     const rollback = /^rollback: (.*)$/m.exec(md)![1];
-    const destroyed = run("bash", ["-c", `${rollback} -- --output ${host.outDir}`], { env: engineEnv({ [CONN_ENV]: pg.connStr }) });
+    const destroyed = run("bash", ["-c", `${rollback} --output ${host.outDir}`], { env: engineEnv({ [CONN_ENV]: pg.connStr }) });
     assert.equal(destroyed.code, 0, destroyed.output.slice(-3000));
     assert.equal(fs.existsSync(host.root), false);
     assert.ok(destroyed.stdout.includes(`  state:     PostgreSQL schema ${SCHEMA} (no resources left)\n             remove: psql "$${CONN_ENV}" -c 'DROP SCHEMA ${SCHEMA} CASCADE'`), destroyed.stdout);

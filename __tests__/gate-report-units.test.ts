@@ -152,21 +152,21 @@ describe("rollback command: exactly this stack", () => {
   const prefix = `cd ${REPO} && ${fs.existsSync(path.join(REPO, "hosts")) ? "CUTTER_HOSTS_DIR=none " : ""}`;
 
   test("the env stack with defaults: no variable; with others: only those that differ from their defaults", () => {
-    assert.deepEqual(rollbackCommand(spec({}), {}), { command: `${prefix}npm run destroy`, needs: undefined });
+    assert.deepEqual(rollbackCommand(spec({}), {}), { command: `${prefix}npm run destroy -- --auto-approve`, needs: undefined });
     const custom = rollbackCommand(spec({ CUTTER_RUNTIME_ROOT: "/srv/cutter", CUTTER_OWNER: "cutter", CUTTER_ADOPT_EXISTING: "1", CUTTER_REPORT_REFERENCE: "KB 1" }), {});
-    assert.equal(custom.command, `${prefix}CUTTER_RUNTIME_ROOT=/srv/cutter CUTTER_OWNER=cutter CUTTER_ADOPT_EXISTING=1 npm run destroy`, "the default state path follows the root; the report reference is no part of the stack");
+    assert.equal(custom.command, `${prefix}CUTTER_RUNTIME_ROOT=/srv/cutter CUTTER_OWNER=cutter CUTTER_ADOPT_EXISTING=1 npm run destroy -- --auto-approve`, "the default state path follows the root; the report reference is no part of the stack");
   });
 
   test("a pg stack names its schema and says what it needs (the connection string, never its value)", () => {
     const pg = rollbackCommand(spec({ CUTTER_STATE_BACKEND: "pg", CUTTER_STATE_PG_SCHEMA: "prod", CUTTER_STATE_PG_CONN_ENV: "PROD_PG" }), { PROD_PG: `postgres://u:${SECRET}@db/x` });
-    assert.equal(pg.command, `${prefix}CUTTER_STATE_BACKEND=pg CUTTER_STATE_PG_SCHEMA=prod CUTTER_STATE_PG_CONN_ENV=PROD_PG npm run destroy`);
+    assert.equal(pg.command, `${prefix}CUTTER_STATE_BACKEND=pg CUTTER_STATE_PG_SCHEMA=prod CUTTER_STATE_PG_CONN_ENV=PROD_PG npm run destroy -- --auto-approve`);
     assert.equal(pg.needs, "PROD_PG set to the connection string of the PostgreSQL database holding schema prod (the state)");
     assert.ok(!JSON.stringify(pg).includes(SECRET));
   });
 
   test("a host-file stack: the host, and the hosts directory only when it is not the project's hosts/", () => {
-    assert.equal(rollbackCommand(spec({}, "production"), { CUTTER_HOSTS_DIR: path.join(REPO, "hosts") }).command, `cd ${REPO} && npm run destroy -- production`);
-    assert.equal(rollbackCommand(spec({}, "production"), { CUTTER_HOSTS_DIR: "/etc/cutter/hosts" }).command, `cd ${REPO} && CUTTER_HOSTS_DIR=/etc/cutter/hosts npm run destroy -- production`);
+    assert.equal(rollbackCommand(spec({}, "production"), { CUTTER_HOSTS_DIR: path.join(REPO, "hosts") }).command, `cd ${REPO} && npm run destroy -- production --auto-approve`);
+    assert.equal(rollbackCommand(spec({}, "production"), { CUTTER_HOSTS_DIR: "/etc/cutter/hosts" }).command, `cd ${REPO} && CUTTER_HOSTS_DIR=/etc/cutter/hosts npm run destroy -- production --auto-approve`);
   });
 
   test("names are abbreviated as the gate report wrote them", () => {

@@ -130,7 +130,7 @@ describe("gate report: a fresh npm run deploy", () => {
     const before = fs.readFileSync(survey);
     assert.match(before.toString(), /^cutter-runtime-survey 1\nrecorded_at \S+\nroot \S+\ntruncated 0\n$/, "on a fresh root nothing existed: no observed line");
     const again = expectSuccess(npm(host, "deploy"), "second npm run deploy");
-    assert.match(again.output, /Resources: 0 added, 0 changed, 0 destroyed/);
+    assert.match(again.output, /: 0 added, 0 changed, 0 destroyed\. Nothing to apply/);
     assert.deepEqual(fs.readFileSync(survey), before);
     assert.deepEqual(planCounts(expectSuccess(cutter(host, ["plan"]), "plan").output), { add: 0, change: 0, destroy: 0 });
   });
@@ -138,14 +138,14 @@ describe("gate report: a fresh npm run deploy", () => {
   test("audit log: deploy, refused destroy, destroy; what remains is listed; the report's rollback, run as printed, rolls back", () => {
     // A refused destroy: data in the tree.
     fs.writeFileSync(at("runs/state.json"), "{}\n");
-    const refused = cutter(host, ["destroy"]);
+    const refused = cutter(host, ["destroy", "--auto-approve"]);
     assert.equal(refused.code, 1, refused.output);
     assert.equal(fs.existsSync(at("runs/state.json")), true);
     assert.equal(fs.existsSync(path.join(`${host.statePath}.ownership`, "survey")), true, "a refused destroy keeps the survey");
     const file = path.join(host.dir, "after-refusal.md");
     assert.equal(verify(host, ["--allow-data", "--markdown", file]).code, 0);
     const cited = fs.readFileSync(file, "utf8");
-    assert.match(cited, /^Audit log: .*, last entry: \S+ destroy by `node dist\/tools\/cutter\.js destroy` → refused \(.*runs holds 1 entries\)\.$/m);
+    assert.match(cited, /^Audit log: .*, last entry: \S+ destroy by `node dist\/tools\/cutter\.js destroy` → refused \(kept .*runs: holds 1 entry\)\.$/m);
     fs.rmSync(at("runs/state.json"));
 
     // The rollback exactly as the report prints it, in a shell with none of the inputs set.
@@ -153,7 +153,7 @@ describe("gate report: a fresh npm run deploy", () => {
     const env = engineEnv();
     for (const key of Object.keys(env)) if (key.startsWith("CUTTER_") && !["CUTTER_CACHE_DIR", "CUTTER_ENGINE_PATH"].includes(key)) delete env[key];
     // Only the output directory is added (the test's own, not the repository's cdktf.out).
-    const destroyed = run("bash", ["-c", `${rollback} -- --output ${host.outDir}`], { env });
+    const destroyed = run("bash", ["-c", `${rollback} --output ${host.outDir}`], { env });
     assert.equal(destroyed.code, 0, destroyed.output.slice(-3000));
     assert.equal(fs.existsSync(host.root), false, "the rollback removed the tree");
 
@@ -183,7 +183,7 @@ describe("gate report: a fresh npm run deploy", () => {
     assert.equal(first.host, os.hostname());
     assert.deepEqual(first.engine, { kind: engineInfo().engine.kind, version: engineInfo().engine.version });
     assert.equal(first.state.location, host.statePath);
-    assert.ok(refusal.reasons.includes(`${at("runs")} holds 1 entries`), JSON.stringify(refusal.reasons));
+    assert.ok(refusal.reasons.includes(`kept ${at("runs")}: holds 1 entry`), JSON.stringify(refusal.reasons));
     assert.ok(refusal.reasons.some((r: string) => r.startsWith("destroy stopped before removing anything")), JSON.stringify(refusal.reasons));
     assert.deepEqual(last.reasons, []);
     assert.equal(last.state.serial, stateOf(host).serial);
@@ -236,7 +236,7 @@ describe("gate report: a host-file stack deployed from a saved plan", () => {
     assert.match(md, /^- env_wiring: WARN /m, "a missing env file is a warning");
     assert.match(md, /^g2: PASS$/m);
     const rollback = /^rollback: (.*)$/m.exec(md)![1];
-    assert.equal(rollback, `cd ${REPO} && CUTTER_HOSTS_DIR=${hosts.hostsDir} npm run destroy -- alpha`, "only what selects the host: no per-host variable (a host-file stack refuses them)");
+    assert.equal(rollback, `cd ${REPO} && CUTTER_HOSTS_DIR=${hosts.hostsDir} npm run destroy -- alpha --auto-approve`, "only what selects the host: no per-host variable (a host-file stack refuses them)");
     const env = engineEnv();
     delete env.CUTTER_HOSTS_DIR;
     const destroyed = run("bash", ["-c", `${rollback} --output ${hosts.outDir}`], { env });

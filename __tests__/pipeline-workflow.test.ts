@@ -450,6 +450,7 @@ for (const file of WORKFLOWS) {
           if (at >= 0) assert.match(argv[at + 1], /^[0-9a-f]{64}$/);
           const parsed = parseCommandLine([script, ...(withSha || at < 0 ? argv : [...argv.slice(0, at), ...argv.slice(at + 2)])]);
           assert.equal(parsed.host, host, `${job}: ${line}`);
+          if (script === "destroy") assert.equal(parsed.autoApprove, true, `${job}: no terminal in a pipeline, so destroy needs --auto-approve: ${line}`);
           continue;
         }
         const cdktf = /\bcdktf (synth|diff|deploy|destroy)\b(.*)$/.exec(line);

@@ -142,12 +142,15 @@ describe("RuntimeDirectories and TreeRemover scripts, run by /bin/sh on real dir
   test("create records each path once, before mkdir, naming no resource; a repair rewrites no record", () => {
     const first = runScript(create);
     assert.equal(first.status, 0, first.stderr);
+    // One line per path, in words, and nothing else.
+    assert.deepEqual(first.stdout.trim().split("\n"), [root, at("a"), at("a/b")].map((p) => `created ${p} root:root 0750`));
     assert.equal(fs.readFileSync(recordOf(at("a")), "utf8"), `created ${at("a")}\n`);
     assert.equal((fs.statSync(recordOf(at("a"))).mode & 0o777).toString(8), "600", "records are private whatever the umask");
     const before = fs.statSync(recordOf(at("a/b"))).mtimeMs;
     fs.chmodSync(at("a"), 0o2770);
     const again = runScript(create, {}, {});
     assert.equal(again.status, 0, again.stderr);
+    assert.equal(again.stdout, `set ${at("a")} to root:root 0750 (was 2770)\n`, "only the path it changed, old -> new");
     assert.equal(fs.statSync(recordOf(at("a/b"))).mtimeMs, before, "record untouched by a repair");
     assert.equal((fs.statSync(at("a")).mode & 0o7777).toString(8), "750", "setgid cleared (five-digit mode)");
   });
@@ -156,12 +159,13 @@ describe("RuntimeDirectories and TreeRemover scripts, run by /bin/sh on real dir
     fs.writeFileSync(at("a/b/data"), "precious\n");
     const kept = runScript(remover.provisioner, remover.input);
     assert.equal(kept.status, 1);
-    assert.match(kept.stderr, new RegExp(`refusing to remove ${at("a/b")}: it holds 1 entries`));
-    assert.match(kept.stderr, /destroy kept 3 path\(s\), listed above/);
+    assert.match(kept.stderr, new RegExp(`kept ${at("a/b")}: holds 1 entry \\(nothing in it was touched\\)`));
+    assert.match(kept.stderr, /destroy removed everything else the stack created and kept the 3 path\(s\) above/);
     assert.equal(fs.readFileSync(at("a/b/data"), "utf8"), "precious\n");
     fs.rmSync(at("a/b/data"));
     const done = runScript(remover.provisioner, remover.input);
     assert.equal(done.status, 0, done.stderr);
+    assert.equal(done.stdout, "removed the tree: the 3 directories and 0 files this stack created are gone\n");
     assert.equal(fs.existsSync(root), false);
     assert.deepEqual(fs.readdirSync(records), [], "records forgotten");
     const again = runScript(remover.provisioner, remover.input);
@@ -180,7 +184,7 @@ describe("RuntimeDirectories and TreeRemover scripts, run by /bin/sh on real dir
     fs.writeFileSync(recordOf(at("g")), `adopted ${at("g")} sha256=${sha("ours\n")} original=g.original mode=604 owner=1:1\n`);
     const first = runScript(remover.provisioner, remover.input);
     assert.equal(first.status, 1);
-    assert.match(first.stderr, new RegExp(`refusing to remove ${at("f")}: it is not what this stack wrote`));
+    assert.match(first.stderr, new RegExp(`kept ${at("f")}: it is not what this stack wrote`));
     assert.match(first.stdout, new RegExp(`put back the original ${at("g")} \\(adopted before the first deploy; owner 1:1, mode 604\\)`));
     assert.equal(fs.readFileSync(at("g"), "utf8"), "the original\n");
     const st = fs.statSync(at("g"));
@@ -189,7 +193,7 @@ describe("RuntimeDirectories and TreeRemover scripts, run by /bin/sh on real dir
     // An emptied file (a write cut short) holds nothing to lose.
     fs.writeFileSync(at("f"), "");
     const second = runScript(remover.provisioner, remover.input);
-    assert.match(second.stderr, new RegExp(`refusing to remove ${root}: it holds 1 entries`), "the root keeps the adopted file");
+    assert.match(second.stderr, new RegExp(`kept ${root}: holds 1 entry`), "the root keeps the adopted file");
     assert.equal(fs.existsSync(at("f")), false);
     assert.deepEqual(fs.readdirSync(records), [recordKey(root)]);
   });

@@ -124,10 +124,15 @@ describe("host files", () => {
 
 describe("operator command line", () => {
   test("parses verb, host and options in any order", () => {
-    assert.deepEqual(parseCommandLine(["plan", "production", "--out", "p.tgz", "--summary=s.txt"]), {
-      verb: "plan", host: "production", out: "p.tgz", summary: "s.txt", migrateState: false, overwriteTargetState: false, outputDir: "cdktf.out", lockTimeout: "0s",
+    // The parsed fields that are set (a field left undefined is absent from the comparison).
+    const fields = (argv: string[]) => {
+      const { given: _given, ...rest } = parseCommandLine(argv);
+      return Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined && v !== false));
+    };
+    assert.deepEqual(fields(["plan", "production", "--out", "p.tgz", "--summary=s.txt"]), {
+      verb: "plan", host: "production", out: "p.tgz", summary: "s.txt", outputDir: "cdktf.out", lockTimeout: "0s",
     });
-    assert.deepEqual(parseCommandLine(["deploy", "--plan", "p.tgz"]), { verb: "deploy", plan: "p.tgz", migrateState: false, overwriteTargetState: false, outputDir: "cdktf.out", lockTimeout: "0s" });
+    assert.deepEqual(fields(["deploy", "--plan", "p.tgz"]), { verb: "deploy", plan: "p.tgz", outputDir: "cdktf.out", lockTimeout: "0s" });
     assert.equal(parseCommandLine(["deploy", "x", "--migrate-state", "--lock-timeout", "5m"]).lockTimeout, "5m");
     const digest = "a".repeat(64);
     assert.equal(parseCommandLine(["deploy", "--plan", "p.tgz", "--sha256", digest]).sha256, digest);
@@ -139,7 +144,8 @@ describe("operator command line", () => {
     assert.throws(() => parseCommandLine(["plan", "--plan", "x"]), /--plan is not an option of plan/);
     assert.throws(() => parseCommandLine(["deploy", "--out", "x"]), /--out is not an option of deploy/);
     assert.throws(() => parseCommandLine(["plan", "--out"]), /--out needs a value/);
-    assert.throws(() => parseCommandLine(["plan", "--auto-approve"]), /unknown option "--auto-approve"/);
+    assert.throws(() => parseCommandLine(["plan", "--auto-approve"]), /--auto-approve is not an option of plan \(an option of destroy\)/);
+    assert.throws(() => parseCommandLine(["plan", "--force"]), /unknown option "--force"/);
     assert.throws(() => parseCommandLine(["plan", "a", "b"]), /one host at a time: got "a" and "b"/);
     assert.throws(() => parseCommandLine(["deploy", "--plan", "p", "--migrate-state"]), /--migrate-state cannot be combined with --plan/);
     assert.throws(() => parseCommandLine(["plan", "--migrate-state"]), /--migrate-state is an option of deploy/);

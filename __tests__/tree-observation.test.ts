@@ -4,7 +4,7 @@ import { describe, test } from "node:test";
 import { LocalProvider } from "../constructs/local-provider";
 import { TerraformStack, Testing } from "../constructs/cdk";
 import { testApp } from "./support/test-app";
-import { PathKind, RuntimeTree, TreeObservation, resolveLayout, statMode } from "../constructs";
+import { PathKind, RuntimeTree, TreeObservation, defaultOwnershipDirectory, recordKey, resolveLayout, statMode } from "../constructs";
 
 function synthTree(): any {
   const app = testApp();
@@ -25,7 +25,11 @@ describe("TreeObservation in a RuntimeTree", () => {
     const commands = Object.values(json.data.local_command) as any[];
     assert.equal(commands.length, 1, "the link check and the observation share one process");
     const [observe] = commands;
-    assert.deepEqual(observe.arguments.slice(2), ["cutter-observe", ...managed, "--", "/srv", "/srv/cutter", "--", layout.configPath, layout.readmePath]);
+    // Then the record directory and each path's record key: a missing path the records name is drift, one they do not is not there yet.
+    assert.deepEqual(observe.arguments.slice(2), [
+      "cutter-observe", ...managed, "--", "/srv", "/srv/cutter", "--", layout.configPath, layout.readmePath, "--", defaultOwnershipDirectory("/srv/cutter"), ...managed.map(recordKey),
+    ]);
+    assert.match(observe.arguments[1], /if \[ -f "\$record_dir\/\$1" \]; then echo "R\|\$p"; fi/);
     const script: string = observe.arguments[1];
     assert.match(script, /\nstat -c 'S\|%n\|%F\|%U\|%G\|%a\|%h' -- \$paths 2>\/dev\/null \|\| true\n/);
     assert.match(script, /\nacl_paths \$paths \$parents\n/);
@@ -43,8 +47,10 @@ describe("TreeObservation in a RuntimeTree", () => {
     for (const r of all.filter((r) => r.triggers_replace.directories)) for (const [p, v] of Object.entries<string>(r.triggers_replace.directories)) repairs.set(p, v);
     for (const r of all.filter((r) => r.triggers_replace.kind)) repairs.set(r.triggers_replace.path, r.triggers_replace.repair);
     assert.deepEqual([...repairs.keys()].sort(), [...managed].sort());
+    // In sync, the entry is what the path gets (the plan shows it beside the path); drifted, unknown until apply.
     for (const [p, repair] of repairs) {
-      assert.ok(repair.startsWith(`\${local.${local(p)} == "" ? "in-sync" : (timestamp() == "" ? "never" : "in-sync")`), repair);
+      const wanted = managed.indexOf(p) < managed.length - 2 ? "nobody:nogroup 0750" : "nobody:nogroup 0640";
+      assert.ok(repair.startsWith(`\${local.${local(p)} == "" ? "${wanted}" : (timestamp() == "" ? "never" : "${wanted}")`), repair);
     }
     // A write guard re-runs exactly when its file is missing or its content differs (the provider re-writes it then).
     const guards = all.filter((r) => r.triggers_replace.revision && !r.triggers_replace.kind);
@@ -62,9 +68,13 @@ describe("TreeObservation in a RuntimeTree", () => {
     const names = Object.keys(json.check).sort();
     assert.deepEqual(names, ["drift_README_md", "drift_approvals", "drift_artifacts", "drift_backups", "drift_locks", "drift_orchestrator_config_json", "drift_reports", "drift_rollback", "drift_root", "drift_runs"]);
     assert.equal(json.check.drift_runs.assert[0].error_message, `drift observed at plan: /srv/cutter/runs: \${local.${local("/srv/cutter/runs")}}`);
-    // Below a missing root, only the root's check reports.
-    assert.equal(json.check.drift_runs.assert[0].condition, `\${local.${local("/srv/cutter/runs")} == "" || startswith(local.${local("/srv/cutter")}, "missing")}`);
-    assert.equal(json.check.drift_root.assert[0].condition, `\${local.${local("/srv/cutter")} == ""}`);
+    // A missing path the records do not name was never created (a first deploy): no warning,
+    // unless its text tells a hazard (a parent's POSIX ACL). Below a missing root, only the root's check reports.
+    const plainMissing = (p: string) => `(local.${local(p)} == "missing (deploy creates it)" || local.${local(p)} == "missing (deploy writes it)")`;
+    const inSync = (p: string) => `local.${local(p)} == "" || (${plainMissing(p)} && !contains(local.Tree_Observation_recorded, "${p}"))`;
+    assert.equal(json.check.drift_runs.assert[0].condition, `\${${inSync("/srv/cutter/runs")} || startswith(local.${local("/srv/cutter")}, "missing")}`);
+    assert.equal(json.check.drift_root.assert[0].condition, `\${${inSync("/srv/cutter")}}`);
+    assert.match(json.locals.Tree_Observation_recorded, /startswith\(line, "R\|"\)/);
   });
 
   test("the drift texts compare with the owner, group, stat-style mode and content hash asked", () => {

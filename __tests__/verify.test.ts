@@ -231,7 +231,7 @@ describe("verify", () => {
       `created_files: ${layout.configPath} (non-sensitive)`,
       `               ${layout.readmePath}`,
       "secrets_written: NONE",
-      `rollback: cd ${REPO} && ${fs.existsSync(path.join(REPO, "hosts")) ? "CUTTER_HOSTS_DIR=none " : ""}CUTTER_RUNTIME_ROOT=${host.root} CUTTER_ENV_FILE=${envFile} CUTTER_STATE_PATH=${host.statePath} npm run destroy`,
+      `rollback: cd ${REPO} && ${fs.existsSync(path.join(REPO, "hosts")) ? "CUTTER_HOSTS_DIR=none " : ""}CUTTER_RUNTIME_ROOT=${host.root} CUTTER_ENV_FILE=${envFile} CUTTER_STATE_PATH=${host.statePath} npm run destroy -- --auto-approve`,
       `Verified: ${N} directories, all root:root 0750, 0 non-directory files.`,
       `gap5_runtime_dirs: CLOSED — ${N} dirs created, root:root 0750, empty`,
       "g2: PASS",

@@ -16,6 +16,8 @@ const usedNames = new WeakMap<TerraformStack, Set<string>>();
  * Shows drift in the plan: one Terraform `check` block per managed path whose
  * assertion fails with the observed difference, e.g.
  * `drift observed at plan: /var/lib/cutter/runs: mode 0777, expected 0750; ...`.
+ * A path that is missing because the stack never created it (no ownership record: a
+ * first deploy, or the plan after a complete destroy) is not drift and warns nothing.
  *
  * Checks report warnings and never block plan or deploy (Terraform >= 1.5,
  * OpenTofu >= 1.6). cdktf 0.21 has no check construct, so the blocks are written
@@ -42,7 +44,8 @@ export class DriftChecks extends Construct {
       used.add(name);
       names.set(p.path, name);
       const drift = props.observation.driftReference(p.path);
-      const condition = p.path === props.rootPath ? `${drift} == ""` : `${drift} == "" || ${rootMissing}`;
+      const inSync = props.observation.inSyncCondition(p.path);
+      const condition = p.path === props.rootPath ? inSync : `${inSync} || ${rootMissing}`;
       stack.addOverride(`check.${name}`, {
         assert: [{ condition: `\${${condition}}`, error_message: `drift observed at plan: ${p.path}: \${${drift}}` }],
       });

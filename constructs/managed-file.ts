@@ -68,7 +68,7 @@ export class ManagedFile extends Construct {
     // No destroy-time step: a replaced guard must never undo anything (the record of
     // an adopted file in particular); the tree remover handles records on destroy.
     this.writeGuard = new DataResource(this, "WriteGuard", {
-      triggersReplace: { path: props.path, revision: this.contentSha256 },
+      triggersReplace: { name: `checks ${props.path} right before each write of it (writes nothing itself)`, path: props.path, revision: this.contentSha256 },
       dependsOn: props.dependsOn,
       provisioners: [
         scriptProvisioner("guard-write", {

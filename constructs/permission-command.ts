@@ -5,6 +5,12 @@ import { CUTTER_LAYOUT } from "./layout";
 import { scriptProvisioner } from "./shell";
 import { Problems, absolutePathRule, modeWithinRule, posixNameRule } from "./validation";
 
+/**
+ * What every step that writes in the tree says about the rest of the host, in the plan
+ * (tools/plan-summary.ts says the same in its `secrets/DB/services touched` line).
+ */
+export const REVIEW_SCOPE = "nothing removed; no secret, database or service is touched";
+
 /** What a managed path is. */
 export enum PathKind {
   DIRECTORY = "directory",
@@ -89,6 +95,8 @@ export class PermissionCommand extends Construct {
   public readonly group: string;
   public readonly mode: string;
   public readonly resource: DataResource;
+  /** The `repair` trigger while the file needs nothing: `OWNER:GROUP MODE`. */
+  public readonly inSync: string;
 
   constructor(scope: Construct, id: string, props: PermissionCommandProps) {
     super(scope, id);
@@ -102,8 +110,11 @@ export class PermissionCommand extends Construct {
     this.owner = owner;
     this.group = group;
     this.mode = props.mode;
-    // `kind` tells a reader of the plan (and tools/plan-summary.ts) what the path is.
-    const settings = { path: props.path, kind: PathKind.FILE, owner, group, mode: props.mode };
+    // `kind` tells a reader of the plan (and tools/plan-summary.ts) what the path is; `name`
+    // says it in words (the engine shows a `name` key even when it is unchanged).
+    this.inSync = `${owner}:${group} ${props.mode}`;
+    const name = `owner and mode of ${props.path}: ${this.inSync}, applied in place (${REVIEW_SCOPE})`;
+    const settings = { name, path: props.path, kind: PathKind.FILE, owner, group, mode: props.mode };
     this.resource = new DataResource(this, "Apply", {
       triggersReplace: props.revision === undefined ? settings : { ...settings, revision: props.revision },
       dependsOn: props.dependsOn,

@@ -2,7 +2,7 @@ import { DataResource, ITerraformDependable, Lazy } from "./cdk";
 import { Construct } from "constructs";
 import { CUTTER_LAYOUT } from "./layout";
 import { OwnershipRecord, checkOwnershipRecord, recordEntries } from "./ownership-record";
-import { PathKind, checkOwnerAndMode } from "./permission-command";
+import { PathKind, REVIEW_SCOPE, checkOwnerAndMode } from "./permission-command";
 import { scriptProvisioner } from "./shell";
 import { Problems, absolutePathRule, formatMode, parseMode } from "./validation";
 
@@ -25,6 +25,12 @@ export interface RuntimeDirectoriesProps {
    * @default - no record: a pre-existing directory is always refused, and nothing tells a TreeRemover to remove these
    */
   readonly ownership?: OwnershipRecord;
+  /**
+   * What the directories are, in words, for the plan (the `name` trigger, which the
+   * engine shows in every plan that changes the resource): owner, group and mode follow.
+   * @default - "N directories"
+   */
+  readonly description?: string;
 }
 
 
@@ -37,8 +43,10 @@ export interface RuntimeDirectoriesProps {
  * One `terraform_data` per chunk of up to 64 directories (one provisioner process
  * for all of them), not one per directory: state, plan and apply grow with the
  * number of chunks. Its `triggers_replace` holds owner, group, mode and, per path,
- * a `directories` entry, so the plan still names each directory that is added or
- * repaired. Replacing a chunk (a new mode, a repair, a new directory) is
+ * a `directories` entry (`OWNER:GROUP MODE`, unknown until apply while the path needs a
+ * repair), so the plan names each directory that is added or repaired with the owner
+ * and mode it gets; `name` says in words what the chunk is (the engine shows a `name`
+ * key even when it is unchanged). Replacing a chunk (a new mode, a repair, a new directory) is
  * create-before-destroy and applies owner and mode in place. A chunk never removes
  * anything: the tree remover (constructs/tree-remover.ts) does, on a real destroy,
  * from the ownership records, so a chunk that failed, was killed or was replaced
@@ -51,6 +59,8 @@ export class RuntimeDirectories extends Construct {
   public readonly mode: string;
   /** One per chunk of up to DIRECTORIES_PER_RESOURCE paths, in `paths` order. */
   public readonly resources: readonly DataResource[];
+  /** The `directories` entry of a path that needs nothing: `OWNER:GROUP MODE`. */
+  public readonly inSync: string;
   private readonly repairs = new Map<string, string>();
 
   constructor(scope: Construct, id: string, props: RuntimeDirectoriesProps) {
@@ -76,15 +86,19 @@ export class RuntimeDirectories extends Construct {
     this.group = group;
     this.mode = mode;
     const recordDir = props.ownership?.directory ?? "";
+    /** A path's entry while it is as the stack wants it: what the plan shows next to the path. */
+    this.inSync = `${owner}:${group} ${mode}`;
     // Five digits: GNU install/chmod clear a directory's setuid/setgid bits only then.
     const fiveDigitMode = `0${formatMode(parseMode(mode)!)}`;
     const chunks: string[][] = [];
     for (let i = 0; i < props.paths.length; i += DIRECTORIES_PER_RESOURCE) chunks.push(props.paths.slice(i, i + DIRECTORIES_PER_RESOURCE));
     this.resources = chunks.map((chunk, i) => {
-      const directories = Lazy.anyValue({ produce: () => Object.fromEntries(chunk.map((p) => [p, this.repairs.get(p) ?? "in-sync"])) });
+      const directories = Lazy.anyValue({ produce: () => Object.fromEntries(chunk.map((p) => [p, this.repairs.get(p) ?? this.inSync])) });
       const chunkEntries = recordEntries(chunk);
+      const what = props.description ?? `${props.paths.length} ${props.paths.length === 1 ? "directory" : "directories"}`;
+      const part = chunks.length === 1 ? "" : ` (${i * DIRECTORIES_PER_RESOURCE + 1}-${i * DIRECTORIES_PER_RESOURCE + chunk.length} of ${props.paths.length})`;
       return new DataResource(this, chunks.length === 1 ? "Directories" : `Directories${i + 1}`, {
-        triggersReplace: { owner, group, mode, directories },
+        triggersReplace: { name: `${what}${part}: ${owner}:${group} ${mode}, created or repaired in place (${REVIEW_SCOPE})`, owner, group, mode, directories },
         dependsOn: props.dependsOn,
         lifecycle: { createBeforeDestroy: true },
         provisioners: [

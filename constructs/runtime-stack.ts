@@ -57,4 +57,20 @@ export class RuntimeStack extends TerraformStack {
       layout: props.layout,
     });
   }
+
+  /**
+   * The configuration without cdktf's `"//"` comment on each resource and data source
+   * (construct path, unique id): the engine ignores it, and the cdktf CLI uses it only to
+   * append the construct path to every output line that names a resource, which ran the
+   * step lines of `npx cdktf deploy` past 200 characters. The stack's own `"//"` stays.
+   */
+  public toTerraform(): any {
+    const tf = super.toTerraform();
+    for (const kind of ["resource", "data"]) {
+      for (const byName of Object.values((tf[kind] ?? {}) as Record<string, Record<string, Record<string, unknown>>>)) {
+        for (const element of Object.values(byName)) delete element["//"];
+      }
+    }
+    return tf;
+  }
 }

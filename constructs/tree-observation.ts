@@ -2,6 +2,7 @@ import { DataLocalCommand } from "./local-provider";
 import { TerraformStack } from "./cdk";
 import { Construct } from "constructs";
 import * as path from "path";
+import { OwnershipRecord, recordKey } from "./ownership-record";
 import { PathKind } from "./permission-command";
 import { scriptCommand } from "./shell";
 import { Problems, absolutePathRule, parseMode, posixNameRule } from "./validation";
@@ -22,6 +23,12 @@ export interface ExpectedPath {
 export interface TreeObservationProps {
   /** Every managed path, each once. */
   readonly paths: readonly ExpectedPath[];
+  /**
+   * The ownership records: a missing path they name was removed behind the stack's back
+   * (drift, warned about); one they do not name was never created (a first deploy: no warning).
+   * @default - no records: every missing path is drift
+   */
+  readonly ownership?: OwnershipRecord;
 }
 
 
@@ -54,6 +61,8 @@ export class TreeObservation extends Construct {
   public readonly driftLocalNames: ReadonlyMap<string, string>;
   /** Per file: the Terraform local that is "" unless the file is missing or its content differs. */
   private readonly contentLocalNames: Map<string, string>;
+  /** HCL of the list of paths the ownership records name. */
+  private readonly recordedLocal: string;
 
   constructor(scope: Construct, id: string, props: TreeObservationProps) {
     super(scope, id);
@@ -84,7 +93,8 @@ export class TreeObservation extends Construct {
 
     const parents = [...new Set(this.paths.map((p) => path.posix.dirname(p.path)))];
     const hashed = this.paths.filter((p) => p.contentSha256 !== undefined).map((p) => p.path);
-    this.command = new DataLocalCommand(this, "Observe", scriptCommand("observe", [...this.paths.map((p) => p.path), "--", ...parents, "--", ...hashed]));
+    const records = props.ownership ? ["--", props.ownership.directory, ...this.paths.map((p) => recordKey(p.path))] : [];
+    this.command = new DataLocalCommand(this, "Observe", scriptCommand("observe", [...this.paths.map((p) => p.path), "--", ...parents, "--", ...hashed, ...records]));
 
     // stdout is null, not "", when the command prints nothing (every path missing).
     const stdout = `data.local_command.${stack.getLogicalId(this.command)}.stdout`;
@@ -92,14 +102,18 @@ export class TreeObservation extends Construct {
     const statLocal = `${prefix}_stat`;
     const hashLocal = `${prefix}_sha256`;
     const aclLocal = `${prefix}_acl`;
+    const recordedLocal = `${prefix}_recorded`;
+    this.recordedLocal = `local.${recordedLocal}`;
     const locals: Record<string, string | Record<string, string>> = {
       // "S|path|type|owner|group|mode|links" -> path => [path, type, owner, group, mode, links];
       // paths are validated, so never hold "|" or a newline.
       [statLocal]: `\${{ for line in ${lines} : split("|", line)[1] => slice(split("|", line), 1, 7) if startswith(line, "S|") }}`,
       // "A|path" per path that carries a POSIX ACL.
       [aclLocal]: `\${[ for line in ${lines} : substr(line, 2, -1) if startswith(line, "A|") ]}`,
+      // "R|path" per path the ownership records name.
+      [recordedLocal]: `\${[ for line in ${lines} : substr(line, 2, -1) if startswith(line, "R|") ]}`,
       // "<64 hex>  <path>" per readable file.
-      [hashLocal]: `\${{ for line in ${lines} : substr(line, 66, -1) => substr(line, 0, 64) if !startswith(line, "S|") && !startswith(line, "A|") }}`,
+      [hashLocal]: `\${{ for line in ${lines} : substr(line, 66, -1) => substr(line, 0, 64) if !startswith(line, "S|") && !startswith(line, "A|") && !startswith(line, "R|") }}`,
     };
     this.contentLocalNames = new Map();
     const managed = new Set(this.paths.map((p) => p.path));
@@ -117,6 +131,18 @@ export class TreeObservation extends Construct {
     for (const [name, value] of Object.entries(locals)) stack.addOverride(`locals.${name}`, value);
   }
 
+  /**
+   * HCL (no `${}`) that is true unless `path` drifted: in sync, or missing without ever
+   * having been created by the stack (no ownership record: a first deploy, or after a
+   * complete destroy), which is no news. A missing path the records name is drift, and so
+   * is one with a hazard to tell (a parent whose POSIX ACL the new directory would inherit).
+   */
+  public inSyncCondition(managedPath: string): string {
+    const drift = this.driftReference(managedPath);
+    const plainMissing = `(${drift} == "missing (deploy creates it)" || ${drift} == "missing (deploy writes it)")`;
+    return `${drift} == "" || (${plainMissing} && !contains(${this.recordedLocal}, ${JSON.stringify(managedPath)}))`;
+  }
+
   /** HCL (no `${}`) of the drift text of `path`: "" when it is as the stack writes it. */
   public driftReference(managedPath: string): string {
     const name = this.driftLocalNames.get(managedPath);
@@ -127,16 +153,17 @@ export class TreeObservation extends Construct {
   /**
    * A `triggers_replace` value for the resource that repairs `path`.
    *
-   * In sync: the known constant "in-sync", equal to what state holds, so nothing
+   * In sync: the known constant `inSync` (what the path should be, e.g. "root:root 0750",
+   * which is what the plan shows next to it), equal to what state holds, so nothing
    * is planned. Drifted: unknown at plan (`timestamp()` is only known at apply),
    * so the resource is replaced and its create-time command repairs the path; at
-   * apply the value resolves to "in-sync" again, which is what state stores. The
-   * plan after the repair observes no drift, computes "in-sync" and plans nothing:
+   * apply the value resolves to `inSync` again, which is what state stores. The
+   * plan after the repair observes no drift, computes `inSync` and plans nothing:
    * one deploy converges. (Storing an observed value instead would make the next
    * plan differ again.)
    */
-  public repairExpression(managedPath: string): string {
-    return `\${${this.driftReference(managedPath)} == "" ? "in-sync" : (timestamp() == "" ? "never" : "in-sync")}`;
+  public repairExpression(managedPath: string, inSync: string): string {
+    return `\${${this.driftReference(managedPath)} == "" ? ${JSON.stringify(inSync)} : (timestamp() == "" ? "never" : ${JSON.stringify(inSync)})}`;
   }
 
   /**

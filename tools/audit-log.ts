@@ -23,7 +23,7 @@ import { PRIVATE_KEY_RULE } from "../constructs/guards/private-key-rule";
 import { SECRET_KEY_VALUE_RULE } from "../constructs/guards/secret-key-value-rule";
 import { StackSpec, resolveStackSpecs } from "../constructs/host-files";
 import { CommandLine, CutterError, parseCommandLine, selectStack } from "./command-line";
-import { engineFromEnvironment, stackDirectory } from "./engine";
+import { engineFromEnvironment, engineTranscript, stackDirectory } from "./engine";
 import { isInside, realish } from "./path-inside";
 import { AuditEntry, providerVersions, readState, repositoryCommit } from "./gate-evidence";
 import { savedPlanRecord } from "./saved-plan";
@@ -86,7 +86,7 @@ export function appendAuditEntry(file: string, entry: AuditEntry): void {
   }
 }
 
-/** What the output said: our scripts' lines (`cutter-runtime: ...`) and the engine's errors. */
+/** What the output said: our scripts' refusal lines (`cutter-runtime: ...`) and the engine's errors. */
 export function reasonsIn(output: string, message?: string): string[] {
   const reasons: string[] = [];
   for (const line of output.split("\n")) {
@@ -215,7 +215,7 @@ export function withAuditLog(argv: readonly string[], env: NodeJS.ProcessEnv, ru
   let plan: ReturnType<typeof savedPlanInfo>;
   try {
     cmd = parseCommandLine(argv);
-    if (cmd.verb !== "deploy" && cmd.verb !== "destroy") return run();
+    if ((cmd.verb !== "deploy" && cmd.verb !== "destroy") || cmd.help || cmd.version) return run();
     plan = cmd.plan ? savedPlanInfo(cmd.plan) : undefined;
     spec = selectStack(resolveStackSpecs(env), cmd.host ?? plan?.hostName);
   } catch {
@@ -232,7 +232,8 @@ export function withAuditLog(argv: readonly string[], env: NodeJS.ProcessEnv, ru
   } finally {
     capture.stop();
   }
-  const output = capture.text();
+  // What the engine printed in full (the commands show it condensed), then what the command printed.
+  const output = `${engineTranscript()}\n${capture.text()}`;
   const message = failure === undefined ? undefined : failure instanceof Error ? failure.message : String(failure);
   const reasons = failure === undefined ? [] : reasonsIn(output, message);
   let engine: AuditEntry["engine"];

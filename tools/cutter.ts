@@ -3,11 +3,12 @@
  * synthesize with the app, then use the engine directly in the stack directory
  * (CDKTF's documented pattern for reviewed plans; `cdktf deploy` always re-plans).
  *
- *   npm run plan    -- [host] [--out PLAN.tgz] [--summary FILE]
+ *   npm run plan    -- [host] [--out PLAN.tgz] [--summary FILE] [--detailed-exitcode]
  *   npm run deploy  -- [host] [--plan PLAN.tgz [--sha256 DIGEST]] [--migrate-state [--overwrite-target-state]]
- *   npm run destroy -- [host]
+ *   npm run destroy -- [host] [--auto-approve]
  *   npm run synth   -- [host]
- * Common options: --output DIR (default cdktf.out), --lock-timeout DURATION (default 0s: fail at once).
+ * Common options: --output DIR (default cdktf.out), --lock-timeout DURATION (default 0s: fail at once),
+ * --help, --version (tools/command-line.ts has the options, their help and the exit codes).
  *
  * A saved plan (`--out`) is one archive: the engine's plan file, the configuration it was
  * made from, the engine's reading of it and a manifest. `deploy --plan` applies exactly that
@@ -18,11 +19,12 @@ import * as path from "path";
 import { StackSpec, resolveStackSpecs } from "../constructs/host-files";
 import { isInsideResolved } from "../constructs/runtime-inputs";
 import { withAuditLog } from "./audit-log";
-import { CutterError, describeStack, parseCommandLine, selectStack } from "./command-line";
-import { engineEnvironment, engineFromEnvironment, init, mustSucceed, refuseOverridingVariables, runEngine, stackDirectory, synthesize } from "./engine";
-import { StateRefusal, guardStackState, keepErroredState, rememberState } from "./local-state";
-import { checkMigrationTarget, checkStateWritable } from "./pg-state";
+import { CutterError, describeStack, helpText, parseCommandLine, selectStack } from "./command-line";
+import { engineEnvironment, engineFromEnvironment, refuseOverridingVariables, stackDirectory, synthesize } from "./engine";
+import { checkDestroyApproval, deployOrDestroy, hasChanges } from "./engine-apply";
+import { StateRefusal, guardStackState, rememberState } from "./local-state";
 import { deploySavedPlan, openSavedPlan, plan } from "./saved-plan";
+import { versionText } from "./versions";
 import { removeStaleWorkDirectories, removeWorkDirectoriesOnExit } from "./work-directory";
 
 export { CutterError };
@@ -37,17 +39,27 @@ function checkOutsideTrees(cmd: ReturnType<typeof parseCommandLine>, specs: read
   }
 }
 
-export function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): void {
+/** Runs one operator command; returns its exit code (errors are thrown as CutterError). */
+export function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): number {
+  const cmd = parseCommandLine(argv);
+  if (cmd.help) {
+    process.stdout.write(helpText(cmd.generalHelp ? undefined : cmd.verb) + "\n");
+    return 0;
+  }
+  if (cmd.version) {
+    process.stdout.write(versionText(env) + "\n");
+    return 0;
+  }
   // Everything this command and the engine write (state, backup, records, output, plan archives) is private.
   process.umask(0o077);
   removeWorkDirectoriesOnExit();
   removeStaleWorkDirectories();
-  const cmd = parseCommandLine(argv);
+  checkDestroyApproval(cmd);
   // Validates every host file / input before anything runs; the app validates again at synth.
   const specs = resolveStackSpecs(env);
   checkOutsideTrees(cmd, specs);
   const needsOneStack = !(cmd.verb === "deploy" && cmd.plan) && !(cmd.verb === "synth" && cmd.host === undefined);
-  const planSpec = needsOneStack ? selectStack(specs, cmd.host) : undefined;
+  const planSpec = needsOneStack ? selectStack(specs, cmd.host, cmd) : undefined;
   refuseOverridingVariables(env);
   // A saved plan's archive is checked before anything is written (tools/saved-plan.ts); it names its host.
   const saved = cmd.verb === "deploy" && cmd.plan ? openSavedPlan(cmd, specs) : undefined;
@@ -62,32 +74,30 @@ export function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.e
   synthesize(cmd.outputDir, env, specs);
   if (cmd.verb === "synth") {
     for (const spec of planSpec ? [planSpec] : specs) process.stdout.write(`${describeStack(spec)}: ${stackDirectory(cmd.outputDir, spec)}\n`);
-    return;
+    return 0;
   }
   const engine = engineFromEnvironment(env);
   if (saved) {
     deploySavedPlan(cmd, saved, engine, env);
     rememberState(saved.spec);
-    return;
+    return 0;
   }
   const spec = planSpec!;
   const stackEnv = engineEnvironment(spec, env);
-  const dir = stackDirectory(cmd.outputDir, spec);
-  if (cmd.verb === "plan") return plan(cmd, spec, engine, stackEnv);
-  if (cmd.migrateState) checkMigrationTarget(engine, spec, dir, stackEnv, cmd.overwriteTargetState);
-  init(engine, dir, stackEnv, cmd.migrateState);
-  checkStateWritable(engine, spec, dir, stackEnv);
-  const args = ["apply", "-input=false", "-no-color", "-auto-approve", `-lock-timeout=${cmd.lockTimeout}`];
-  if (cmd.verb === "destroy") args.push("-destroy");
-  const result = runEngine(engine, args, dir, stackEnv);
-  const errored = result.code === 0 ? undefined : keepErroredState(spec, dir, engine.kind);
-  mustSucceed(result, `${engine.kind} ${cmd.verb === "destroy" ? "apply -destroy" : "apply"} of ${describeStack(spec)}`, undefined, errored);
+  if (cmd.verb === "plan") {
+    const reading = plan(cmd, spec, engine, stackEnv);
+    return cmd.detailedExitcode && hasChanges(reading) ? 2 : 0;
+  }
+  deployOrDestroy(cmd, spec, engine, stackEnv);
   rememberState(spec);
+  return 0;
 }
 
 if (require.main === module) {
   try {
-    withAuditLog(process.argv.slice(2), process.env, () => main(process.argv.slice(2)));
+    let code = 0;
+    withAuditLog(process.argv.slice(2), process.env, () => (code = main(process.argv.slice(2))));
+    process.exitCode = code;
     // A SIGINT/SIGTERM that reached only this process while the engine ran is pending:
     // one more turn of the event loop runs its handler (exit 128+n) instead of exiting 0.
     setImmediate(() => undefined);

@@ -83,6 +83,14 @@ export interface Captured {
   stdout: string;
 }
 
+/** Everything the engine printed in this process's plan/apply/init runs (redacted), for the audit log. */
+const transcript: string[] = [];
+
+/** What the engine printed so far (plan, apply and init runs), whether or not it was shown. */
+export function engineTranscript(): string {
+  return transcript.join("");
+}
+
 /**
  * Runs the engine and returns what it printed, with the connection string it was handed
  * (and its password) redacted: a secret never reaches a log, even from an engine message.
@@ -93,6 +101,7 @@ export function runEngineQuietly(engine: Engine, args: string[], cwd: string, en
   const secrets = secretsOf(env[ENGINE_PG_CONN_ENV]);
   const stdout = redact(result.stdout ?? "", secrets);
   const stderr = redact(result.stderr ?? "", secrets);
+  if (["init", "plan", "apply"].includes(args[0])) transcript.push(stdout + stderr);
   return { code: result.status, output: stdout + stderr, stdout, stderr };
 }
 
@@ -168,14 +177,19 @@ export function stackDirectory(outputDir: string, spec: StackSpec): string {
   return path.resolve(outputDir, "stacks", spec.stackName);
 }
 
-/** `<engine> init` in `dir`, unless it already did there what it would do now (tools/init-record.ts). */
+/** `<engine> init` in `dir`, unless it already did there what it would do now (tools/init-record.ts): quiet when it works, its whole output when it fails. */
 export function init(engine: Engine, dir: string, env: NodeJS.ProcessEnv, migrateState = false): void {
   if (!migrateState && initIsCurrent(engine.path, dir, env)) return;
   forgetInit(dir);
   const args = ["init", "-input=false", "-no-color"];
   // -force-copy answers the engine's "copy existing state?" question with yes (no terminal in pipelines).
   if (migrateState) args.push("-migrate-state", "-force-copy");
-  mustSucceed(runEngine(engine, args, dir, env), `${engine.kind} init in ${dir}`, dir);
+  const result = runEngineQuietly(engine, args, dir, env);
+  if (result.code !== 0 || migrateState) {
+    process.stdout.write(result.stdout);
+    process.stderr.write(result.stderr);
+  }
+  mustSucceed(result, `${engine.kind} init in ${dir}`, dir);
   rememberInit(engine.path, dir, env);
 }
 

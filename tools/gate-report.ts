@@ -193,16 +193,17 @@ function shellWord(value: string): string {
 }
 
 /**
- * The exact command that rolls back this stack: `npm run destroy -- HOST` for a host-file
- * stack (the variables a host-file stack refuses are never added), or the variables
- * that select this env stack's inputs (non-default ones only). Run from the repository.
+ * The exact command that rolls back this stack: `npm run destroy -- HOST --auto-approve` for a
+ * host-file stack (the variables a host-file stack refuses are never added), or the variables
+ * that select this env stack's inputs (non-default ones only). Run from the repository; it
+ * runs as printed with or without a terminal (--auto-approve: no question asked).
  */
 export function rollbackCommand(spec: StackSpec, env: NodeJS.ProcessEnv): { command: string; needs?: string } {
   const assignments: string[] = [];
   let hostArgument = "";
   const defaultHosts = path.join(REPOSITORY, DEFAULT_HOSTS_DIR);
   if (spec.hostName !== undefined) {
-    hostArgument = ` -- ${spec.hostName}`;
+    hostArgument = ` ${spec.hostName}`;
     // The hosts directory this stack came from; the command runs in the repository, where hosts/ is the default.
     const setting = env[HOSTS_DIR_VARIABLE];
     const dir = path.resolve(process.cwd(), setting && setting !== "none" ? setting : DEFAULT_HOSTS_DIR);
@@ -230,7 +231,7 @@ export function rollbackCommand(spec: StackSpec, env: NodeJS.ProcessEnv): { comm
     spec.inputs.stateBackend === "pg"
       ? `${spec.inputs.statePgConnEnv} set to the connection string of the PostgreSQL database holding schema ${spec.inputs.statePgSchema} (the state)`
       : undefined;
-  return { command: `cd ${shellWord(REPOSITORY)} && ${[...assignments, "npm run destroy"].join(" ")}${hostArgument}`, needs };
+  return { command: `cd ${shellWord(REPOSITORY)} && ${[...assignments, "npm run destroy"].join(" ")} --${hostArgument} --auto-approve`, needs };
 }
 
 function relativeNames(root: string, paths: readonly string[]): string {

@@ -34,7 +34,8 @@ import { StackSpec } from "../constructs/host-files";
 import { ENGINE_PG_CONN_ENV } from "../constructs/runtime-inputs";
 import { CommandLine, CutterError, describeStack, selectStack } from "./command-line";
 import { stateFailureHint } from "./engine-failures";
-import { Engine, engineEnvironment, init, mustSucceed, recoveryDirectory, runEngine, runEngineQuietly, stackDirectory } from "./engine";
+import { Engine, engineEnvironment, init, mustSucceed, recoveryDirectory, runEngineQuietly, stackDirectory } from "./engine";
+import { applyPlanFile, planDisplay } from "./engine-output";
 import { ArchiveError, MAX_ARCHIVE_BYTES, MAX_EXPANDED_BYTES, MAX_MEMBER_BYTES, packArchive, readRegularFile, unpackArchive, writeFileReplacing } from "./plan-archive";
 import { PLAN_FILE_MEMBERS, backendDifferences, isRootModuleOnly, planFacts, readZip } from "./plan-file";
 import { PlanCounts, countPlan, renderPlanSummary } from "./plan-summary";
@@ -69,19 +70,22 @@ const sha256 = (data: Buffer | string) => createHash("sha256").update(data).dige
 const hostArg = (spec: StackSpec) => (spec.hostName ? `${spec.hostName} ` : "");
 
 /** `<engine> show -json PLANFILE`: the engine's own reading of a plan file. */
-function showJson(engine: Engine, planFile: string, cwd: string, env: NodeJS.ProcessEnv): any {
+export function showJson(engine: Engine, planFile: string, cwd: string, env: NodeJS.ProcessEnv): any {
   const show = runEngineQuietly(engine, ["show", "-json", "-no-color", planFile], cwd, env);
   if (show.code !== 0) throw new CutterError(`${engine.kind} show -json ${path.basename(planFile)} failed; nothing was changed:\n${show.stderr || show.stdout}`);
   return JSON.parse(show.stdout);
 }
 
-export function plan(cmd: CommandLine, spec: StackSpec, engine: Engine, env: NodeJS.ProcessEnv): void {
+/** Plans (the engine's plan listing, then the summary); returns the engine's reading of the plan. */
+export function plan(cmd: CommandLine, spec: StackSpec, engine: Engine, env: NodeJS.ProcessEnv): any {
   const dir = stackDirectory(cmd.outputDir, spec);
   init(engine, dir, env);
   const work = makeWorkDirectory("plan");
   try {
     const planFile = path.join(work, "plan.tfplan");
-    mustSucceed(runEngine(engine, ["plan", "-input=false", "-no-color", `-lock-timeout=${cmd.lockTimeout}`, `-out=${planFile}`], dir, env), `${engine.kind} plan`);
+    const planned = runEngineQuietly(engine, ["plan", "-input=false", "-no-color", `-lock-timeout=${cmd.lockTimeout}`, `-out=${planFile}`], dir, env);
+    process.stdout.write(planDisplay(planned.output));
+    mustSucceed(planned, `${engine.kind} plan`);
     const review = runEngineQuietly(engine, ["show", "-json", "-no-color", planFile], dir, env);
     if (review.code !== 0) throw new CutterError(`${engine.kind} show -json failed:\n${review.stderr}`);
     const reading = JSON.parse(review.stdout);
@@ -116,6 +120,7 @@ export function plan(cmd: CommandLine, spec: StackSpec, engine: Engine, env: Nod
       );
     }
     if (cmd.summary) writeArchive(cmd.summary, path.resolve(cmd.summary), Buffer.from(summary, "utf8"), "--summary");
+    return reading;
   } finally {
     removeWorkDirectory(work);
   }
@@ -426,8 +431,11 @@ export function deploySavedPlan(cmd: CommandLine, opened: OpenedPlan, engine: En
     process.stdout.write(
       `Applying the saved plan ${given} for ${describeStack(spec)} (made ${manifest.createdAt}): ${counts.add} to add, ${counts.change} to change, ${counts.destroy} to destroy (the engine's reading of the plan file).\n`,
     );
-    const applied = runEngine(engine, ["apply", "-input=false", "-no-color", `-lock-timeout=${cmd.lockTimeout}`, planFile], stackDir, stackEnv);
-    if (applied.code === 0) return;
+    const applied = applyPlanFile(engine, planFile, stackDir, stackEnv, cmd.lockTimeout);
+    if (applied.code === 0) {
+      process.stdout.write(`\n${renderPlanSummary(spec, saved, { done: true })}`);
+      return;
+    }
     const kept = keepPlanErroredState(spec, stackDir, engine, env, cmd.outputDir);
     if (kept) throw new CutterError(`${engine.kind} apply of the saved plan failed (exit ${applied.code}); see the engine output above.${stateFailureHint(applied.output)}\n${kept}`);
     if (/Saved plan is stale/.test(applied.output)) {
@@ -436,6 +444,7 @@ export function deploySavedPlan(cmd: CommandLine, opened: OpenedPlan, engine: En
           `  Plan again (npm run plan -- ${hostArg(spec)}--out FILE), review it, and deploy that plan.`,
       );
     }
+    if (applied.reasons.length > 0) throw new CutterError(`deploy of the saved plan ${given} for ${describeStack(spec)} stopped by the step above (exit ${applied.code}); plan again once that is dealt with.`);
     mustSucceed(applied, `${engine.kind} apply of the saved plan`);
   } finally {
     removeWorkDirectory(work);

@@ -450,11 +450,24 @@ shim=$cache/engine-bin/$engine_kind
 # cdktf looks the engine up by name on PATH: put a shim named after its kind first.
 # With no lock file, cdktf runs `providers lock`, which asks the registry even when
 # a mirror is configured; the shim answers it from the mirror instead.
+# The cdktf CLI runs the engine in a pseudo-terminal and stops reading it when the engine
+# exits (node-pty reports the exit before the last output is read), so the end of the
+# output (the closing "Apply complete!", the reasons of a refusal) was lost: on a terminal
+# the shim waits a moment after the engine exits, while the CLI reads the rest. A pipe (npm
+# run …, tests) loses nothing and is not delayed. A Ctrl+C still reaches the engine (the
+# trap only keeps the shim waiting for it).
 shim_text="#!/bin/sh
 # Written by cutter-runtime tools/setup.sh: $engine_kind $engine_version, offline.
 if [ \"\$1\" = providers ] && [ \"\$2\" = lock ]; then
   shift 2
   exec '$engine_real' providers lock -fs-mirror='$cache/mirror' \"\$@\"
+fi
+if [ -t 1 ]; then
+  trap : INT TERM
+  '$engine_real' \"\$@\"
+  code=\$?
+  sleep 0.5
+  exit \$code
 fi
 exec '$engine_real' \"\$@\""
 rc_text="# Written by cutter-runtime tools/setup.sh: providers come only from the local
@@ -472,6 +485,7 @@ export TERRAFORM_BINARY_NAME='$engine_kind'
 export CHECKPOINT_DISABLE=1
 export CDKTF_DISABLE_PLUGIN_CACHE_ENV=1
 export DISABLE_VERSION_CHECK=1
+export TF_IN_AUTOMATION=1
 export CUTTER_ENGINE_PATH='$shim'
 export PATH='$cache/engine-bin':\"\$PATH\"
 # engine: $engine_kind $engine_version"
@@ -488,6 +502,7 @@ env_json_text="{
     \"CHECKPOINT_DISABLE\": \"1\",
     \"CDKTF_DISABLE_PLUGIN_CACHE_ENV\": \"1\",
     \"DISABLE_VERSION_CHECK\": \"1\",
+    \"TF_IN_AUTOMATION\": \"1\",
     \"CUTTER_ENGINE_PATH\": \"$shim\"
   }
 }"

@@ -2,7 +2,7 @@
  * `npm run verify`: stats the runtime tree against the layout and prints a verdict
  * in the style of the original gate report; exit 0 only on PASS.
  *
- *   npm run verify [-- host] [--json] [--markdown FILE] [--allow-data] [--require-env]
+ *   npm run verify [-- host] [--json] [--markdown FILE] [--allow-data] [--require-env] [--help] [--version]
  *
  * Inputs are the stack's own (environment variables or host files), read and
  * validated by the same functions. Expected contents are recomputed from the same
@@ -22,6 +22,7 @@ import { BACKUP_KEY_ENV_NAME, CONNECTION_STRING_RULE, DEFAULT_STATE_DIR, EXECUTI
 import { EnvWiring, envWiring, inspectEnvFile, nameOf, typeOf } from "./env-wiring";
 import { ExpectedFile, ExpectedTree, expectedTree, isInside, realish, sha256 } from "./expected-tree";
 import { GateFacts, collectEvidence, gateFacts, renderMarkdown, verifiedLine } from "./gate-report";
+import { versionText } from "./versions";
 
 export type Verdict = "PASS" | "FAIL";
 
@@ -315,7 +316,31 @@ export interface CliOptions {
   allowData: boolean;
   /** Env-wiring problems fail the verdict. */
   requireEnv: boolean;
+  /** --help / -h: print the usage and exit 0. */
+  help?: boolean;
+  /** --version / -V: print the versions and exit 0. */
+  version?: boolean;
 }
+
+/** What `npm run verify -- --help` prints. */
+export const VERIFY_HELP = `usage: npm run verify -- [host] [--json] [--markdown FILE] [--allow-data] [--require-env]
+       (or: node dist/tools/verify.js ...)
+
+verify: checks the runtime tree against the layout (owner, group, mode, content of every path)
+and prints the gate report; it never writes into the tree.
+
+host: with host files (hosts/<name>.json), the host whose tree to check; without them, none.
+
+options:
+  --json                       print the report as JSON
+  --markdown FILE              also write the gate report as markdown to FILE (never inside the tree)
+  --allow-data                 directories holding data pass (once runs have written data)
+  --require-env                problems with the env file's wiring fail the verdict (default: reported only)
+  -h, --help                   show this help
+  -V, --version                show the versions of this tool, cdktf, the engine and the provider
+
+exit codes: 0 PASS, 1 FAIL (or the tree cannot be read), 2 usage error (nothing checked)
+`;
 
 export function parseArgs(argv: readonly string[]): CliOptions {
   const options: CliOptions = { json: false, allowData: false, requireEnv: false };
@@ -324,13 +349,15 @@ export function parseArgs(argv: readonly string[]): CliOptions {
     if (a === "--json") options.json = true;
     else if (a === "--allow-data") options.allowData = true;
     else if (a === "--require-env") options.requireEnv = true;
+    else if (a === "--help" || a === "-h") options.help = true;
+    else if (a === "--version" || a === "-V") options.version = true;
     else if (a === "--markdown") {
       const file = argv[++i];
       if (file === undefined || file.startsWith("--")) throw new UsageError("--markdown needs a file path: --markdown /path/outside/the/tree/report.md");
       options.markdown = file;
     } else if (a.startsWith("--markdown=")) options.markdown = a.slice("--markdown=".length);
     else if (!a.startsWith("-") && options.host === undefined) options.host = a;
-    else throw new UsageError(`unknown argument ${JSON.stringify(a)}; use [host] --json, --markdown FILE, --allow-data, --require-env`);
+    else throw new UsageError(`unknown argument ${JSON.stringify(a)}; use [host] --json, --markdown FILE, --allow-data, --require-env (npm run verify -- --help)`);
   }
   return options;
 }
@@ -353,6 +380,10 @@ export function main(argv: readonly string[], env: NodeJS.ProcessEnv, out: NodeJ
   let spec: StackSpec;
   try {
     options = parseArgs(argv);
+    if (options.help || options.version) {
+      out.write(options.help ? VERIFY_HELP : `${versionText(env)}\n`);
+      return 0;
+    }
     spec = selectStack(resolveStackSpecs(env), options.host);
     if (options.markdown !== undefined) options.markdown = checkReportPath(options.markdown, spec.inputs.rootPath);
   } catch (error) {

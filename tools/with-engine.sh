@@ -96,4 +96,8 @@ if [ "${CUTTER_CDK-}" = cdktn ]; then
   export PATH="${here%/tools}/terrain/node_modules/.bin:$PATH"
 fi
 export FORCE_COLOR=${FORCE_COLOR:-0}
+# The cdktf CLI redraws its "N Stacks deploying" status line on every update unless CI is
+# set (ink's is-ci); in a log (no terminal) each redraw is one more line of noise. CI
+# systems set CI themselves; an explicit CI=false is kept.
+if [ ! -t 1 ] && [ -z "${CI+x}" ]; then export CI=true; fi
 exec "$@"

@@ -6,6 +6,7 @@
 # inode as the directory entry, and changed through its open descriptor: any POSIX ACL
 # is removed first (it would grant access the mode does not show), then owner and mode.
 # A link swapped in at any moment is refused or misses: its target is never touched.
+# It prints one line when it changed anything (`set P to root:root 0640 (was 0644)`), none otherwise.
 set -eu
 p=$CUTTER_PATH
 name=$CUTTER_NAME
@@ -18,12 +19,23 @@ fd=/proc/self/fd/3
 if [ ! -f "$fd" ] || [ "$(stat -L -c %d:%i "$fd")" != "$(stat -c %d:%i -- "$name")" ]; then
   fail "$what: it was swapped while being checked; nothing was changed"
 fi
-links=$(stat -L -c %h "$fd")
+# One stat: link count, owner and mode before any change.
+read -r links was_owner was_mode <<STAT
+$(stat -L -c '%h %U:%G %a' "$fd")
+STAT
 [ "$links" = 1 ] || fail "$what: it has $links hard links, so another name (maybe outside the tree) shares this file; nothing was changed. Remove the other link (find it with: find / -xdev -samefile $p), then deploy again."
+acl_before=0
+case $(ls -lLdn -- "$fd") in ??????????+*) acl_before=1 ;; esac
 if command -v setfacl >/dev/null 2>&1; then
   setfacl -b -- "$fd"
-else
-  case $(ls -lLdn -- "$fd") in ??????????+*) require_setfacl "$p" ;; esac
+elif [ "$acl_before" = 1 ]; then
+  require_setfacl "$p"
 fi
 chown -- "$CUTTER_OWNER:$CUTTER_GROUP" "$fd"
 chmod -- "$CUTTER_MODE" "$fd"
+case ${#was_mode} in 1) was_mode=000$was_mode ;; 2) was_mode=00$was_mode ;; 3) was_mode=0$was_mode ;; esac
+was=""
+if [ "$was_owner" != "$CUTTER_OWNER:$CUTTER_GROUP" ]; then was="$was $was_owner"; fi
+if [ "$was_mode" != "$CUTTER_MODE" ]; then was="$was $was_mode"; fi
+if [ "$acl_before" = 1 ]; then was="$was, with a POSIX ACL"; fi
+if [ -n "$was" ]; then echo "set $p to $CUTTER_OWNER:$CUTTER_GROUP $CUTTER_MODE (was ${was# })"; fi

@@ -5,17 +5,22 @@
 # what the stack wrote (kept for the operator), a symbolic link or a non-directory
 # at a managed path. Adopted directories are skipped: destroy leaves them anyway.
 # Nothing is opened but regular files, and those without blocking (content_sha256).
+# Each problem is one line on stderr, `kept PATH: why`, and the last line says what to do:
+# the engine repeats this output at the very end of its error, so the reasons are the
+# last thing an operator reads.
 set -eu
 set -f
 if [ -z "$CUTTER_REMOVER_ID" ]; then
   fail "destroy stopped before removing anything: this state was written by an earlier release, which had no tree remover. Run deploy once with this release (it adds the remover and changes nothing in the tree), then destroy again."
 fi
 found=0
-problem() { echo "cutter-runtime: $*" >&2; found=$((found + 1)); }
+problem() { echo "cutter-runtime: kept $*" >&2; found=$((found + 1)); }
+# "1 entry" / "N entries"
+entries_text() { if [ "$1" -eq 1 ]; then text="1 entry"; else text="$1 entries"; fi; }
 root=$CUTTER_ROOT
 record_of "$CUTTER_ROOT_KEY"
 if [ -L "$root" ]; then
-  problem "$root is a symbolic link, not the directory this stack created"
+  problem "$root: it is a symbolic link, not the directory this stack created"
 elif [ -d "$root" ] && [ "$owned" != "adopted" ]; then
   known=0
   for name in $CUTTER_ROOT_ENTRIES; do
@@ -23,22 +28,22 @@ elif [ -d "$root" ] && [ "$owned" != "adopted" ]; then
   done
   count_entries "$root"
   extra=$((entries - known))
-  if [ "$extra" -gt 0 ]; then problem "$root holds $extra entries that this stack did not create"; fi
+  if [ "$extra" -gt 0 ]; then entries_text "$extra"; problem "$root: holds $text this stack did not create"; fi
 fi
 set -- $CUTTER_DIRECTORY_KEYS
 for d in $CUTTER_DIRECTORIES; do
   key=$1
   shift
   if [ -L "$d" ]; then
-    problem "$d is a symbolic link, not the directory this stack created"
+    problem "$d: it is a symbolic link, not the directory this stack created"
   elif [ -d "$d" ]; then
     record_of "$key"
     if [ "$owned" != "adopted" ]; then
       count_entries "$d"
-      if [ "$entries" -ne 0 ]; then problem "$d holds $entries entries"; fi
+      if [ "$entries" -ne 0 ]; then entries_text "$entries"; problem "$d: holds $text"; fi
     fi
   elif [ -e "$d" ]; then
-    problem "$d is not a directory"
+    problem "$d: it is not a directory"
   fi
 done
 set -- $CUTTER_FILE_SHA256
@@ -46,16 +51,16 @@ for f in $CUTTER_FILES; do
   expected=$1
   shift
   if [ -L "$f" ]; then
-    problem "$f is a symbolic link, not the file this stack wrote"
+    problem "$f: it is a symbolic link, not the file this stack wrote"
   elif [ -f "$f" ]; then
     # An empty file is a write cut short (or emptied): nothing to lose.
     content_sha256 "$f"
-    if [ "$sha256" != "$expected" ] && [ -s "$f" ]; then problem "$f was edited (its content is not what this stack wrote); it is kept as it is"; fi
+    if [ "$sha256" != "$expected" ] && [ -s "$f" ]; then problem "$f: edited (its content is not what this stack wrote)"; fi
   elif [ -e "$f" ]; then
-    problem "$f is not a regular file"
+    problem "$f: it is not a regular file"
   fi
 done
 if [ "$found" -ne 0 ]; then
-  echo "cutter-runtime: destroy stopped before removing anything: $found problem(s) above. Every file is untouched and the state still holds the tree. Move the data (and any edited file) out of $root, then run destroy again; or keep the tree." >&2
+  echo "cutter-runtime: destroy stopped before removing anything ($found path(s) above; the tree and the state are as they were). Move the data out of $root, then destroy again; or keep the tree." >&2
   exit 1
 fi

@@ -16,31 +16,37 @@
 # The record is written once, when the stack creates or adopts a path, and names no
 # resource: any interruption leaves either no record (nothing was created) or a record
 # of a path that is ours whether or not it exists yet; removal is the tree remover's.
+#
+# It prints one line per path it changed, in words (`created P root:root 0750`,
+# `set P to root:root 0750 (was 0777)`), and nothing for a path that was already right; a
+# refusal is one line per path on stderr, then one line saying nothing was changed.
 set -eu
 set -f
 refused=0
 refuse() { echo "cutter-runtime: $*" >&2; refused=$((refused + 1)); }
 adopt=""
 existing=""
+present=""
 set -- $CUTTER_ENTRIES
 while [ $# -gt 0 ]; do
   p=$1 parent=$2 key=$4
   shift 4
   case "$existing " in *" $parent "*) ;; *) existing="$existing $parent" ;; esac
-  if [ -L "$p" ]; then refuse "refusing to change owner/mode of $p: it is a symbolic link; nothing was changed (remove the link, or put the real directory back, and deploy again)"; continue; fi
+  if [ -L "$p" ]; then refuse "refusing to change owner/mode of $p: it is a symbolic link (remove the link, or put the real directory back, and deploy again)"; continue; fi
   [ -e "$p" ] || continue
   if [ ! -d "$p" ]; then refuse "$p is not a directory; nothing was changed. Move it out of the tree, then deploy again"; continue; fi
   existing="$existing $p"
+  present="$present $p"
   record_of "$key"
   case $owned in
     created|adopted) ;;
     *)
       if [ "$CUTTER_ADOPT" = "1" ]; then adopt="$adopt $p $key"; else
-        refuse "refusing to take over $p: it already exists and this stack did not create it (no record in $CUTTER_RECORD_DIR); nothing was changed. Either move it away and deploy again, or deploy with CUTTER_ADOPT_EXISTING=1 to adopt it: its owner and mode are then managed, and destroy leaves it and its contents in place."
+        refuse "refusing to take over $p: it already exists and this stack did not create it (no record in $CUTTER_RECORD_DIR). Move it away and deploy again, or deploy with CUTTER_ADOPT_EXISTING=1 (adoptExisting in a host file) to adopt it: its owner and mode are then managed, and destroy leaves it and its contents in place."
       fi ;;
   esac
 done
-[ "$refused" -eq 0 ] || fail "$refused directory(ies) refused above; nothing was changed."
+[ "$refused" -eq 0 ] || fail "deploy stopped before changing anything: $refused path(s) refused above."
 # One `ls` for every existing path and parent: which carry an ACL (to strip), and which
 # parents would hand a default ACL to a directory created in them.
 # shellcheck disable=SC2086 # validated paths, split on purpose
@@ -52,6 +58,16 @@ while [ $# -gt 0 ]; do
   case $acl in *" $p "*) require_setfacl "$p" ;; esac
   if [ ! -e "$p" ]; then case $acl in *" $parent "*) require_setfacl "$parent (which a new $p would inherit)" ;; esac; fi
 done
+# What every existing directory is before any change, for the lines saying what changed:
+# one stat for all of them ("PATH|OWNER:GROUP|MODE" per line).
+before=""
+if [ -n "$present" ]; then
+  # shellcheck disable=SC2086 # validated paths, split on purpose
+  before=$(stat -c '%n|%U:%G|%a' -- $present)
+fi
+want_mode=${CUTTER_MODE#0}
+# Sets `digits` to a `stat %a` mode with four digits, as the layout writes modes (no process).
+four_digits() { case ${#1} in 1) digits=000$1 ;; 2) digits=00$1 ;; 3) digits=0$1 ;; *) digits=$1 ;; esac; }
 set -- $adopt
 while [ $# -gt 0 ]; do
   p=$1 key=$2
@@ -59,7 +75,7 @@ while [ $# -gt 0 ]; do
   # Its owner and mode before the stack's, which destroy puts back.
   original=$(stat -c 'mode=%a owner=%u:%g' -- "$p")
   record "$key" adopted "$p" $original
-  echo "cutter-runtime: adopted pre-existing $p ($original): owner and mode are managed from now on; destroy leaves it and its contents in place and puts that owner and mode back"
+  echo "adopted pre-existing $p ($original): owner and mode are managed from now on; destroy leaves it and its contents in place and puts that owner and mode back"
 done
 set -- $CUTTER_ENTRIES
 while [ $# -gt 0 ]; do
@@ -67,10 +83,12 @@ while [ $# -gt 0 ]; do
   shift 4
   enter_real_dir "$parent" "refusing to create $p"
   strip=0
+  made=0
   if [ ! -e "$name" ] && [ ! -L "$name" ]; then
     record_of "$key"
     [ -n "$owned" ] || record "$key" created "$p"
     mkdir -m 0700 -- "$name"
+    made=1
     case $acl in *" $parent "*) strip=1 ;; esac
   fi
   case $acl in *" $p "*) strip=1 ;; esac
@@ -78,4 +96,19 @@ while [ $# -gt 0 ]; do
   # Before the mode: removing an ACL's mask gives the group bits back to the group entry.
   if [ "$strip" = 1 ]; then setfacl -b -k -- .; fi
   install -d -o "$CUTTER_OWNER" -g "$CUTTER_GROUP" -m "$CUTTER_MODE" -- .
+  if [ "$made" = 1 ]; then
+    echo "created $p $CUTTER_OWNER:$CUTTER_GROUP $want_mode"
+    continue
+  fi
+  was=""
+  while IFS='|' read -r was_path was_owner was_mode; do
+    [ "$was_path" = "$p" ] || continue
+    four_digits "$was_mode"
+    if [ "$was_owner" != "$CUTTER_OWNER:$CUTTER_GROUP" ]; then was="$was $was_owner"; fi
+    if [ "$digits" != "$want_mode" ]; then was="$was $digits"; fi
+  done <<BEFORE
+$before
+BEFORE
+  if [ "$strip" = 1 ]; then was="$was, with a POSIX ACL"; fi
+  if [ -n "$was" ]; then echo "set $p to $CUTTER_OWNER:$CUTTER_GROUP $want_mode (was ${was# })"; fi
 done

@@ -9,6 +9,7 @@
 # owner and mode, next to the ownership records (0600) before the first write, and the
 # tree remover puts it back on destroy. The record holds the sha256 of what is about to
 # be written, so the remover can tell the stack's content from anyone else's.
+# It prints the one line that says which write follows (`writing P (new file)`).
 set -eu
 p=$CUTTER_PATH
 name=$CUTTER_NAME
@@ -22,19 +23,32 @@ if [ -e "$name" ]; then
   [ "$links" = 1 ] || fail "$what: it has $links hard links, so another name (maybe outside the tree) shares this file and a write would change it; nothing was written. Remove the other link (find it with: find / -xdev -samefile $p), then deploy again."
 fi
 record_of "$key"
+# What the provider's write that follows does, in words.
+if [ ! -e "$name" ]; then
+  if [ -n "$owned" ]; then why="it was missing"; else why="new file"; fi
+elif [ -n "$owned" ] && [ "$record_sha256" = "$CUTTER_SHA256" ]; then
+  why="its content was changed by someone else"
+elif [ -n "$owned" ]; then
+  why="new content"
+else
+  why=""
+fi
 # A record already naming this content is not rewritten: re-writing a drifted file
 # needs no space outside the tree.
 case $owned in
   created)
     [ "$record_sha256" = "$CUTTER_SHA256" ] || record "$key" created "$p" "sha256=$CUTTER_SHA256"
+    echo "writing $p ($why)"
     exit 0 ;;
   adopted)
     # Still adopted (even if the file went missing): destroy puts the original back.
     [ "$record_sha256" = "$CUTTER_SHA256" ] || record "$key" adopted "$p" "sha256=$CUTTER_SHA256" "original=$record_original" "mode=$record_mode" "owner=$record_owner"
+    echo "writing $p ($why)"
     exit 0 ;;
 esac
 if [ ! -e "$name" ]; then
   record "$key" created "$p" "sha256=$CUTTER_SHA256"
+  echo "writing $p ($why)"
   exit 0
 fi
 [ -n "$CUTTER_RECORD_DIR" ] || exit 0
@@ -50,4 +64,4 @@ rm -f -- "$backup.tmp"
 (set -C; dd if="$name" iflag=nonblock bs=1048576 status=none > "$backup.tmp")
 mv -f -- "$backup.tmp" "$backup"
 record "$key" adopted "$p" "sha256=$CUTTER_SHA256" "original=$key.original" "mode=$original_mode" "owner=$original_owner"
-echo "cutter-runtime: adopted pre-existing $p: its original (owner $original_owner, mode $original_mode) is kept at $backup (0600); destroy puts it back"
+echo "adopted pre-existing $p: its original (owner $original_owner, mode $original_mode) is kept at $backup (0600); destroy puts it back"

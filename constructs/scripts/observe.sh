@@ -1,5 +1,5 @@
 # shellcheck shell=sh
-# The one plan-time read: `/bin/sh -c SCRIPT NAME PATH... -- PARENT... -- FILE...`.
+# The one plan-time read: `/bin/sh -c SCRIPT NAME PATH... -- PARENT... -- FILE... [-- RECORD_DIR KEY...]`.
 # First it refuses, failing the plan and naming them, symbolic links (at a managed
 # path, or resolving a parent elsewhere) and anything but a regular file where a file
 # belongs (a FIFO, socket or device would block or stream forever once opened: by this
@@ -8,20 +8,25 @@
 # sha256 of each file, read without blocking. Missing paths just drop out of stdout.
 # Values arrive as arguments, never in the script text.
 #
+# With the record directory and each path's record key (in the order of the paths), it
+# also says which paths the ownership records name: a missing path the stack recorded
+# was removed behind its back (drift); one it never recorded is just not there yet.
+#
 # stdout: `S|PATH|TYPE|OWNER|GROUP|MODE|LINKS` per path, `A|PATH` per path or parent with an ACL,
-# `SHA256  PATH` per file.
+# `SHA256  PATH` per file, `R|PATH` per path with an ownership record.
 set -eu
 set -f
-paths="" parents="" files="" group=paths
+paths="" parents="" files="" keys="" record_dir="" group=paths
 for a; do
   if [ "$a" = "--" ]; then
-    if [ "$group" = paths ]; then group=parents; else group=files; fi
+    case $group in paths) group=parents ;; parents) group=files ;; *) group=records ;; esac
     continue
   fi
   case $group in
     paths) paths="$paths $a" ;;
     parents) parents="$parents $a" ;;
-    *) files="$files $a" ;;
+    files) files="$files $a" ;;
+    *) if [ -z "$record_dir" ]; then record_dir=$a; else keys="$keys $a"; fi ;;
   esac
 done
 found=""
@@ -53,3 +58,14 @@ for f in $files; do
     echo "$sha256  $f"
   fi
 done
+# Which paths the records name (a test per path, no process; an unreadable record
+# directory names none, which only means no path counts as removed behind our back).
+if [ -n "$record_dir" ]; then
+  # shellcheck disable=SC2086 # record keys are hex, split on purpose
+  set -- $keys
+  for p in $paths; do
+    [ $# -gt 0 ] || break
+    if [ -f "$record_dir/$1" ]; then echo "R|$p"; fi
+    shift
+  done
+fi

@@ -17,11 +17,15 @@
 #   with its contents, and gets back the owner and mode it had before it was adopted.
 # Every path is tried and a path already gone is just forgotten, so running it again
 # after an interruption carries on; anything kept fails the destroy at the end, and
-# the next destroy runs this again.
+# the next destroy runs this again. It prints one line per path it kept (`kept P: why`,
+# stderr), per adopted path it put back or left, and, when everything went, one line
+# saying what it removed.
 set -eu
 set -f
 kept=0
-keep() { echo "cutter-runtime: $*" >&2; kept=$((kept + 1)); }
+removed_files=0
+removed_directories=0
+keep() { echo "cutter-runtime: kept $*" >&2; kept=$((kept + 1)); }
 in_real_parent() {
   cd -P -- "$1" 2>/dev/null && [ "$PWD" = "$1" ]
 }
@@ -38,16 +42,20 @@ while [ $# -gt 0 ]; do
   drop_temporaries "$key"
   record_of "$key"
   [ -n "$owned" ] || continue
-  if [ ! -e "$parent" ] && [ ! -L "$parent" ]; then forget "$key"; continue; fi
-  in_real_parent "$parent" || { keep "refusing to touch $p: $parent is not the real directory (a symbolic link in the path?); nothing in it was changed"; continue; }
-  if [ -L "$name" ]; then keep "refusing to touch $p: it is a symbolic link; it is kept"; continue; fi
+  if [ ! -e "$parent" ] && [ ! -L "$parent" ]; then
+    if [ "$owned" = created ]; then removed_files=$((removed_files + 1)); fi
+    forget "$key"
+    continue
+  fi
+  in_real_parent "$parent" || { keep "$p: $parent is not the real directory (a symbolic link in the path?); nothing in it was changed"; continue; }
+  if [ -L "$name" ]; then keep "$p: it is a symbolic link"; continue; fi
   ours=0
   if [ -f "$name" ]; then
     content_sha256 "$name"
     links=$(stat -c %h -- "$name")
     if [ "$links" = 1 ] && { [ "$sha256" = "$record_sha256" ] || [ ! -s "$name" ]; }; then ours=1; fi
   elif [ -e "$name" ]; then
-    keep "refusing to touch $p: it is not a regular file; it is kept"; continue
+    keep "$p: it is not a regular file"; continue
   fi
   if [ "$owned" = "adopted" ]; then
     backup="$CUTTER_RECORD_DIR/$record_original"
@@ -56,7 +64,7 @@ while [ $# -gt 0 ]; do
         content_sha256 "$name"
         current=$sha256
         content_sha256 "$backup"
-        if [ "$current" != "$sha256" ]; then keep "$p holds neither what this stack wrote nor the original it adopted; it is kept, and the original stays at $backup"; continue; fi
+        if [ "$current" != "$sha256" ]; then keep "$p: it holds neither what this stack wrote nor the original it adopted (the original stays at $backup)"; continue; fi
         # Put back by an earlier, interrupted destroy.
       else
         rm -f -- "$name.cutter-original"
@@ -64,19 +72,20 @@ while [ $# -gt 0 ]; do
         if [ -n "$record_owner" ]; then chown -- "$record_owner" "$name.cutter-original"; fi
         if [ -n "$record_mode" ]; then chmod -- "$record_mode" "$name.cutter-original"; fi
         mv -f -- "$name.cutter-original" "$name"
-        echo "cutter-runtime: put back the original $p (adopted before the first deploy; owner $record_owner, mode $record_mode)"
+        echo "put back the original $p (adopted before the first deploy; owner $record_owner, mode $record_mode)"
       fi
       rm -f -- "$backup"
     elif [ -e "$name" ]; then
-      echo "cutter-runtime: leaving $p in place: it existed before this stack and was adopted"
+      echo "left $p in place: it existed before this stack (adopted)"
     fi
     forget "$key"
     continue
   fi
   if [ -e "$name" ]; then
-    if [ "$ours" = 0 ]; then keep "refusing to remove $p: it is not what this stack wrote (edited, or another name links to it); it is kept"; continue; fi
+    if [ "$ours" = 0 ]; then keep "$p: it is not what this stack wrote (edited, or another name links to it)"; continue; fi
     rm -f -- "$name"
   fi
+  removed_files=$((removed_files + 1))
   forget "$key"
 done
 # Directories, deepest first: the list has each child before its parent.
@@ -91,21 +100,28 @@ while [ $# -gt 0 ]; do
     if [ -n "$record_mode" ] && [ -d "$p" ] && [ ! -L "$p" ] && in_real_parent "$p"; then
       chown -- "$record_owner" .
       chmod -- "$record_mode" .
-      echo "cutter-runtime: leaving $p in place with its contents: it existed before this stack (adopted); its owner $record_owner and mode $record_mode are put back"
+      echo "left $p in place with its contents: it existed before this stack (adopted); its owner $record_owner and mode $record_mode are put back"
     else
-      echo "cutter-runtime: leaving $p in place with its contents: it existed before this stack (adopted)"
+      echo "left $p in place with its contents: it existed before this stack (adopted)"
     fi
     forget "$key"
     continue
   fi
-  if [ ! -e "$parent" ] && [ ! -L "$parent" ]; then forget "$key"; continue; fi
-  in_real_parent "$parent" || { keep "refusing to remove $p: $parent is not the real directory (a symbolic link in the path?); nothing in it was removed"; continue; }
-  if [ -L "$name" ]; then keep "refusing to remove $p: it is a symbolic link; nothing was removed"; continue; fi
-  if [ ! -e "$name" ]; then forget "$key"; continue; fi
-  if [ ! -d "$name" ]; then keep "refusing to remove $p: it is not a directory; nothing was removed"; continue; fi
+  if [ ! -e "$parent" ] && [ ! -L "$parent" ]; then removed_directories=$((removed_directories + 1)); forget "$key"; continue; fi
+  in_real_parent "$parent" || { keep "$p: $parent is not the real directory (a symbolic link in the path?); nothing in it was removed"; continue; }
+  if [ -L "$name" ]; then keep "$p: it is a symbolic link"; continue; fi
+  if [ ! -e "$name" ]; then removed_directories=$((removed_directories + 1)); forget "$key"; continue; fi
+  if [ ! -d "$name" ]; then keep "$p: it is not a directory"; continue; fi
   count_entries "$name"
-  if [ "$entries" -ne 0 ]; then keep "refusing to remove $p: it holds $entries entries. Nothing in it was touched; move the data out (or keep the tree) and run destroy again."; continue; fi
+  if [ "$entries" -ne 0 ]; then
+    if [ "$entries" -eq 1 ]; then keep "$p: holds 1 entry (nothing in it was touched)"; else keep "$p: holds $entries entries (nothing in it was touched)"; fi
+    continue
+  fi
   rmdir -- "$name"
+  removed_directories=$((removed_directories + 1))
   forget "$key"
 done
-[ "$kept" -eq 0 ] || fail "destroy kept $kept path(s), listed above; everything else the stack created is removed. Move the data out, then run destroy again (or keep the tree)."
+[ "$kept" -eq 0 ] || fail "destroy removed everything else the stack created and kept the $kept path(s) above. Move the data out, then destroy again (or keep the tree)."
+if [ $((removed_directories + removed_files)) -gt 0 ]; then
+  echo "removed the tree: the $removed_directories directories and $removed_files files this stack created are gone"
+fi
