@@ -64,15 +64,26 @@ export interface Background {
   done: Promise<RunResult>;
 }
 
-/** Starts the engine in the stack dir without waiting for it. */
+/**
+ * Starts the engine in the stack dir without waiting for it, in its own process group. A test
+ * that kills the engine leaves its provider plugins running (they outlive a SIGKILLed parent), so
+ * once the engine has exited, whatever is left of its group is killed too.
+ */
 export function startEngine(host: TempHost, args: string[], extraEnv: Record<string, string> = {}): Background {
-  const child = spawn(engineInfo().engine.path, args, { cwd: host.stackDir, env: host.env(extraEnv), stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(engineInfo().engine.path, args, { cwd: host.stackDir, env: host.env(extraEnv), stdio: ["ignore", "pipe", "pipe"], detached: true });
   let stdout = "";
   let stderr = "";
   child.stdout!.on("data", (d) => (stdout += d));
   child.stderr!.on("data", (d) => (stderr += d));
   const done = new Promise<RunResult>((resolve) =>
-    child.on("close", (code) => resolve({ code, stdout, stderr, output: clean(stdout + "\n" + stderr) })),
+    child.on("close", (code) => {
+      try {
+        process.kill(-child.pid!, "SIGKILL");
+      } catch {
+        // the group is already gone: nothing was left behind
+      }
+      resolve({ code, stdout, stderr, output: clean(stdout + "\n" + stderr) });
+    }),
   );
   return { child, done };
 }
