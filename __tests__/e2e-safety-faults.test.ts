@@ -9,7 +9,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { TempHost, expectSuccess, snapshot } from "./support/harness";
-import { runPrintedRestore } from "./support/state-faults";
+import { fillFilesystem, runPrintedRestore } from "./support/state-faults";
 import {
   assertExactTree,
   assertNoChanges,
@@ -140,16 +140,8 @@ describe("a full target filesystem (small tmpfs)", () => {
     fs.mkdirSync(disk);
     mount(["-t", "tmpfs", "-o", "size=64k,mode=0755", "tmpfs", disk]);
     host.inputs = { ...host.inputs, CUTTER_RUNTIME_ROOT: path.join(disk, "cutter") };
-    filler = path.join(disk, "filler");
     // Fill every byte: the config write then fails with ENOSPC.
-    const fd = fs.openSync(filler, "w");
-    try {
-      for (;;) fs.writeSync(fd, Buffer.alloc(4096, 1));
-    } catch (error) {
-      assert.equal((error as NodeJS.ErrnoException).code, "ENOSPC");
-    } finally {
-      fs.closeSync(fd);
-    }
+    filler = fillFilesystem(disk);
   });
   after(() => {
     umount(disk);
