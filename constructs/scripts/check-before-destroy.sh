@@ -30,6 +30,7 @@ elif [ -d "$root" ] && [ "$owned" != "adopted" ]; then
   extra=$((entries - known))
   if [ "$extra" -gt 0 ]; then entries_text "$extra"; problem "$root: holds $text this stack did not create"; fi
 fi
+# shellcheck disable=SC2086 # CUTTER_DIRECTORY_KEYS: a list of validated words (no spaces), split on purpose; globbing is off (set -f)
 set -- $CUTTER_DIRECTORY_KEYS
 for d in $CUTTER_DIRECTORIES; do
   key=$1
@@ -46,6 +47,7 @@ for d in $CUTTER_DIRECTORIES; do
     problem "$d: it is not a directory"
   fi
 done
+# shellcheck disable=SC2086 # CUTTER_FILE_SHA256: a list of validated words (no spaces), split on purpose; globbing is off (set -f)
 set -- $CUTTER_FILE_SHA256
 for f in $CUTTER_FILES; do
   expected=$1

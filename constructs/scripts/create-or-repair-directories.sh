@@ -27,6 +27,7 @@ refuse() { echo "cutter-runtime: $*" >&2; refused=$((refused + 1)); }
 adopt=""
 existing=""
 present=""
+# shellcheck disable=SC2086 # CUTTER_ENTRIES: a list of validated words (no spaces), split on purpose; globbing is off (set -f)
 set -- $CUTTER_ENTRIES
 while [ $# -gt 0 ]; do
   p=$1 parent=$2 key=$4
@@ -51,6 +52,7 @@ done
 # parents would hand a default ACL to a directory created in them.
 # shellcheck disable=SC2086 # validated paths, split on purpose
 acl_paths $existing
+# shellcheck disable=SC2086 # CUTTER_ENTRIES: a list of validated words (no spaces), split on purpose; globbing is off (set -f)
 set -- $CUTTER_ENTRIES
 while [ $# -gt 0 ]; do
   p=$1 parent=$2
@@ -68,15 +70,18 @@ fi
 want_mode=${CUTTER_MODE#0}
 # Sets `digits` to a `stat %a` mode with four digits, as the layout writes modes (no process).
 four_digits() { case ${#1} in 1) digits=000$1 ;; 2) digits=00$1 ;; 3) digits=0$1 ;; *) digits=$1 ;; esac; }
+# shellcheck disable=SC2086 # adopt: a list of validated words (no spaces), split on purpose; globbing is off (set -f)
 set -- $adopt
 while [ $# -gt 0 ]; do
   p=$1 key=$2
   shift 2
   # Its owner and mode before the stack's, which destroy puts back.
   original=$(stat -c 'mode=%a owner=%u:%g' -- "$p")
+  # shellcheck disable=SC2086 # original: its fields (mode=… owner=…) become separate record fields
   record "$key" adopted "$p" $original
   echo "adopted pre-existing $p ($original): owner and mode are managed from now on; destroy leaves it and its contents in place and puts that owner and mode back"
 done
+# shellcheck disable=SC2086 # CUTTER_ENTRIES: a list of validated words (no spaces), split on purpose; globbing is off (set -f)
 set -- $CUTTER_ENTRIES
 while [ $# -gt 0 ]; do
   p=$1 parent=$2 name=$3 key=$4

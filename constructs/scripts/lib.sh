@@ -58,6 +58,7 @@ EOF
 require_setfacl() {
   command -v setfacl >/dev/null 2>&1 || fail "$1 carries a POSIX ACL (permissions beyond owner, group and mode) and setfacl is not installed; nothing was changed. Install Debian's acl package (apt-get install acl), then deploy again."
 }
+# shellcheck disable=SC2034 # sets the record fields for its callers; each script reads those it needs
 record_of() {
   owned="" recorded_path="" record_sha256="" record_original="" record_mode="" record_owner=""
   [ -n "$CUTTER_RECORD_DIR" ] || return 0

@@ -35,6 +35,7 @@ drop_temporaries() {
     if [ -e "$leftover" ]; then rm -f -- "$leftover"; fi
   done
 }
+# shellcheck disable=SC2086 # CUTTER_FILES: a list of validated words (no spaces), split on purpose; globbing is off (set -f)
 set -- $CUTTER_FILES
 while [ $# -gt 0 ]; do
   p=$1 parent=$2 name=$3 key=$4
@@ -89,6 +90,7 @@ while [ $# -gt 0 ]; do
   forget "$key"
 done
 # Directories, deepest first: the list has each child before its parent.
+# shellcheck disable=SC2086 # CUTTER_DIRECTORIES: a list of validated words (no spaces), split on purpose; globbing is off (set -f)
 set -- $CUTTER_DIRECTORIES
 while [ $# -gt 0 ]; do
   p=$1 parent=$2 name=$3 key=$4
