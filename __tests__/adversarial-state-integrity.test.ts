@@ -109,8 +109,10 @@ describe("a first deploy killed during its very first state write (records, no s
   // verified copy), which is what that kill leaves. No destroy may report "nothing to destroy".
   test("destroy refuses (npm and cdktf) and says deploy first; deploy converges; destroy then removes the tree", async () => {
     const deploy = startEngine(host, APPLY);
-    await waitFor(() => recordCount(host) > 0 || deploy.child.exitCode !== null, 60_000, "the first ownership record");
-    deploy.child.kill("SIGKILL");
+    let ended = false;
+    void deploy.done.then(() => (ended = true));
+    await waitFor(() => recordCount(host) > 0 || ended, 60_000, "the first ownership record");
+    deploy.kill();
     await deploy.done;
     assert.ok(recordCount(host) > 0, "killed after the first record");
     for (const p of [host.statePath, `${host.statePath}.backup`, recoveryDir(host)]) fs.rmSync(p, { recursive: true, force: true });

@@ -52,7 +52,7 @@ describe("the engine is SIGKILLed in the middle of a deploy", () => {
     for (const [moment, reached] of moments) {
       const deploy = startEngine(host, APPLY);
       await waitFor(reached, 120_000, moment);
-      deploy.child.kill("SIGKILL");
+      deploy.kill();
       const result = await deploy.done;
       assert.equal(result.code, null, `killed when ${moment}`);
       assert.doesNotMatch(result.output, /Apply complete/, `the deploy was really interrupted when ${moment}`);

@@ -3,12 +3,12 @@
  * background (to kill it or race it), victims outside the temp root, mounts.
  */
 import assert from "node:assert/strict";
-import { ChildProcess, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { CUTTER_LAYOUT, buildOrchestratorConfig, renderOrchestratorConfig, resolveLayout } from "../../constructs";
-import { Entry, RunResult, TempHost, clean, engineInfo, expectSuccess, idOf, planCounts, run, snapshot } from "./harness";
+import { Started, start } from "./tree-faults";
+import { Entry, RunResult, TempHost, engineInfo, expectSuccess, idOf, planCounts, run, snapshot } from "./harness";
 
 /** Asserts host.root is exactly the layout, owned by owner:group with the layout's modes, config byte for byte. */
 export function assertExactTree(host: TempHost, owner = "root", group = "root", extra: string[] = []): void {
@@ -59,33 +59,13 @@ export function prepareEngine(host: TempHost, extraEnv: Record<string, string> =
   expectSuccess(host.engine(["init", "-input=false", "-no-color"], extraEnv), "init");
 }
 
-export interface Background {
-  child: ChildProcess;
-  done: Promise<RunResult>;
-}
-
 /**
- * Starts the engine in the stack dir without waiting for it, in its own process group. A test
- * that kills the engine leaves its provider plugins running (they outlive a SIGKILLed parent), so
- * once the engine has exited, whatever is left of its group is killed too.
+ * Starts the engine in the stack dir without waiting for it: tree-faults' `start`, so it runs in a
+ * process group of its own, bounded in time, and what is left of the group when it exits (provider
+ * plugins outlive a SIGKILLed engine) is killed with it.
  */
-export function startEngine(host: TempHost, args: string[], extraEnv: Record<string, string> = {}): Background {
-  const child = spawn(engineInfo().engine.path, args, { cwd: host.stackDir, env: host.env(extraEnv), stdio: ["ignore", "pipe", "pipe"], detached: true });
-  let stdout = "";
-  let stderr = "";
-  child.stdout!.on("data", (d) => (stdout += d));
-  child.stderr!.on("data", (d) => (stderr += d));
-  const done = new Promise<RunResult>((resolve) =>
-    child.on("close", (code) => {
-      try {
-        process.kill(-child.pid!, "SIGKILL");
-      } catch {
-        // the group is already gone: nothing was left behind
-      }
-      resolve({ code, stdout, stderr, output: clean(stdout + "\n" + stderr) });
-    }),
-  );
-  return { child, done };
+export function startEngine(host: TempHost, args: string[], extraEnv: Record<string, string> = {}): Started {
+  return start(engineInfo().engine.path, args, { cwd: host.stackDir, env: host.env(extraEnv) });
 }
 
 /** Waits until `condition` holds (polling), or fails after `timeoutMs`. */
