@@ -397,10 +397,11 @@ function roleOf(rc: ResourceChange): number | string {
   if (isCheck(rc)) {
     const t = triggersOf(rc)!;
     if (keysOf(t) !== "root") return 2;
-    // The three resources whose only trigger is the root, told apart by their construct ids (a contract: runtime-tree.ts).
-    if (/DestroyGuard/.test(rc.address)) return 4;
-    if (/Remover/.test(rc.address)) return 5;
-    if (/Survey/.test(rc.address)) return 6;
+    // The three resources whose only trigger is the root, told apart by their logical ids (a contract:
+    // runtime-tree.ts's short ids, or the construct ids of states planned before a move to them).
+    if (/DestroyGuard|\.destroy_guard$/.test(rc.address)) return 4;
+    if (/Remover|\.remover$/.test(rc.address)) return 5;
+    if (/Survey|\.survey$/.test(rc.address)) return 6;
   }
   return rc.address;
 }
