@@ -12,6 +12,7 @@ import * as path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { explainChanges } from "../tools/plan-summary";
 import { TempHost, expectSuccess, planCounts, snapshot } from "./support/harness";
+import { cutter } from "./support/operator";
 
 /** The addresses main (e9cc2a7, and every release before this change) gave the 7-directory stack. */
 const RELEASED: Record<string, string> = {
@@ -76,7 +77,7 @@ describe("short logical ids with moved blocks from the released ones", () => {
     ]);
   });
 
-  test("a tree deployed under the released addresses: the plan moves every resource and changes nothing; apply leaves the tree as it was; destroy still guards and removes", () => {
+  test("a tree deployed under the released addresses: the plan moves every resource and changes nothing; npm run plan names each move and npm run deploy records them, the tree untouched; destroy still guards and removes", () => {
     const current = fs.readFileSync(path.join(host.stackDir, "cdk.tf.json"), "utf8");
     const configFile = path.join(host.stackDir, "cdk.tf.json");
     fs.writeFileSync(configFile, JSON.stringify(underReleasedAddresses(JSON.parse(current)), null, 2));
@@ -92,7 +93,13 @@ describe("short logical ids with moved blocks from the released ones", () => {
     for (const [to, from] of Object.entries(RELEASED)) assert.ok(plan.output.includes(`# ${from} has moved to ${to}`), `${from} moves to ${to}`);
     assert.doesNotMatch(plan.output, /must be replaced|will be (created|destroyed|updated)/);
 
-    expectSuccess(host.engine(["apply", "-auto-approve", "-input=false"]), "apply the moves");
+    // What the operator's `npm run plan` says about the upgrade: every move by both addresses, nothing else.
+    const reviewed = expectSuccess(cutter(host, ["plan"]), "npm run plan (cutter plan)");
+    assert.match(reviewed.stdout, /engine plan: 0 to add, 0 to change, 0 to destroy/);
+    for (const [to, from] of Object.entries(RELEASED)) assert.ok(reviewed.stdout.includes(`moved          ${from} -> ${to}`), `npm run plan names the move of ${from}:\n${reviewed.stdout}`);
+    assert.match(reviewed.stdout, /no writes: the tree matches the configuration/);
+
+    expectSuccess(cutter(host, ["deploy"]), "npm run deploy applies the moves");
     assert.deepEqual(snapshot(host.root), before, "the tree is untouched");
     const moved = JSON.parse(expectSuccess(host.engine(["show", "-json"]), "show").stdout).values.root_module.resources.filter((r: any) => r.mode === "managed").map((r: any) => r.address).sort();
     assert.deepEqual(moved, Object.keys(RELEASED).sort(), "the state holds the short addresses");
