@@ -16,6 +16,7 @@
  */
 import { createHash } from "crypto";
 import * as path from "path";
+import { overlapsResolved } from "./path-inside";
 import { Problems, absolutePathRule } from "./validation";
 
 export interface OwnershipRecord {
@@ -45,16 +46,12 @@ export function defaultOwnershipDirectory(rootPath: string): string {
   return path.posix.join(DEFAULT_OWNERSHIP_DIR, `${readable}.${digest}`);
 }
 
-function isInside(child: string, parent: string): boolean {
-  return child === parent || child.startsWith(parent + "/");
-}
-
 /** Adds a problem if the record directory is not absolute or overlaps the tree at `rootPath`. */
 export function checkOwnershipRecord(label: string, record: OwnershipRecord, rootPath: string, problems: Problems): void {
   const problem = absolutePathRule(record.directory);
   if (problem) {
     problems.add(label, record.directory, problem);
-  } else if (isInside(record.directory, rootPath) || isInside(rootPath, record.directory)) {
+  } else if (overlapsResolved(record.directory, rootPath)) {
     problems.add(label, record.directory, `overlaps the managed tree ${rootPath}; keep the ownership record outside it (destroy removes the tree)`);
   }
 }
