@@ -44,6 +44,11 @@ export function isInsideResolved(child: string, parent: string): boolean {
   return isInside(child, parent) || isInside(resolvedPath(child), resolvedPath(parent));
 }
 
+/** Whether either path is (or is below) the other, by text (see isInside). */
+export function overlaps(a: string, b: string): boolean {
+  return isInside(a, b) || isInside(b, a);
+}
+
 /** Whether either path is (or is below) the other, as written or by real path. */
 export function overlapsResolved(a: string, b: string): boolean {
   return isInsideResolved(a, b) || isInsideResolved(b, a);
