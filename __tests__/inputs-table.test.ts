@@ -4,7 +4,6 @@
  */
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { describe, test } from "node:test";
 import { BACKUP_KEY_FLAGS, BACKUP_KEY_STATUSES, ENV_VAR_NAME, readHostFiles, readRuntimeInputs } from "../constructs";
@@ -12,15 +11,7 @@ import { INPUT_KEYS, INPUT_TABLE } from "../constructs/input-table";
 import { isInside, isInsideResolved, overlapsResolved, resolvedPath } from "../constructs/path-inside";
 import { show } from "../constructs/validation";
 import { REPO } from "./support/harness";
-
-function withTempDir<T>(fn: (dir: string) => T): T {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cutter-unit-"));
-  try {
-    return fn(dir);
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-}
+import { withTempDir } from "./support/temp-dir";
 
 function errorOf(fn: () => unknown): string {
   try {
