@@ -21,8 +21,8 @@ import {
   formatMode,
   reportReferenceRule,
 } from "../constructs";
-import { guarded } from "../tools/audit-log";
-import { configSecretFindings } from "../tools/verify";
+import { guarded } from "../cli/audit-log";
+import { configSecretFindings } from "../cli/verify";
 import { testApp } from "./support/test-app";
 
 /** One sample per content rule, each in the shape it would reach a written file. */

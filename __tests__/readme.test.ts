@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { test } from "node:test";
 import { INPUT_KEYS, INPUT_TABLE } from "../constructs/input-table";
-import { withInputs, withTree } from "../tools/render-readme";
+import { withInputs, withTree } from "../dev/render-readme";
 import { REPO } from "./support/harness";
 
 test("README.md's tree is generated from the layout and up to date", () => {

@@ -3,7 +3,7 @@
  * variable, its host-file field, its default, its rule and a one-line doc. Everything
  * else is derived from it: the type RuntimeInputs, reading the environment
  * (runtime-inputs.ts), reading host files (host-files.ts), validation at that boundary,
- * the README's Inputs table (tools/render-readme.ts, kept in sync by __tests__/readme.test.ts)
+ * the README's Inputs table (dev/render-readme.ts, kept in sync by __tests__/readme.test.ts)
  * and the names verify and the gate report print.
  *
  * Adding an input: one row here (rows are resolved in this order, so a default may use

@@ -1,8 +1,8 @@
 /**
  * The one set of rules about what text may hold, used everywhere text is checked: the
  * written-files guard at synth (constructs/guards/written-files-guard.ts), `npm run verify`
- * on the deployed config (tools/verify.ts), the report-reference input
- * (constructs/gate-inputs.ts) and the audit log's free text (tools/audit-log.ts).
+ * on the deployed config (cli/verify.ts), the report-reference input
+ * (constructs/gate-inputs.ts) and the audit log's free text (cli/audit-log.ts).
  * A module of its own that loads no cdktf, so reading inputs and the operator commands
  * can use it. A new content rule is one file in this folder plus one line here.
  */
