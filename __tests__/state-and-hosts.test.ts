@@ -1,25 +1,16 @@
 /** Unit tests: state backend inputs, host files, and the operator command line. */
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { describe, test } from "node:test";
 import { Testing } from "../constructs/cdk";
 import { testApp } from "./support/test-app";
 import { RuntimeStack, hostsDirectory, readHostFiles, readRuntimeInputs, resolveStackSpecs } from "../constructs";
-import { parseCommandLine, selectStack } from "../tools/command-line";
-import { engineEnvironment } from "../tools/engine";
-import { countPlan, renderPlanSummary } from "../tools/plan-summary";
-import { jsonDifferences } from "../tools/saved-plan";
-
-function withTempDir<T>(fn: (dir: string) => T): T {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cutter-unit-"));
-  try {
-    return fn(dir);
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-}
+import { parseCommandLine, selectStack } from "../cli/command-line";
+import { engineEnvironment } from "../cli/engine";
+import { countPlan, renderPlanSummary } from "../cli/plan-summary";
+import { jsonDifferences } from "../cli/saved-plan";
+import { withTempDir } from "./support/temp-dir";
 
 function writeHost(dir: string, name: string, content: unknown): void {
   fs.writeFileSync(path.join(dir, `${name}.json`), typeof content === "string" ? content : JSON.stringify(content));
