@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, test } from "node:test";
-import { explainChanges } from "../tools/plan-summary";
+import { explainChanges } from "../cli/plan-summary";
 import { TempHost, expectSuccess, planCounts, snapshot } from "./support/harness";
 import { cutter } from "./support/operator";
 
