@@ -22,8 +22,6 @@
 # refusal is one line per path on stderr, then one line saying nothing was changed.
 set -eu
 set -f
-refused=0
-refuse() { echo "cutter-runtime: $*" >&2; refused=$((refused + 1)); }
 adopt=""
 existing=""
 present=""
@@ -33,9 +31,9 @@ while [ $# -gt 0 ]; do
   p=$1 parent=$2 key=$4
   shift 4
   case "$existing " in *" $parent "*) ;; *) existing="$existing $parent" ;; esac
-  if [ -L "$p" ]; then refuse "refusing to change owner/mode of $p: it is a symbolic link (remove the link, or put the real directory back, and deploy again)"; continue; fi
+  if [ -L "$p" ]; then problem "refusing to change owner/mode of $p: it is a symbolic link (remove the link, or put the real directory back, and deploy again)"; continue; fi
   [ -e "$p" ] || continue
-  if [ ! -d "$p" ]; then refuse "$p is not a directory; nothing was changed. Move it out of the tree, then deploy again"; continue; fi
+  if [ ! -d "$p" ]; then problem "$p is not a directory; nothing was changed. Move it out of the tree, then deploy again"; continue; fi
   existing="$existing $p"
   present="$present $p"
   record_of "$key"
@@ -43,11 +41,11 @@ while [ $# -gt 0 ]; do
     created|adopted) ;;
     *)
       if [ "$CUTTER_ADOPT" = "1" ]; then adopt="$adopt $p $key"; else
-        refuse "refusing to take over $p: it already exists and this stack did not create it (no record in $CUTTER_RECORD_DIR). Move it away and deploy again, or deploy with CUTTER_ADOPT_EXISTING=1 (adoptExisting in a host file) to adopt it: its owner and mode are then managed, and destroy leaves it and its contents in place."
+        problem "refusing to take over $p: it already exists and this stack did not create it (no record in $CUTTER_RECORD_DIR). Move it away and deploy again, or deploy with CUTTER_ADOPT_EXISTING=1 (adoptExisting in a host file) to adopt it: its owner and mode are then managed, and destroy leaves it and its contents in place."
       fi ;;
   esac
 done
-[ "$refused" -eq 0 ] || fail "deploy stopped before changing anything: $refused path(s) refused above."
+stop_if_problems "deploy stopped before changing anything: $problems path(s) refused above."
 # One `ls` for every existing path and parent: which carry an ACL (to strip), and which
 # parents would hand a default ACL to a directory created in them.
 # shellcheck disable=SC2086 # validated paths, split on purpose
