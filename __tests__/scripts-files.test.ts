@@ -55,6 +55,18 @@ describe("apply-permissions.sh", () => {
     assert.equal(ownerMode(f), "root:root 640");
   });
 
+  test("an owner with no name (a uid not in /etc/passwd) is named by its number, never as UNKNOWN", () => {
+    const d = fx.fresh("perm-unnamed");
+    const f = path.join(d, "README.md");
+    fs.writeFileSync(f, "x", { mode: 0o640 });
+    fs.chmodSync(f, 0o640);
+    fs.chownSync(f, 54321, 54322);
+    const r = runScript("apply-permissions", permissionEnv(f));
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, `set ${f} to root:root 0640 (was 54321:54322)\n`);
+    assert.equal(ownerMode(f), "root:root 640");
+  });
+
   test("hostile names in the path (a single value in the environment) reach the right file and nothing else", () => {
     for (const name of HOSTILE_NAMES) {
       const d = path.join(fx.fresh(`perm-hostile-${sha256(name).slice(0, 8)}`), name);

@@ -108,6 +108,15 @@ describe("create-or-repair-directories.sh", () => {
     assert.deepEqual(treeOf(a), data, "nothing inside touched");
   });
 
+  test("a directory owned by a uid with no name is named by its number, never as UNKNOWN", () => {
+    const l = deployed("create-unnamed");
+    fs.chownSync(l.at("c"), 54321, 0);
+    const r = runScript("create-or-repair-directories", createEnv(l.directories, l.records));
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, `set ${l.at("c")} to root:root 0750 (was 54321:root)\n`);
+    assert.equal(ownerMode(l.at("c")), "root:root 750");
+  });
+
   test("a link or a non-directory at any managed path refuses the whole run: one line each, then one line; nothing created", () => {
     const l = layout("create-refused");
     fs.mkdirSync(l.root);

@@ -59,11 +59,11 @@ while [ $# -gt 0 ]; do
   if [ ! -e "$p" ]; then case $acl in *" $parent "*) require_setfacl "$parent (which a new $p would inherit)" ;; esac; fi
 done
 # What every existing directory is before any change, for the lines saying what changed:
-# one stat for all of them ("PATH|OWNER:GROUP|MODE" per line).
+# one stat for all of them ("PATH|USER|UID|GROUP|GID|MODE" per line).
 before=""
 if [ -n "$present" ]; then
   # shellcheck disable=SC2086 # validated paths, split on purpose
-  before=$(stat -c '%n|%U:%G|%a' -- $present)
+  before=$(stat -c '%n|%U|%u|%G|%g|%a' -- $present)
 fi
 want_mode=${CUTTER_MODE#0}
 # Sets `digits` to a `stat %a` mode with four digits, as the layout writes modes (no process).
@@ -104,8 +104,10 @@ while [ $# -gt 0 ]; do
     continue
   fi
   was=""
-  while IFS='|' read -r was_path was_owner was_mode; do
+  while IFS='|' read -r was_path was_user was_uid was_group was_gid was_mode; do
     [ "$was_path" = "$p" ] || continue
+    owner_text "$was_user" "$was_uid" "$was_group" "$was_gid"
+    was_owner=$owner_text
     four_digits "$was_mode"
     if [ "$was_owner" != "$CUTTER_OWNER:$CUTTER_GROUP" ]; then was="$was $was_owner"; fi
     if [ "$digits" != "$want_mode" ]; then was="$was $digits"; fi
