@@ -12,6 +12,7 @@ import * as path from "path";
 // Modules, not ../constructs: the audit log of every deploy reads this, and cdktf is loaded only where the stack is built.
 import { SURVEY_FILE_NAME, recordKey } from "../constructs/ownership-record";
 import { ENGINE_PG_CONN_ENV, RuntimeInputs } from "../constructs/runtime-inputs";
+import { offlineEngineEnv, readOfflineEngine } from "./offline-engine";
 
 /** The project's root (dist/tools -> .., .. from the compiled file). */
 export const REPOSITORY = path.resolve(__dirname, "..", "..");
@@ -81,10 +82,8 @@ function parseState(text: string, base: Omit<StateEvidence, "read">): StateEvide
 /** The offline engine environment: the one we run in (npm scripts), or the one setup wrote. */
 export function engineEnvironmentFor(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv | undefined {
   if (env.CUTTER_ENGINE_PATH) return env;
-  const cache = env.CUTTER_CACHE_DIR || path.join(os.homedir(), ".cache", "cutter-runtime");
   try {
-    const info = JSON.parse(fs.readFileSync(path.join(cache, "env.json"), "utf8"));
-    return { ...env, ...info.env, PATH: `${info.pathPrefix}:${env.PATH ?? ""}` };
+    return offlineEngineEnv(readOfflineEngine(env), {}, { base: env, passOn: "all", plain: false });
   } catch {
     return undefined;
   }

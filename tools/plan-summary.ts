@@ -17,12 +17,12 @@
  * `owner: root -> cutter`, not as drift of every path, and the engine's counts are
  * explained in words (what is new, re-run in place, rewritten, removed).
  */
-import { spawnSync } from "child_process";
 import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { StackSpec } from "../constructs/host-files";
 import { describeStack } from "./command-line";
+import { engineFromEnvironment, failureHint, runEngineQuietly } from "./engine";
 import { makeWorkDirectory, removeWorkDirectory } from "./work-directory";
 
 /** The parts of `show -json` output read here (plan format 1.x). */
@@ -192,7 +192,7 @@ export function writeSetOf(plan: PlanJson): WriteSet {
     drift: [],
     root,
     outsideRoot: [],
-    counts: { add: 0, change: 0, destroy: 0 },
+    counts: countPlan(plan),
     inputChanges: inputChangesOf(changes),
     explained: explainChanges(changes),
   };
@@ -200,9 +200,6 @@ export function writeSetOf(plan: PlanJson): WriteSet {
   const directoryChanges: ResourceChange[] = [];
   for (const rc of changes) {
     if (isNoop(rc)) continue;
-    if (has(rc, "create")) set.counts.add++;
-    if (has(rc, "update")) set.counts.change++;
-    if (has(rc, "delete")) set.counts.destroy++;
     if (isPermissionCommand(rc)) continue;
     if (isCheck(rc)) {
       set.checks.push(`${rc.address} (${rc.change.actions.join("/")})`);
@@ -494,7 +491,7 @@ export interface PlanCounts {
   destroy: number;
 }
 
-/** Counts of a plan from `<engine> show -json PLANFILE` (a replace counts as add + destroy, as the engine does). */
+/** Counts of a plan from `<engine> show -json PLANFILE` (a replace counts as add + destroy, as the engine does; data reads count nothing). */
 export function countPlan(showJson: any): PlanCounts {
   const counts = { add: 0, change: 0, destroy: 0 };
   for (const change of showJson.resource_changes ?? []) {
@@ -529,28 +526,25 @@ export function renderPlanSummary(spec: StackSpec, showJson: any, options: { don
   return lines.join("\n") + "\n";
 }
 
-/** The engine binary: the one tools/with-engine.sh put in the environment. */
-export function engineBinary(env: NodeJS.ProcessEnv = process.env): string {
-  return env.CUTTER_ENGINE_PATH || env.TERRAFORM_BINARY_NAME || "terraform";
-}
-
-function runEngine(engine: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): string {
-  const r = spawnSync(engine, args, { cwd, env, encoding: "utf8", maxBuffer: 256 * 1024 * 1024 });
-  if (r.error) throw r.error;
-  if (r.status !== 0) throw new Error(`${path.basename(engine)} ${args[0]} failed (exit ${r.status}) in ${cwd}:\n${(r.stdout ?? "") + (r.stderr ?? "")}`.trimEnd());
-  return r.stdout;
-}
-
-/** Plans the synthesized stack in `stackDir` into a temporary plan file and returns `show -json` of it. */
+/**
+ * Plans the synthesized stack in `stackDir` into a temporary plan file and returns `show -json` of it,
+ * with the operator commands' engine runner (tools/engine.ts): the engine of the offline environment,
+ * init when the directory has none, every failure one error naming the step.
+ */
 export function planJsonOf(stackDir: string, env: NodeJS.ProcessEnv = process.env): PlanJson {
-  const engine = engineBinary(env);
   if (!fs.existsSync(path.join(stackDir, "cdk.tf.json"))) throw new Error(`${stackDir} holds no cdk.tf.json: synthesize first (cdktf synth)`);
-  if (!fs.existsSync(path.join(stackDir, ".terraform"))) runEngine(engine, ["init", "-input=false", "-no-color"], stackDir, env);
+  const engine = engineFromEnvironment(env);
+  const step = (args: string[]) => {
+    const run = runEngineQuietly(engine, args, stackDir, env);
+    if (run.code !== 0) throw new Error(`${engine.kind} ${args[0]} failed (exit ${run.code}) in ${stackDir}:\n${run.output.trimEnd()}\n${failureHint(run.output, stackDir).trim()}`.trimEnd());
+    return run;
+  };
+  if (!fs.existsSync(path.join(stackDir, ".terraform"))) step(["init", "-input=false", "-no-color"]);
   const tmp = makeWorkDirectory("summary");
   try {
     const planFile = path.join(tmp, "plan");
-    runEngine(engine, ["plan", "-input=false", "-no-color", `-out=${planFile}`], stackDir, env);
-    return JSON.parse(runEngine(engine, ["show", "-json", "-no-color", planFile], stackDir, env));
+    step(["plan", "-input=false", "-no-color", `-out=${planFile}`]);
+    return JSON.parse(step(["show", "-json", "-no-color", planFile]).stdout);
   } finally {
     removeWorkDirectory(tmp);
   }
