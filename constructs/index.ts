@@ -18,3 +18,4 @@ export * from "./runtime-stack";
 export * from "./host-files";
 export * from "./gate-inputs";
 export * from "./tree-survey";
+export * from "./resource-role";
