@@ -25,6 +25,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { StackSpec } from "../constructs/host-files";
 import { FILE_RESOURCE_TYPE, RESOURCE_ROLES, ROLE_KEY, ResourceRole, isResourceRole } from "../constructs/resource-role";
+import { parseDriftMessage, renderDriftMessage } from "../constructs/tree-findings";
 import { describeStack } from "./command-line";
 import { engineFromEnvironment, failureHint, runEngineQuietly } from "./engine";
 import { makeWorkDirectory, removeWorkDirectory } from "./work-directory";
@@ -170,8 +171,11 @@ const CHECK_ROLES: ReadonlySet<ResourceRole | undefined> = new Set<ResourceRole>
  */
 const isCheck = (rc: ResourceChange) => CHECK_ROLES.has(roleOf(rc));
 
-/** A drift check's text for a path that does not exist (see constructs/tree-observation.ts). */
-const MISSING = /^drift observed at plan: (\/[^:]*): missing\b/;
+/** The path a drift message says is missing (constructs/tree-findings.ts), if it says so. */
+function missingPath(message: string): string | undefined {
+  const drift = parseDriftMessage(message);
+  return drift?.findings.some((f) => f.kind === "missing") ? drift.path : undefined;
+}
 
 function failedCheckMessages(plan: PlanJson): string[] {
   const messages: string[] = [];
@@ -253,8 +257,8 @@ export function writeSetOf(plan: PlanJson): WriteSet {
   }
   const missing = new Set<string>();
   for (const message of failedCheckMessages(plan)) {
-    const m = MISSING.exec(message);
-    if (m) missing.add(m[1]);
+    const p = missingPath(message);
+    if (p !== undefined) missing.add(p);
   }
   // Directories: a new chunk creates its paths, a destroyed one removes them. A replaced chunk
   // (create-before-destroy: the engine runs no removal for the replaced object) creates its new
@@ -287,8 +291,8 @@ export function writeSetOf(plan: PlanJson): WriteSet {
   // input change explains (the old owner or mode, as the last deploy set it) is not drift.
   const settingsOf = settingsByPath(changes);
   for (const message of failedCheckMessages(plan)) {
-    const m = MISSING.exec(message);
-    if (m && (newDirectories.has(m[1]) || newDirectories.has(path.posix.dirname(m[1])))) continue;
+    const p = missingPath(message);
+    if (p !== undefined && (newDirectories.has(p) || newDirectories.has(path.posix.dirname(p)))) continue;
     const unexplained = withoutInputChanges(message, settingsOf);
     if (unexplained !== undefined) set.drift.push(unexplained);
   }
@@ -345,22 +349,19 @@ function settingsByPath(changes: readonly ResourceChange[]): Map<string, PathSid
  * nothing is left.
  */
 function withoutInputChanges(message: string, settingsOf: Map<string, PathSides>): string | undefined {
-  const m = /^(drift observed at plan: (\/[^:]*)): (.*)$/.exec(message);
-  if (!m) return message;
-  const sides = settingsOf.get(m[2]);
+  const drift = parseDriftMessage(message);
+  if (!drift) return message;
+  const sides = settingsOf.get(drift.path);
   if (!sides) return message;
   const { before, after } = sides;
-  const details = m[3].split("; ").filter((detail) => {
-    const owner = /^owner (\S+), expected (\S+)$/.exec(detail);
-    if (owner && before && after && owner[1] === `${before.owner}:${before.group}` && owner[2] === `${after.owner}:${after.group}`) return false;
-    const mode = /^mode (\S+), expected (\S+)$/.exec(detail);
-    if (mode && before && after && mode[1] === before.mode && mode[2] === after.mode) return false;
+  const left = drift.findings.filter((f) => {
+    if (f.kind === "owner" && before && after && f.found === `${before.owner}:${before.group}` && f.expected === `${after.owner}:${after.group}`) return false;
+    if (f.kind === "mode" && before && after && f.found === before.mode && f.expected === after.mode) return false;
     // The content the last deploy wrote, and the content the code and inputs give now.
-    const content = /^content sha256 ([0-9a-f]{64}), expected ([0-9a-f]{64})/.exec(detail);
-    if (content && content[1] === sides.beforeSha256 && content[2] === sides.afterSha256) return false;
+    if (f.kind === "content" && f.found === sides.beforeSha256 && f.expected === sides.afterSha256) return false;
     return true;
   });
-  return details.length === 0 ? undefined : `${m[1]}: ${details.join("; ")}`;
+  return left.length === 0 ? undefined : renderDriftMessage(drift.path, left);
 }
 
 /** Inputs whose value differs from the last deploy's: the plan's `before` values are what the state recorded. */
