@@ -1,21 +1,21 @@
 import * as path from "path";
 import { resolveStackSpecs } from "./constructs/host-files";
-import { engineVerbOf, invokingCommand } from "./tools/invoking-command";
-import { guardStackState } from "./tools/local-state";
-import { checkRawCliStateConnection } from "./tools/raw-cli-state";
-import { synthesizeUnlessUnchanged } from "./tools/synth-record";
+import { engineVerbOf, invokingCommand } from "./app/invoking-command";
+import { guardStackState } from "./app/local-state";
+import { checkRawCliStateConnection } from "./app/raw-cli-state";
+import { synthesizeUnlessUnchanged } from "./app/synth-record";
 
 /**
  * Composes: inputs -> one stack per host (or the single stack from environment
- * variables) -> synth (tools/synth.ts). A bad input stops here, before anything is planned.
+ * variables) -> synth (app/synth.ts). A bad input stops here, before anything is planned.
  *
  * The app runs before every `cdktf plan|deploy|destroy`, so it also guards what those
  * commands use (the operator CLI does the same itself before synth): everything is
  * written under umask 077, the output directory must be private, each stack
  * directory holds only what synth wrote, and a state that is broken, lost or not
- * private stops the command with the exact recovery (tools/local-state.ts).
+ * private stops the command with the exact recovery (app/local-state.ts).
  *
- * Synth itself is skipped when nothing it depends on changed (tools/synth-record.ts):
+ * Synth itself is skipped when nothing it depends on changed (app/synth-record.ts):
  * then neither cdktf nor the constructs are loaded; every check above still runs.
  */
 try {

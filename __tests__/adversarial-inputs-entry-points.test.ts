@@ -15,7 +15,7 @@ import { waitFor } from "./support/safety";
 import { assertOneLineError, startCli } from "./support/state-faults";
 
 const DIST = path.join(REPO, "dist");
-const tool = (name: string) => path.join(DIST, "tools", `${name}.js`);
+const tool = (name: string) => path.join(DIST, name === "bench" ? "bench" : "cli", `${name}.js`);
 
 describe("item 14: the operator command refuses hostile arguments in one line, before anything is written", () => {
   let host: TempHost;

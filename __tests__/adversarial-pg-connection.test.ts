@@ -7,11 +7,11 @@
  */
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { stateFailureHint } from "../tools/engine-failures";
-import { checkConnectionString, redact, secretsOf } from "../tools/pg-connection";
-import { ArchiveError } from "../tools/plan-archive";
-import { backendDifferences, decodeMsgpack, planFacts, readZip } from "../tools/plan-file";
-import { checkRawCliStateConnection } from "../tools/raw-cli-state";
+import { stateFailureHint } from "../cli/engine-failures";
+import { checkConnectionString, redact, secretsOf } from "../app/pg-connection";
+import { ArchiveError } from "../cli/plan-archive";
+import { backendDifferences, decodeMsgpack, planFacts, readZip } from "../cli/plan-file";
+import { checkRawCliStateConnection } from "../app/raw-cli-state";
 import { backendField, forgeZip, msgpackMap, pbVarint } from "./support/forge";
 
 const SECRET = "Xy7Qp2Lm9Tz4";

@@ -27,7 +27,7 @@ describe("bench options", () => {
     test(`refuses ${what}, naming it, and writes nothing`, () => {
       const readme = fs.readFileSync(path.join(REPO, "docs", "benchmark.md"), "utf8");
       const out = path.join(dir, "results");
-      const result = run("node", [path.join(REPO, "dist", "tools", "bench.js"), ...args, "--out", out], { env: engineEnv({}) });
+      const result = run("node", [path.join(REPO, "dist", "bench", "bench.js"), ...args, "--out", out], { env: engineEnv({}) });
       assert.equal(result.code, 1, result.output);
       assert.match(result.output, message);
       assert.equal(fs.existsSync(out), false, "no results written");

@@ -169,7 +169,7 @@ describe("RuntimeStack", () => {
     });
     const json = JSON.parse(Testing.synth(stack, true));
     assert.deepEqual(json.terraform.backend, { local: { path: "/srv/state/s.tfstate" } });
-    assert.equal(json.terraform.required_providers.local.version, require("../tools/engine-pins.json").providers.local.version);
+    assert.equal(json.terraform.required_providers.local.version, require("../pins/engine-pins.json").providers.local.version);
   });
 });
 

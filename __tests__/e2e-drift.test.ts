@@ -8,8 +8,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { resolveLayout, readRuntimeInputs } from "../constructs";
-import { expectedTree } from "../tools/expected-tree";
-import { planJsonOf, writeSetOf } from "../tools/plan-summary";
+import { expectedTree } from "../cli/expected-tree";
+import { planJsonOf, writeSetOf } from "../cli/plan-summary";
 import { TempHost, expectSuccess, planCounts, snapshot } from "./support/harness";
 import { flat, verify } from "./support/tools";
 

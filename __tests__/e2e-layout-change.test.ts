@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, test } from "node:test";
-import { planJsonOf, writeSetOf } from "../tools/plan-summary";
+import { planJsonOf, writeSetOf } from "../cli/plan-summary";
 import { REPO, TempHost, expectSuccess, planCounts, run } from "./support/harness";
 import { flat } from "./support/safety";
 
@@ -18,7 +18,7 @@ describe("a release adds a directory, a later one drops it", () => {
   const at = (name: string) => path.join(host.root, name);
   /** Synthesizes the real stack with `count` generated directories (d0001…) and applies it. */
   const synth = (count: number) => {
-    expectSuccess(run("node", [path.join(REPO, "dist", "tools", "bench-app.js")], { env: host.env({ CDKTF_OUTDIR: host.outDir, BENCH_DIRECTORIES: String(count) }) }), "synth");
+    expectSuccess(run("node", [path.join(REPO, "dist", "bench", "bench-app.js")], { env: host.env({ CDKTF_OUTDIR: host.outDir, BENCH_DIRECTORIES: String(count) }) }), "synth");
   };
   const apply = (what: string) => expectSuccess(host.engine(["apply", "-auto-approve", "-input=false", "-no-color"]), what);
 

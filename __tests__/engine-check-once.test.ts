@@ -1,5 +1,5 @@
 /**
- * tools/engine-check-once.ts: synth asks the engine for its version once, not
+ * app/engine-check-once.ts: synth asks the engine for its version once, not
  * once per terraform_data, and a failing check still names every resource.
  * The "engine" here is a wrapper that logs each call and then runs the real one.
  */

@@ -1,16 +1,16 @@
 /**
  * One engine runner and one engine environment (issue 14 item 3): the operator commands,
- * the plan summary, the bench and the tests start the engine through tools/engine.ts
- * (runCaptured), in the environment tools/offline-engine.ts builds from setup's env.json.
+ * the plan summary, the bench and the tests start the engine through cli/engine.ts
+ * (runCaptured), in the environment cli/offline-engine.ts builds from setup's env.json.
  */
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { after, before, describe, test } from "node:test";
-import { runCaptured } from "../tools/engine";
-import { OfflineEngine, cacheDirectory, offlineEngineEnv, readOfflineEngine } from "../tools/offline-engine";
-import { planJsonOf } from "../tools/plan-summary";
+import { runCaptured } from "../cli/engine";
+import { OfflineEngine, cacheDirectory, offlineEngineEnv, readOfflineEngine } from "../cli/offline-engine";
+import { planJsonOf } from "../cli/plan-summary";
 import { REPO, engineEnv, engineInfo } from "./support/harness";
 
 const info: OfflineEngine = {
@@ -44,9 +44,9 @@ describe("the engine environment, built in one place", () => {
 
   test("the test harness and the bench use it: the harness's environment is exactly offlineEngineEnv's", () => {
     assert.deepEqual(engineEnv({ X: "1" }), offlineEngineEnv(readOfflineEngine(), { X: "1" }, { passOn: ["CUTTER_CDK"] }));
-    const bench = fs.readFileSync(path.join(REPO, "tools", "bench.ts"), "utf8");
+    const bench = fs.readFileSync(path.join(REPO, "bench", "bench.ts"), "utf8");
     assert.match(bench, /offlineEngineEnv\(/);
-    assert.doesNotMatch(bench, /env\.json/, "the bench reads setup's environment only through tools/offline-engine.ts");
+    assert.doesNotMatch(bench, /env\.json/, "the bench reads setup's environment only through cli/offline-engine.ts");
   });
 
   test("a missing setup is one line naming the file and the fix", () => {

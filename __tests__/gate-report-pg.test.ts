@@ -43,7 +43,7 @@ describe("gate report: pg state backend", () => {
     const serial = Number(pg.query(`SELECT (data::jsonb->>'serial') FROM ${SCHEMA}.states WHERE name = 'default'`));
     assert.equal(gate.reviewed.state.read, true, JSON.stringify(gate.reviewed.state));
     assert.equal(gate.reviewed.state.serial, serial);
-    assert.equal(gate.reviewed.appliedBy.via, "node dist/tools/cutter.js deploy", "the audit log's serial is the state's");
+    assert.equal(gate.reviewed.appliedBy.via, "node dist/cli/cutter.js deploy", "the audit log's serial is the state's");
     assert.deepEqual(warnings.filter((w: string) => !w.startsWith("env file ")), [], "no warning but the (absent) env file's");
     const audit = fs.readFileSync(`${ownership}.audit.jsonl`, "utf8").trim().split("\n").map((l) => JSON.parse(l));
     assert.deepEqual(audit.map((e) => [e.command, e.result, e.state.backend, e.state.location, e.state.serial]), [["deploy", "applied", "pg", `PostgreSQL schema ${SCHEMA}`, serial]]);

@@ -12,10 +12,10 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { describe, test } from "node:test";
 import { StackSpec, readHostFiles, readRuntimeInputs, scriptText } from "../constructs";
-import { appendAuditEntry, checkAuditLogPath, countsIn, guarded, reasonsIn } from "../tools/audit-log";
-import { envWiring, inspectEnvFile, scanAssignments } from "../tools/env-wiring";
-import { AuditEntry, readAuditLog, readSurvey, touchedBeyondTree } from "../tools/gate-evidence";
-import { abbreviateNames, rollbackCommand } from "../tools/gate-report";
+import { appendAuditEntry, checkAuditLogPath, countsIn, guarded, reasonsIn } from "../cli/audit-log";
+import { envWiring, inspectEnvFile, scanAssignments } from "../cli/env-wiring";
+import { AuditEntry, readAuditLog, readSurvey, touchedBeyondTree } from "../cli/gate-evidence";
+import { abbreviateNames, rollbackCommand } from "../cli/gate-report";
 import { REPO } from "./support/harness";
 
 function withTempDir<T>(fn: (dir: string) => T): T {
@@ -228,7 +228,7 @@ describe("audit log", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cutter-gate-unit-"));
     try {
       const file = path.join(dir, "audit.jsonl");
-      const writer = `const { appendAuditEntry } = require(${JSON.stringify(path.join(REPO, "dist", "tools", "audit-log.js"))});
+      const writer = `const { appendAuditEntry } = require(${JSON.stringify(path.join(REPO, "dist", "cli", "audit-log.js"))});
         for (let i = 0; i < 100; i++) appendAuditEntry(${JSON.stringify(file)}, { format: "cutter-runtime-audit/1", stack: "s", command: "deploy", writer: process.argv[1], i, reasons: ["${"r".repeat(3000)}"] });`;
       await Promise.all(
         [1, 2, 3, 4].map((w) => new Promise<void>((resolve, reject) => {

@@ -17,7 +17,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { CUTTER_LAYOUT, DB_ENV_NAMES } from "../constructs";
-import * as pins from "../tools/engine-pins.json";
+import * as pins from "../pins/engine-pins.json";
 import { REPO, RunResult, TempHost, engineEnv, engineInfo, expectSuccess, planCounts, run } from "./support/harness";
 import { TempHosts, cutter } from "./support/operator";
 import { engineRun, synthesizedAddresses } from "./support/safety";
@@ -29,7 +29,7 @@ const ENV_NAMES: readonly string[] = Object.values(DB_ENV_NAMES);
 /** A value per name, planted to prove none ever reaches a report or the audit log. */
 const planted = (name: string) => `planted-${createHash("sha256").update(name).digest("hex").slice(0, 12)}`;
 
-/** `npm run <verb> -- ARGS` as an operator runs it (through tools/with-engine.sh), for `host`. */
+/** `npm run <verb> -- ARGS` as an operator runs it (through dev/with-engine.sh), for `host`. */
 function npm(host: TempHost, verb: string, args: string[] = []): RunResult {
   return run("npm", ["run", "-s", verb, "--", ...args, "--output", host.outDir], { env: host.env() });
 }
@@ -145,7 +145,7 @@ describe("gate report: a fresh npm run deploy", () => {
     const file = path.join(host.dir, "after-refusal.md");
     assert.equal(verify(host, ["--allow-data", "--markdown", file]).code, 0);
     const cited = fs.readFileSync(file, "utf8");
-    assert.match(cited, /^Audit log: .*, last entry: \S+ destroy by `node dist\/tools\/cutter\.js destroy` → refused \(kept .*runs: holds 1 entry\)\.$/m);
+    assert.match(cited, /^Audit log: .*, last entry: \S+ destroy by `node dist\/cli\/cutter\.js destroy` → refused \(kept .*runs: holds 1 entry\)\.$/m);
     fs.rmSync(at("runs/state.json"));
 
     // The rollback exactly as the report prints it, in a shell with none of the inputs set.
@@ -171,7 +171,7 @@ describe("gate report: a fresh npm run deploy", () => {
       [
         ["deploy", "npm run deploy", "applied", resources, 0],
         ["deploy", "npm run deploy", "applied", 0, 0],
-        ["destroy", "node dist/tools/cutter.js destroy", "refused", 0, 0],
+        ["destroy", "node dist/cli/cutter.js destroy", "refused", 0, 0],
         ["destroy", "npm run destroy", "applied", 0, resources],
       ],
     );
@@ -225,14 +225,14 @@ describe("gate report: a host-file stack deployed from a saved plan", () => {
     expectSuccess(hosts.cutter(["plan", "alpha", "--out", planFile]), "plan --out");
     expectSuccess(hosts.cutter(["deploy", "--plan", planFile]), "deploy --plan");
     const file = path.join(hosts.dir, "alpha.md");
-    const v = run("node", [path.join(REPO, "dist", "tools", "verify.js"), "alpha", "--markdown", file], { env: hosts.env() });
+    const v = run("node", [path.join(REPO, "dist", "cli", "verify.js"), "alpha", "--markdown", file], { env: hosts.env() });
     assert.equal(v.code, 0, v.output);
     const md = fs.readFileSync(file, "utf8");
     const hostFile = path.join(hosts.hostsDir, "alpha.json");
     const digest = createHash("sha256").update(fs.readFileSync(planFile)).digest("hex");
     assert.ok(md.includes(`· host: ${os.hostname()} (host file ${hostFile}, stack cutter-runtime-alpha)`), md);
     assert.match(md, new RegExp(`· saved plan ${planFile} \\(archive sha256 ${digest}, plan sha256 [0-9a-f]{64}\\)`));
-    assert.match(md, /^Created with install -d -o root -g root -m 0750 \(empty directories only\), by `node dist\/tools\/cutter\.js deploy --plan` \(audit log: /m);
+    assert.match(md, /^Created with install -d -o root -g root -m 0750 \(empty directories only\), by `node dist\/cli\/cutter\.js deploy --plan` \(audit log: /m);
     assert.match(md, /^- env_wiring: WARN /m, "a missing env file is a warning");
     assert.match(md, /^g2: PASS$/m);
     const rollback = /^rollback: (.*)$/m.exec(md)![1];

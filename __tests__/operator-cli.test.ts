@@ -12,7 +12,7 @@ import { after, before, describe, test } from "node:test";
 import { REPO, TempHost, engineInfo, expectSuccess, planCounts, run, snapshot } from "./support/harness";
 import { CUTTER_JS, cutter } from "./support/operator";
 
-const VERIFY_JS = path.join(REPO, "dist", "tools", "verify.js");
+const VERIFY_JS = path.join(REPO, "dist", "cli", "verify.js");
 const VERBS = ["synth", "plan", "deploy", "destroy"];
 
 function versionOf(file: string): string {
@@ -46,7 +46,7 @@ describe("--help and --version on every command (no engine run)", () => {
   });
 
   test("--version (and -V) name this tool, cdktf, the engine and the provider, on every command", () => {
-    const pins = JSON.parse(fs.readFileSync(path.join(REPO, "tools", "engine-pins.json"), "utf8"));
+    const pins = JSON.parse(fs.readFileSync(path.join(REPO, "pins", "engine-pins.json"), "utf8"));
     const provider = Object.values(pins.providers as Record<string, { source: string; version: string }>)[0];
     for (const args of [["--version"], ["plan", "-V"], ["destroy", "--version"]]) {
       const shown = run("node", [CUTTER_JS, ...args]);

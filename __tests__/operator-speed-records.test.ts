@@ -1,9 +1,9 @@
 /**
  * What the operator commands skip when nothing changed, and that every change is noticed:
- * synth (tools/synth-record.ts), `<engine> version` (tools/engine-identity.ts) and init
- * (tools/init-record.ts). A stale record must never skip a needed synth or init.
+ * synth (app/synth-record.ts), `<engine> version` (app/engine-identity.ts) and init
+ * (cli/init-record.ts). A stale record must never skip a needed synth or init.
  *
- * Real commands (node dist/tools/cutter.js, as the npm scripts run it), the real engine,
+ * Real commands (node dist/cli/cutter.js, as the npm scripts run it), the real engine,
  * one deploy shared by the cases. The code runs from a throw-away copy of the checkout
  * (dist/ and constructs/scripts copied, node_modules linked) so that a case can edit a
  * script or a module without touching the repository. The engine is a logging shim
@@ -46,7 +46,7 @@ describe("operator speed: synth, version and init are skipped only while nothing
   const cli = (args: string[], extraEnv: Record<string, string> = {}): RunResult & { engine: string[]; synthRan: boolean } => {
     const before = calls().length;
     const recordBefore = identity(record());
-    const result = run("node", [path.join(checkout, "dist", "tools", "cutter.js"), ...args, "--output", hosts.outDir], {
+    const result = run("node", [path.join(checkout, "dist", "cli", "cutter.js"), ...args, "--output", hosts.outDir], {
       env: hosts.env({ PATH: `${bin}:${engineEnv().PATH}`, CUTTER_ENGINE_PATH: shim, ...extraEnv }),
     });
     return { ...result, engine: calls().slice(before), synthRan: identity(record()) !== recordBefore };

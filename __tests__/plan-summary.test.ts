@@ -8,8 +8,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { resolveLayout, readRuntimeInputs } from "../constructs";
-import { expectedTree } from "../tools/expected-tree";
-import { PlanJson, planJsonOf, summarizePlan, writeSetOf } from "../tools/plan-summary";
+import { expectedTree } from "../cli/expected-tree";
+import { PlanJson, planJsonOf, summarizePlan, writeSetOf } from "../cli/plan-summary";
 import { REPO, TempHost, expectSuccess, run } from "./support/harness";
 import { cutter } from "./support/operator";
 import { Victims } from "./support/safety";
@@ -53,7 +53,7 @@ describe("plan summary", () => {
   });
 
   test("the CLI prints the same summary for a stack dir, and for a saved plan's JSON", () => {
-    const cli = path.join(REPO, "dist", "tools", "plan-summary.js");
+    const cli = path.join(REPO, "dist", "cli", "plan-summary.js");
     const direct = run("node", [cli, host.stackDir], { env: host.env() });
     assert.equal(direct.code, 0, direct.output);
     assert.deepEqual(listed(direct.stdout, "+").length, 10);

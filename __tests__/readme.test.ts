@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { test } from "node:test";
-import { withTree } from "../tools/render-readme";
+import { withTree } from "../dev/render-readme";
 import { REPO } from "./support/harness";
 
 test("README.md's tree is generated from the layout and up to date", () => {

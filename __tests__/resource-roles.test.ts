@@ -10,7 +10,7 @@ import { describe, test } from "node:test";
 import { TerraformStack, Testing } from "../constructs/cdk";
 import { CUTTER_LAYOUT, RESOURCE_ROLES, ROLE_KEY, RuntimeTree } from "../constructs";
 import { LocalProvider } from "../constructs/local-provider";
-import { PlanContractError, PlanJson, explainChanges, summarizePlan, writeSetOf } from "../tools/plan-summary";
+import { PlanContractError, PlanJson, explainChanges, summarizePlan, writeSetOf } from "../cli/plan-summary";
 import { testApp } from "./support/test-app";
 
 function synthesized(): any {

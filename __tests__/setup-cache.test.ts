@@ -1,8 +1,8 @@
 /**
- * tools/setup.sh and tools/with-engine.sh against a cache someone got at (issue 16 item 12), and
+ * dev/setup.sh and dev/with-engine.sh against a cache someone got at (issue 16 item 12), and
  * the stamp that lets every npm command skip the full check (issue 13).
  *
- * Each test gets its own copy of tools/ (setup.sh, with-engine.sh, engine-pins.json) and its own
+ * Each test gets its own copy of dev/ (setup.sh, with-engine.sh) and pins/ (engine-pins.json) and its own
  * temporary cache, copied from one base cache that is set up once for the file: its provider build
  * comes from this run's own cache (verified by the npm test wrapper against the pins), so only the
  * tests that are about building run Go (seconds, with Go's build cache warm). Planted programs
@@ -16,7 +16,7 @@ import * as path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { REPO, RunResult, engineInfo, run } from "./support/harness";
 
-const PINS = JSON.parse(fs.readFileSync(path.join(REPO, "tools", "engine-pins.json"), "utf8"));
+const PINS = JSON.parse(fs.readFileSync(path.join(REPO, "pins", "engine-pins.json"), "utf8"));
 const PLATFORM = `linux_${process.arch === "arm64" ? "arm64" : "amd64"}`;
 const PROVIDER = PINS.providers.local;
 const PINNED = PROVIDER.sha256[PLATFORM] as string;
@@ -36,20 +36,24 @@ function plainEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   return { ...env, CUTTER_SETUP_QUIET: "", ...extra };
 }
 
-/** A copy of tools/ and a cache of its own, below one temporary directory. */
+/** A copy of dev/ and pins/ and a cache of its own, below one temporary directory. */
 class Workspace {
   public readonly dir: string;
   public readonly tools: string;
+  public readonly pins: string;
   public readonly cache: string;
   public readonly marker: string;
 
   constructor(from?: Workspace) {
     this.dir = fs.mkdtempSync(path.join(os.tmpdir(), "cutter-setup-"));
-    this.tools = path.join(this.dir, "tools");
+    this.tools = path.join(this.dir, "dev");
+    this.pins = path.join(this.dir, "pins");
     this.cache = path.join(this.dir, "cache");
     this.marker = path.join(this.dir, "ran");
     fs.mkdirSync(this.tools);
-    for (const f of ["setup.sh", "with-engine.sh", "engine-pins.json"]) fs.copyFileSync(path.join(REPO, "tools", f), path.join(this.tools, f));
+    fs.mkdirSync(this.pins);
+    for (const f of ["setup.sh", "with-engine.sh"]) fs.copyFileSync(path.join(REPO, "dev", f), path.join(this.tools, f));
+    fs.copyFileSync(path.join(REPO, "pins", "engine-pins.json"), path.join(this.pins, "engine-pins.json"));
     if (from) fs.cpSync(from.cache, this.cache, { recursive: true, preserveTimestamps: true, verbatimSymlinks: true });
   }
   at(rel: string): string {
@@ -161,9 +165,9 @@ describe("setup trusts no binary in its cache that does not match its pin", () =
 
   test("a build that does not reproduce its pin is refused, says what differs, installs nothing and runs no command", () => {
     const w = fresh();
-    const pins = JSON.parse(fs.readFileSync(path.join(w.tools, "engine-pins.json"), "utf8"));
+    const pins = JSON.parse(fs.readFileSync(path.join(w.pins, "engine-pins.json"), "utf8"));
     pins.providers.local.sha256[PLATFORM] = "0".repeat(64);
-    fs.writeFileSync(path.join(w.tools, "engine-pins.json"), JSON.stringify(pins, null, 2));
+    fs.writeFileSync(path.join(w.pins, "engine-pins.json"), JSON.stringify(pins, null, 2));
     const result = w.withEngine(["sh", "-c", `echo command ran >> '${w.marker}'`]);
     assert.equal(result.code, 1, result.output);
     assert.match(result.stderr, /does not match its pinned sha256/, "the cached build (made for the real pin) is not trusted either");
@@ -235,7 +239,7 @@ describe("setup trusts no binary in its cache that does not match its pin", () =
     const copied = ok(w.withEngine(["true"]), "with-engine with a foreign stamp");
     assert.match(copied.stderr, /setup: mirror: .*sha256 verified/, "setup ran");
     assert.equal(ok(w.withEngine(["true"]), "with-engine").stderr, "", "its own fresh stamp holds");
-    const pins = path.join(w.tools, "engine-pins.json");
+    const pins = path.join(w.pins, "engine-pins.json");
     fs.writeFileSync(pins, fs.readFileSync(pins, "utf8")); // same content, new ctime: pins are re-read
     assert.match(ok(w.withEngine(["true"]), "with-engine after the pins changed").stderr, /setup: mirror: .*sha256 verified/);
   });

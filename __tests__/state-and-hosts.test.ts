@@ -7,10 +7,10 @@ import { describe, test } from "node:test";
 import { Testing } from "../constructs/cdk";
 import { testApp } from "./support/test-app";
 import { RuntimeStack, hostsDirectory, readHostFiles, readRuntimeInputs, resolveStackSpecs } from "../constructs";
-import { parseCommandLine, selectStack } from "../tools/command-line";
-import { engineEnvironment } from "../tools/engine";
-import { countPlan, renderPlanSummary } from "../tools/plan-summary";
-import { jsonDifferences } from "../tools/saved-plan";
+import { parseCommandLine, selectStack } from "../cli/command-line";
+import { engineEnvironment } from "../cli/engine";
+import { countPlan, renderPlanSummary } from "../cli/plan-summary";
+import { jsonDifferences } from "../cli/saved-plan";
 
 function withTempDir<T>(fn: (dir: string) => T): T {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cutter-unit-"));

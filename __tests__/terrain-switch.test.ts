@@ -17,7 +17,7 @@ import { CUTTER_JS } from "./support/operator";
 import { WITH_ENGINE, needsTerrain } from "./support/terrain";
 
 const DIST = path.join(REPO, "dist");
-const PINS = JSON.parse(fs.readFileSync(path.join(REPO, "tools", "engine-pins.json"), "utf8"));
+const PINS = JSON.parse(fs.readFileSync(path.join(REPO, "pins", "engine-pins.json"), "utf8"));
 
 /** What a process loads with this CUTTER_CDK (undefined: unset): the core, whether the bindings belong to that core, every module file it loaded. */
 function loadedWith(value: string | undefined, dist = DIST): { code: number | null; stderr: string; facts?: any } {
@@ -86,8 +86,8 @@ describe("a bad CUTTER_CDK", () => {
     test(`${JSON.stringify(value)} stops the app, the npm scripts and setup with one line naming it and both choices; nothing is written`, () => {
       const entries = {
         app: host.synth({ CUTTER_CDK: value }),
-        "npm scripts (tools/with-engine.sh)": run("bash", [WITH_ENGINE, "node", CUTTER_JS, "synth", "--output", host.outDir], { env: host.env({ CUTTER_CDK: value }) }),
-        setup: run("bash", [path.join(REPO, "tools", "terrain-setup.sh")], { env: host.env({ CUTTER_CDK: value }) }),
+        "npm scripts (dev/with-engine.sh)": run("bash", [WITH_ENGINE, "node", CUTTER_JS, "synth", "--output", host.outDir], { env: host.env({ CUTTER_CDK: value }) }),
+        setup: run("bash", [path.join(REPO, "dev", "terrain-setup.sh")], { env: host.env({ CUTTER_CDK: value }) }),
       };
       for (const [entry, result] of Object.entries(entries)) {
         assert.equal(result.code, 1, `${entry}: ${result.output}`);
@@ -129,7 +129,7 @@ describe("the raw CLI of CDK Terrain", () => {
     try {
       // A stand-in named cdktn that runs the app's own ancestor lookup, as cdktn runs the app.
       const cli = path.join(dir, "cdktn");
-      fs.writeFileSync(cli, `#!/bin/sh\nnode -e 'const i = require(${JSON.stringify(path.join(DIST, "tools", "invoking-command.js"))}); const c = i.invokingCommand(); console.log(JSON.stringify([c, i.engineVerbOf(c)]))'\n`, { mode: 0o755 });
+      fs.writeFileSync(cli, `#!/bin/sh\nnode -e 'const i = require(${JSON.stringify(path.join(DIST, "app", "invoking-command.js"))}); const c = i.invokingCommand(); console.log(JSON.stringify([c, i.engineVerbOf(c)]))'\n`, { mode: 0o755 });
       for (const [verb, engineVerb] of [["deploy", "deploy"], ["destroy", "destroy"], ["diff", "plan"]]) {
         const result = expectSuccess(run("sh", ["-c", `"$0" ${verb} --auto-approve`, cli], { env: process.env }), `cdktn ${verb}`);
         assert.deepEqual(JSON.parse(result.stdout), [{ tool: "cdktn", verb }, engineVerb]);

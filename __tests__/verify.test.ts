@@ -12,7 +12,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { CUTTER_LAYOUT, DB_ENV_NAMES, resolveLayout, readRuntimeInputs } from "../constructs";
-import { expectedTree } from "../tools/expected-tree";
+import { expectedTree } from "../cli/expected-tree";
 import { REPO, TempHost, expectSuccess, run } from "./support/harness";
 import { cutter } from "./support/operator";
 import { verify } from "./support/tools";
@@ -81,7 +81,7 @@ describe("verify", () => {
   });
 
   test("PASS/FAIL is coloured on a terminal", () => {
-    const script = `node ${path.join(REPO, "dist", "tools", "verify.js")}`;
+    const script = `node ${path.join(REPO, "dist", "cli", "verify.js")}`;
     const r = run("script", ["-qec", script, "/dev/null"], { env: host.env({ NO_COLOR: "", TERM: "xterm" }) });
     assert.equal(r.code, 0, r.output);
     assert.ok(r.stdout.includes("\x1b[32mPASS\x1b[0m"), JSON.stringify(r.stdout.slice(-200)));

@@ -8,7 +8,7 @@ import { Problems, absolutePathRule, modeWithinRule, posixNameRule } from "./val
 
 /**
  * What every step that writes in the tree says about the rest of the host, in the plan
- * (tools/plan-summary.ts says the same in its `secrets/DB/services touched` line).
+ * (cli/plan-summary.ts says the same in its `secrets/DB/services touched` line).
  */
 export const REVIEW_SCOPE = "nothing removed; no secret, database or service is touched";
 
@@ -111,7 +111,7 @@ export class PermissionCommand extends Construct {
     this.owner = owner;
     this.group = group;
     this.mode = props.mode;
-    // `kind` tells a reader of the plan (and tools/plan-summary.ts) what the path is; `name`
+    // `kind` tells a reader of the plan (and cli/plan-summary.ts) what the path is; `name`
     // says it in words (the engine shows a `name` key even when it is unchanged).
     this.inSync = `${owner}:${group} ${props.mode}`;
     const name = `owner and mode of ${props.path}: ${this.inSync}, applied in place (${REVIEW_SCOPE})`;

@@ -2,7 +2,7 @@
  * What each resource of the stack is, carried by the resource itself: every `terraform_data`
  * holds `cutter_role` in its `input` (a change to `input` is an update in place: adding the
  * marker to a deployed stack replaces nothing and runs no script). Readers of a plan
- * (tools/plan-summary.ts) and of the state read the role, never the shape of the triggers, and
+ * (cli/plan-summary.ts) and of the state read the role, never the shape of the triggers, and
  * refuse a `terraform_data` whose role is missing or unknown. The files are `local_file`
  * resources, whose role is their type (the provider's schema has no free-form field).
  */

@@ -1,7 +1,7 @@
 import { LocalProvider } from "./local-provider";
 import { LocalBackend, TerraformBackend, TerraformRemoteState, TerraformStack } from "./cdk";
 import { Construct } from "constructs";
-import * as pins from "../tools/engine-pins.json";
+import * as pins from "../pins/engine-pins.json";
 import { RuntimeLayout } from "./layout";
 import { RuntimeInputs } from "./runtime-inputs";
 import { RuntimeTree } from "./runtime-tree";
@@ -45,7 +45,7 @@ export class RuntimeStack extends TerraformStack {
     if (inputs.stateBackend === "pg") new PgSchemaBackend(this, inputs.statePgSchema);
     else new LocalBackend(this, { path: inputs.statePath });
     new LocalProvider(this, "local");
-    // The provider built into the offline mirror (tools/engine-pins.json), exactly.
+    // The provider built into the offline mirror (pins/engine-pins.json), exactly.
     this.addOverride("terraform.required_providers.local.version", pins.providers.local.version);
     this.tree = new RuntimeTree(this, "RuntimeTree", {
       rootPath: inputs.rootPath,

@@ -1,7 +1,7 @@
 /**
  * What is wrong with a managed path, as data: drift seen at plan (the check blocks of
  * constructs/drift-checks.ts, built by tree-observation.ts) and what `npm run verify` finds
- * (tools/verify.ts) are typed findings, and this is the one place they become text (and,
+ * (cli/verify.ts) are typed findings, and this is the one place they become text (and,
  * for the plan summary, text becomes findings again: parseDriftMessage).
  *
  * At plan time the found values are HCL interpolations (`${local.x[...]}`): the renderers

@@ -58,7 +58,7 @@ export class TreeSurvey extends Construct {
     this.resource = new DataResource(this, "Record", {
       // Constant for a tree: created once, never updated by a deploy (a new root is a new tree and
       // gets its own survey). Keyed like the destroy guard, so a plan summary lists it with the
-      // checks that write nothing in the tree (tools/plan-summary.ts).
+      // checks that write nothing in the tree (cli/plan-summary.ts).
       triggersReplace: { root: props.rootPath },
       input: { ...roleInput("survey"), record_dir: props.ownership.directory, name: SURVEY_FILE_NAME },
       dependsOn: props.dependsOn,

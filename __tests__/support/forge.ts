@@ -5,8 +5,8 @@
  */
 import { createHash } from "crypto";
 import * as zlib from "zlib";
-import { crc32 } from "../../tools/plan-file";
-import { packArchive, unpackArchive } from "../../tools/plan-archive";
+import { crc32 } from "../../cli/plan-file";
+import { packArchive, unpackArchive } from "../../cli/plan-archive";
 
 export const ARCHIVE_MEMBERS = ["manifest.json", "plan.tfplan", "stack/cdk.tf.json", "stack/.terraform.lock.hcl", "review.json"];
 

@@ -10,11 +10,11 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { TERRAIN_DIR, cdkFlavourOf } from "../../constructs/cdk-flavour";
-import { runCaptured } from "../../tools/engine";
-import { OfflineEngine, offlineEngineEnv, readOfflineEngine } from "../../tools/offline-engine";
+import { runCaptured } from "../../cli/engine";
+import { OfflineEngine, offlineEngineEnv, readOfflineEngine } from "../../cli/offline-engine";
 
 export const REPO = path.resolve(__dirname, "..", "..", "..");
-/** The offline engine environment written by `npm run setup` (tools/offline-engine.ts). */
+/** The offline engine environment written by `npm run setup` (cli/offline-engine.ts). */
 export function engineInfo(): OfflineEngine {
   return readOfflineEngine();
 }
@@ -37,7 +37,7 @@ export function clean(text: string): string {
   return text.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, "").replace(/\r/g, "\n");
 }
 
-/** A command (the engine, the CLI, npm) in the engine's environment, through the project's one runner (tools/engine.ts runCaptured). */
+/** A command (the engine, the CLI, npm) in the engine's environment, through the project's one runner (cli/engine.ts runCaptured). */
 export function run(command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number } = {}): RunResult {
   const result = runCaptured(command, args, { cwd: options.cwd ?? REPO, env: options.env ?? engineEnv(), input: options.input, timeoutMs: options.timeoutMs ?? 300_000 });
   return { code: result.code, stdout: result.stdout, stderr: result.stderr, output: clean(result.stdout + "\n" + result.stderr) };
@@ -45,7 +45,7 @@ export function run(command: string, args: string[], options: { cwd?: string; en
 
 /**
  * The CDK CLI of the CDK the suite runs on: cdktf, or CDK Terrain's cdktn with CUTTER_CDK=cdktn
- * (its Node 22 is first on PATH then: tools/with-engine.sh puts it there).
+ * (its Node 22 is first on PATH then: dev/with-engine.sh puts it there).
  */
 export const CDK_CLI = cdkFlavourOf(process.env) === "cdktn" ? path.join(TERRAIN_DIR, "node_modules", ".bin", "cdktn") : path.join(REPO, "node_modules", ".bin", "cdktf");
 export const STACK = "cutter-runtime";

@@ -1,5 +1,5 @@
 /**
- * Test support for the operator commands (tools/cutter.ts): runs them as the npm
+ * Test support for the operator commands (cli/cutter.ts): runs them as the npm
  * scripts do, with the compiled CLI and the offline engine environment.
  */
 import * as fs from "fs";
@@ -7,9 +7,9 @@ import * as os from "os";
 import * as path from "path";
 import { REPO, RunResult, TempHost, engineEnv, run } from "./harness";
 
-export const CUTTER_JS = path.join(REPO, "dist", "tools", "cutter.js");
+export const CUTTER_JS = path.join(REPO, "dist", "cli", "cutter.js");
 
-/** `node dist/tools/cutter.js ARGS --output <host's out dir>` with the host's inputs. */
+/** `node dist/cli/cutter.js ARGS --output <host's out dir>` with the host's inputs. */
 export function cutter(host: TempHost, args: string[], extraEnv: Record<string, string> = {}): RunResult {
   return run("node", [CUTTER_JS, ...args, "--output", host.outDir], { env: host.env(extraEnv) });
 }

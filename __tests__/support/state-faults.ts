@@ -17,7 +17,7 @@ export interface BackgroundCli {
   kill(signal: NodeJS.Signals): void;
 }
 
-/** `node dist/tools/cutter.js ARGS --output <host's out dir>` in a new process group, not waited for. */
+/** `node dist/cli/cutter.js ARGS --output <host's out dir>` in a new process group, not waited for. */
 export function startCli(host: TempHost, args: string[], extraEnv: Record<string, string> = {}): BackgroundCli {
   const child = spawn(process.execPath, [CUTTER_JS, ...args, "--output", host.outDir], { env: host.env(extraEnv), detached: true, stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";

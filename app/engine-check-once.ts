@@ -1,0 +1,111 @@
+/**
+ * cdktf adds a "Terraform >= 1.4" validation to every `terraform_data` resource,
+ * and each one runs `<engine> version` through a shell at synth: 18 processes
+ * for the 7-directory tree (about 0.6 s of a 1.1 s synth), 1,404 for 700
+ * directories (about a minute). The engine cannot change during one synth, so
+ * the same command and constraint always give the same answer: ask once.
+ *
+ * And once per engine binary across the commands: when the version command is
+ * `<name> version` and `<name>` is found on PATH as the shell would find it, the
+ * answer comes from app/engine-identity.ts (the engine the operator CLI runs is the
+ * same file: one `version` for both). When that answer satisfies the constraint (the
+ * core's own test: the first x.y.z, its semver), the validation passes; anything else (no such
+ * file, no answer, a version too low) runs cdktf's validation itself, so its problems
+ * are worded exactly as cdktf words them.
+ *
+ * Every construct still gets its own validation result (the same problems, if
+ * any), so error messages are exactly what they were.
+ *
+ * The class patched is the one of the CDK core in use (cdktf, or cdktn with
+ * CUTTER_CDK=cdktn: the same class at the same path); patching cdktf's while cdktn
+ * synthesizes would change nothing. Should a core no longer have it there, nothing
+ * is patched and synth asks the engine per resource, as the core does by itself
+ * (__tests__/engine-check-once.test.ts runs on both cores and would fail).
+ */
+import * as path from "path";
+import { CDK_FLAVOUR } from "../constructs/cdk";
+import { cdkCoreDirectory } from "../constructs/cdk-flavour";
+import { engineFingerprint, engineVersion, resolveOnPath } from "./engine-identity";
+
+interface ValidateBinaryVersion {
+  validate(): string[];
+}
+
+type Semver = { satisfies(v: string, range: string): boolean };
+let semverOfCore: Semver | null | undefined;
+
+/** The semver the CDK core in use resolves (the constraint read exactly as the core reads it), or null when it cannot be found. */
+function coreSemver(): Semver | null {
+  if (semverOfCore === undefined) {
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      semverOfCore = require(require.resolve("semver", { paths: [cdkCoreDirectory(CDK_FLAVOUR)] })) as Semver;
+    } catch {
+      semverOfCore = null;
+    }
+  }
+  return semverOfCore;
+}
+
+let installed = false;
+
+/** An engine a validation of this process relied on: the name looked up, the file found and its fingerprint. */
+export interface ValidationEngine {
+  readonly name: string;
+  readonly file: string;
+  readonly fingerprint: string;
+}
+
+/** What the validations of this process relied on; undefined once one of them could not say (cdktf validated itself). */
+let reliedOn: Map<string, ValidationEngine> | undefined = new Map();
+
+/**
+ * The engines this process's validations relied on (for the synth record: the same files,
+ * unchanged, give the same answers), or undefined if any validation ran cdktf's own check.
+ */
+export function validationEngines(): ValidationEngine[] | undefined {
+  return reliedOn ? [...reliedOn.values()] : undefined;
+}
+
+/** Whether the validation passes by the engine's known version; false lets cdktf validate (and word any problem) itself. */
+function passesByKnownVersion(versionCommand: string, versionConstraint: string): boolean {
+  // A plain name (looked up on PATH) or an absolute path, with nothing the shell would expand.
+  const m = /^([A-Za-z0-9._+/-]+) version$/.exec(versionCommand);
+  const file = m ? (m[1].startsWith("/") ? m[1] : resolveOnPath(m[1], process.env)) : undefined;
+  const fingerprint = file === undefined ? undefined : engineFingerprint(file);
+  // Without a fingerprint the answer could not be kept: cdktf asks, once per process, as before.
+  const answer = fingerprint === undefined ? undefined : engineVersion(file!, process.env).answer;
+  const version = answer ? /\d+\.\d+\.\d+/.exec(answer.line)?.[0] : undefined;
+  const semver = coreSemver();
+  if (!m || file === undefined || fingerprint === undefined || version === undefined || semver === null || !semver.satisfies(version, versionConstraint)) {
+    reliedOn = undefined;
+    return false;
+  }
+  reliedOn?.set(m[1], { name: m[1], file, fingerprint });
+  return true;
+}
+
+/** Makes every ValidateBinaryVersion in this process run its version command once per command and constraint. */
+export function checkEngineVersionOnce(): void {
+  if (installed) return;
+  installed = true;
+  let ValidateBinaryVersion: { prototype: ValidateBinaryVersion } | undefined;
+  try {
+    ValidateBinaryVersion = require(path.join(cdkCoreDirectory(CDK_FLAVOUR), "lib", "validations", "validate-binary-version")).ValidateBinaryVersion;
+  } catch {
+    return;
+  }
+  if (typeof ValidateBinaryVersion?.prototype?.validate !== "function") return;
+  const validate = ValidateBinaryVersion.prototype.validate;
+  const answers = new Map<string, string[]>();
+  ValidateBinaryVersion.prototype.validate = function (this: ValidateBinaryVersion): string[] {
+    const self = this as unknown as { versionCommand: string; versionConstraint: string; hint?: string };
+    const key = JSON.stringify([self.versionCommand, self.versionConstraint, self.hint ?? ""]);
+    let answer = answers.get(key);
+    if (answer === undefined) {
+      answer = passesByKnownVersion(self.versionCommand, self.versionConstraint) ? [] : validate.call(this);
+      answers.set(key, answer);
+    }
+    return [...answer];
+  };
+}
