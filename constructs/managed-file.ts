@@ -5,10 +5,10 @@ import { createHash } from "crypto";
 import { CUTTER_LAYOUT } from "./layout";
 import * as path from "path";
 import { OwnershipRecord, checkOwnershipRecord, recordKey } from "./ownership-record";
-import { PathKind, PermissionCommand, checkPermissions } from "./permission-command";
+import { PermissionCommand, checkPermissions } from "./permission-command";
 import { scriptProvisioner } from "./shell";
 import { roleInput } from "./resource-role";
-import { Problems } from "./validation";
+import { PathKind, Problems } from "./validation";
 
 export interface ManagedFileProps {
   /** Absolute, normalised path of the file; its directory must already exist. */
