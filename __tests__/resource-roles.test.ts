@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { TerraformStack, Testing } from "../constructs/cdk";
-import { CUTTER_LAYOUT, RESOURCE_ROLES, ROLE_KEY, RuntimeTree } from "../constructs";
+import { CUTTER_LAYOUT, RESOURCE_ROLES, RETIRED_ROLES, ROLE_KEY, RuntimeTree } from "../constructs";
 import { LocalProvider } from "../constructs/local-provider";
 import { PlanContractError, PlanJson, explainChanges, summarizePlan, writeSetOf } from "../cli/plan-summary";
 import { testApp } from "./support/test-app";
@@ -37,12 +37,12 @@ describe("role markers", () => {
   const json = synthesized();
   const data = Object.entries<any>(json.resource.terraform_data);
 
-  test("every terraform_data carries a known role in its input, and every role but the file (its type) is used", () => {
+  test("every terraform_data carries a known role in its input, and every role but the file (its type) and the retired ones is used", () => {
     const roles = data.map(([name, body]) => {
       assert.ok(RESOURCE_ROLES.includes(body.input?.[ROLE_KEY]), `${name}: ${ROLE_KEY} ${JSON.stringify(body.input?.[ROLE_KEY])}`);
       return body.input[ROLE_KEY];
     });
-    assert.deepEqual([...new Set(roles)].sort(), RESOURCE_ROLES.filter((r) => r !== "file").sort());
+    assert.deepEqual([...new Set(roles)].sort(), RESOURCE_ROLES.filter((r) => r !== "file" && !RETIRED_ROLES.includes(r)).sort());
     assert.equal(roles.filter((r) => r === "file-permissions").length, Object.keys(json.resource.local_file).length, "one owner/mode step per file");
   });
 
@@ -53,7 +53,7 @@ describe("role markers", () => {
     assert.equal(w.directoriesToCreate.length, 1 + CUTTER_LAYOUT.subdirectories.length);
     assert.equal(w.filesToWrite.length, 2);
     assert.deepEqual(explainChanges(plan.resource_changes!), [
-      `${plan.resource_changes!.length} new: 2 directory resources, 2 files, 2 file write checks, 2 file owner/mode steps, 1 destroy guard, 1 tree remover, 1 survey record`,
+      `${plan.resource_changes!.length} new: 2 directory resources, 2 files, 2 file write checks, 2 file owner/mode steps, 1 destroy guard, 1 tree remover`,
     ]);
   });
 
@@ -68,7 +68,7 @@ describe("role markers", () => {
     const summary = summarizePlan(plan);
     assert.doesNotMatch(summary, /REVIEW/);
     assert.match(summary, /secrets\/DB\/services touched: none/);
-    assert.match(summary, /safety checks \(write nothing; .*\): 5\n/);
+    assert.match(summary, /safety checks \(write nothing; .*\): 4\n/);
   });
 
   test("a terraform_data with no role, or a role this release does not know, stops the summary with one message naming it", () => {

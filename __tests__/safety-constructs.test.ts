@@ -25,8 +25,8 @@ describe("DestroyGuard", () => {
       ...Object.keys(data).filter((k) => k !== guardName).map((k) => `terraform_data.${k}`),
       ...Object.keys(json.resource.local_file).map((k) => `local_file.${k}`),
     ].sort();
-    // Tree remover, root chunk + directories chunk; per file: write guard, file, owner/mode; the survey (kept by a refused destroy).
-    assert.equal(others.length, 1 + 2 + 2 * 3 + 1);
+    // Tree remover, root chunk + directories chunk; per file: write guard, file, owner/mode (the survey is the guard's own step).
+    assert.equal(others.length, 1 + 2 + 2 * 3);
     assert.deepEqual([...guard.depends_on].sort(), others);
   });
 
@@ -36,7 +36,12 @@ describe("DestroyGuard", () => {
     assert.deepEqual(guard.triggers_replace, { root: "/srv/cutter" });
     assert.equal(guard.input.root_entries, "runs approvals artifacts backups rollback reports locks orchestrator.config.json README.md");
     assert.equal(guard.input.record_dir, "/srv/state/own");
-    const [check] = guard.provisioner.map((p: any) => p["local-exec"]);
+    const [record, check, forget] = guard.provisioner.map((p: any) => p["local-exec"]);
+    assert.equal(guard.provisioner.length, 3);
+    // The survey: recorded when the guard is created (after everything), removed only after the check passed.
+    assert.deepEqual([record.command, record.when, record.environment.CUTTER_SURVEY_ACTION], ["cutter-survey", "create", "record"]);
+    assert.deepEqual([forget.command, forget.when, forget.environment.CUTTER_SURVEY_ACTION], ["cutter-survey", "destroy", "forget"]);
+    assert.equal(forget.environment.CUTTER_RECORD_DIR, '${lookup(self.input, "record_dir", "")}');
     assert.equal(check.when, "destroy");
     for (const value of Object.values<string>(check.environment)) assert.match(value, /^\$\{(self\.input\.[a-z0-9_]+|lookup\(self\.input, "[a-z_]+", ""\))\}$/);
     assert.equal(check.command, "cutter-check-before-destroy");

@@ -145,6 +145,15 @@ describe("survey.sh", () => {
     assert.deepEqual(fs.readdirSync(records), ["survey"]);
   });
 
+  test("forget with no record directory (a destroy guard without records) removes nothing: never /NAME", () => {
+    const d = fx.fresh("survey-no-records");
+    fs.writeFileSync(path.join(d, "survey"), "kept\n");
+    // Without the record directory, "$CUTTER_RECORD_DIR/$CUTTER_SURVEY_NAME" would be this file.
+    const r = runScript("survey", { CUTTER_SURVEY_ACTION: "forget", CUTTER_RECORD_DIR: "", CUTTER_SURVEY_NAME: `${d.slice(1)}/survey` });
+    assert.deepEqual(r, { code: 0, stdout: "", stderr: "" });
+    assert.equal(fs.readFileSync(path.join(d, "survey"), "utf8"), "kept\n");
+  });
+
   test("forget leaves a link or a directory at the survey's name alone; an unknown action fails naming it", () => {
     const d = fx.fresh("survey-forget");
     fs.symlinkSync(ETC_FILE, path.join(d, "survey"));

@@ -4,6 +4,7 @@ import * as path from "path";
 import { OwnershipRecord, checkOwnershipRecord, recordKey } from "./ownership-record";
 import { scriptProvisioner } from "./shell";
 import { roleInput } from "./resource-role";
+import { TreeSurvey } from "./tree-survey";
 import { Problems, absolutePathRule } from "./validation";
 
 /** A file the stack wrote, with the sha256 (hex) of what it wrote. */
@@ -29,6 +30,13 @@ export interface DestroyGuardProps {
    * @default - none: the guard does not ask for one
    */
   readonly remover?: DataResource;
+  /**
+   * The survey, whose steps the guard carries (one resource fewer): recorded when the
+   * guard is created (after every resource in `dependsOn`), removed on destroy after the
+   * check passed, so a refused destroy keeps it.
+   * @default - no survey
+   */
+  readonly survey?: TreeSurvey;
 }
 
 
@@ -36,7 +44,7 @@ export interface DestroyGuardProps {
  * The destroy guard: a `terraform_data` that depends on every managed resource,
  * so destroy removes it first, and whose destroy-time check fails the destroy
  * before anything is removed. Its triggers hold only the root, so ordinary
- * deploys never replace it (a replacement runs the check; it does when the root
+ * deploys never replace it (which is why it also carries the survey's steps) (a replacement runs the check; it does when the root
  * moves, which is right: the old tree is about to be removed).
  */
 export class DestroyGuard extends Construct {
@@ -72,6 +80,7 @@ export class DestroyGuard extends Construct {
       },
       dependsOn: props.dependsOn,
       provisioners: [
+        ...(props.survey ? [props.survey.record] : []),
         scriptProvisioner(
           "check-before-destroy",
           {
@@ -88,6 +97,8 @@ export class DestroyGuard extends Construct {
           },
           "destroy",
         ),
+        // After the check: a destroy-time step that fails stops the ones after it.
+        ...(props.survey ? [props.survey.forget] : []),
       ],
     });
   }

@@ -14,6 +14,12 @@ export const RESOURCE_ROLES = ["directories", "file", "file-write-guard", "file-
 
 export type ResourceRole = (typeof RESOURCE_ROLES)[number];
 
+/**
+ * Roles no resource of this release has, still read in plans of stacks an earlier release
+ * deployed (their removal): the survey's steps are the destroy guard's since issue 11.
+ */
+export const RETIRED_ROLES: readonly ResourceRole[] = ["survey"];
+
 /** The resource type whose role is its type: a managed file. */
 export const FILE_RESOURCE_TYPE = "local_file";
 

@@ -59,7 +59,7 @@ export class RuntimeTree extends Construct {
   public readonly observation: TreeObservation;
   /** Drift of each managed path, shown in the plan as check warnings. */
   public readonly driftChecks: DriftChecks;
-  /** What every managed path was before the first deploy, kept with the ownership records. */
+  /** What every managed path was before the first deploy, kept with the ownership records (steps of the destroy guard). */
   public readonly survey: TreeSurvey;
 
   constructor(scope: Construct, id: string, props: RuntimeTreeProps = {}) {
@@ -128,15 +128,16 @@ export class RuntimeTree extends Construct {
 
     const everything: ITerraformDependable[] = [this.remover.resource, ...directorySets.flatMap((set) => set.resources)];
     everything.push(...files.flatMap((f) => [f.writeGuard, f.file, f.permissions.resource]));
-    // The state before the first deploy, for the gate report: recorded after everything, kept by a refused destroy.
-    this.survey = new TreeSurvey(this, "Survey", { rootPath, observation: this.observation, ownership, dependsOn: everything });
+    // The state before the first deploy, for the gate report: recorded by the destroy guard after everything, kept by a refused destroy.
+    this.survey = new TreeSurvey(this, "Survey", { rootPath, observation: this.observation, ownership });
     this.destroyGuard = new DestroyGuard(this, "DestroyGuard", {
       rootPath,
       directories: this.directories.paths,
       files: files.map((f) => ({ path: f.path, sha256: f.contentSha256 })),
       ownership,
       remover: this.remover.resource,
-      dependsOn: [...everything, this.survey.resource],
+      survey: this.survey,
+      dependsOn: everything,
     });
 
     // Every file any construct of the stack writes is checked for secrets and modes.
@@ -160,7 +161,6 @@ export class RuntimeTree extends Construct {
       ids.set(name, managed.file);
       ids.set(`${name}_mode`, managed.permissions.resource);
     }
-    ids.set("survey", this.survey.resource);
     ids.set("destroy_guard", this.destroyGuard.resource);
     return ids;
   }

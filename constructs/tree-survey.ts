@@ -1,9 +1,8 @@
-import { DataResource, ITerraformDependable, TerraformStack } from "./cdk";
+import { LocalExecProvisioner, TerraformStack } from "./cdk";
 import { Construct } from "constructs";
 import * as path from "path";
 import { OwnershipRecord, SURVEY_FILE_NAME, checkOwnershipRecord } from "./ownership-record";
 import { scriptProvisioner } from "./shell";
-import { roleInput } from "./resource-role";
 import { TreeObservation } from "./tree-observation";
 import { Problems, absolutePathRule } from "./validation";
 
@@ -17,12 +16,6 @@ export interface TreeSurveyProps {
   readonly observation: TreeObservation;
   /** Where the records are; the survey is kept with them. */
   readonly ownership: OwnershipRecord;
-  /**
-   * Every resource that creates, adopts or refuses a managed path: the survey is
-   * recorded after them, so a deploy that refused a path records nothing, and
-   * removed before them on destroy.
-   */
-  readonly dependsOn: ITerraformDependable[];
 }
 
 /**
@@ -30,17 +23,22 @@ export interface TreeSurveyProps {
  * deploy (root absent, or existed with its owner and mode), recorded once by that
  * deploy and kept with the ownership records.
  *
- * One `terraform_data` with nothing that changes between plans, so it is created once
- * and a no-op plan stays at 0 changes. Its create-time command writes what the plan-time
- * observation saw (the observation is read before anything is applied, so on the first
- * deploy it is the state before it); a survey already on disk is kept. Its destroy-time
- * command removes the file. Put it in the destroy guard's `dependsOn`: then a refused
- * destroy keeps it, and a complete destroy removes it after the guard passed.
+ * It has no resource of its own (issue 11: every resource costs the raw `cdktf deploy`
+ * two lines): the destroy guard carries its two steps (DestroyGuardProps.survey). The
+ * guard is created after everything that creates, adopts or refuses a managed path, so
+ * `record` runs after them (a deploy that refused a path records nothing), and is never
+ * replaced by an ordinary deploy, so the survey is written once. `record` writes what the
+ * plan-time observation saw (read before anything is applied, so on the first deploy it is
+ * the state before it); a survey already on disk is kept. `forget` removes it on destroy,
+ * after the guard's check passed: a refused destroy keeps it.
  */
 export class TreeSurvey extends Construct {
   /** Absolute path of the survey file. */
   public readonly file: string;
-  public readonly resource: DataResource;
+  /** Create-time step: writes the survey once. */
+  public readonly record: LocalExecProvisioner;
+  /** Destroy-time step: removes the survey (its record directory from the resource's own `input.record_dir`). */
+  public readonly forget: LocalExecProvisioner;
 
   constructor(scope: Construct, id: string, props: TreeSurveyProps) {
     super(scope, id);
@@ -55,24 +53,19 @@ export class TreeSurvey extends Construct {
     const stdout = `data.local_command.${stack.getLogicalId(props.observation.command)}.stdout`;
     // stdout is null when the command prints nothing (every path missing: a first deploy).
     const observed = `(${stdout} == null ? "" : ${stdout})`;
-    this.resource = new DataResource(this, "Record", {
-      // Constant for a tree: created once, never updated by a deploy (a new root is a new tree and
-      // gets its own survey). Keyed like the destroy guard, so a plan summary lists it with the
-      // checks that write nothing in the tree (cli/plan-summary.ts).
-      triggersReplace: { root: props.rootPath },
-      input: { ...roleInput("survey"), record_dir: props.ownership.directory, name: SURVEY_FILE_NAME },
-      dependsOn: props.dependsOn,
-      provisioners: [
-        scriptProvisioner("survey", {
-          CUTTER_SURVEY_ACTION: "record",
-          CUTTER_RECORD_DIR: props.ownership.directory,
-          CUTTER_SURVEY_NAME: SURVEY_FILE_NAME,
-          CUTTER_ROOT: props.rootPath,
-          CUTTER_OBSERVED: `\${length(${observed}) > ${MAX_SURVEY_OBSERVATION} ? substr(${observed}, 0, ${MAX_SURVEY_OBSERVATION}) : ${observed}}`,
-          CUTTER_OBSERVED_TRUNCATED: `\${length(${observed}) > ${MAX_SURVEY_OBSERVATION} ? "1" : "0"}`,
-        }),
-        scriptProvisioner("survey", { CUTTER_SURVEY_ACTION: "forget", CUTTER_RECORD_DIR: "${self.input.record_dir}", CUTTER_SURVEY_NAME: "${self.input.name}" }, "destroy"),
-      ],
+    this.record = scriptProvisioner("survey", {
+      CUTTER_SURVEY_ACTION: "record",
+      CUTTER_RECORD_DIR: props.ownership.directory,
+      CUTTER_SURVEY_NAME: SURVEY_FILE_NAME,
+      CUTTER_ROOT: props.rootPath,
+      CUTTER_OBSERVED: `\${length(${observed}) > ${MAX_SURVEY_OBSERVATION} ? substr(${observed}, 0, ${MAX_SURVEY_OBSERVATION}) : ${observed}}`,
+      CUTTER_OBSERVED_TRUNCATED: `\${length(${observed}) > ${MAX_SURVEY_OBSERVATION} ? "1" : "0"}`,
     });
+    // From the state (a destroy-time step may read only `self`): "" in a guard without a record directory.
+    this.forget = scriptProvisioner(
+      "survey",
+      { CUTTER_SURVEY_ACTION: "forget", CUTTER_RECORD_DIR: '${lookup(self.input, "record_dir", "")}', CUTTER_SURVEY_NAME: SURVEY_FILE_NAME },
+      "destroy",
+    );
   }
 }

@@ -5,7 +5,7 @@
 # record: writes, once, the plan-time observation (observe.sh's `S|path|type|owner|group|mode`
 #         lines: every managed path that existed; a path not listed did not exist).
 #         A survey already there is kept: the first one is the state before the first deploy.
-# forget: removes it (destroy).
+# forget: removes it (destroy); nothing without a record directory.
 # Format, one item a line: `cutter-runtime-survey 1`, `recorded_at UTC`, `root PATH`,
 # `truncated 0|1`, then `observed S|PATH|TYPE|OWNER|GROUP|MODE[|more fields]` per existing path.
 set -eu
@@ -13,6 +13,8 @@ set -f
 file=$CUTTER_RECORD_DIR/$CUTTER_SURVEY_NAME
 case $CUTTER_SURVEY_ACTION in
   forget)
+    # No record directory (a destroy guard without records): no survey to remove, and never /NAME.
+    [ -n "$CUTTER_RECORD_DIR" ] || exit 0
     for f in "$file" "$file.tmp"; do
       if [ -f "$f" ] && [ ! -L "$f" ]; then rm -f -- "$f"; fi
     done
