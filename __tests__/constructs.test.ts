@@ -98,15 +98,15 @@ describe("RuntimeDirectories", () => {
 
 describe("PermissionCommand", () => {
   test("re-applies when the revision changes and refuses file modes above 0640", () => {
-    const json = stackWith((s) => new PermissionCommand(s, "P", { path: "/srv/x/f", mode: "0600", revision: "abc" }));
+    const json = stackWith((s) => new PermissionCommand(s, "P", { files: [{ path: "/srv/x/f", revision: "abc" }], mode: "0600" }));
     const [p] = resources(json, "terraform_data");
-    assert.equal(p.triggers_replace.revision, "abc");
+    assert.deepEqual(p.triggers_replace.revisions, { "/srv/x/f": "abc" });
     assert.match(scriptOf(scripts(p)[0]), /fd=\/proc\/self\/fd\/3\n/);
     assert.match(scriptOf(scripts(p)[0]), /chown -- "\$CUTTER_OWNER:\$CUTTER_GROUP" "\$fd"/);
     const [, check] = scripts(p);
     assert.equal(check.when, "destroy", "checks the directory right before the provider removes the file");
-    assert.deepEqual(check.environment, { CUTTER_PATH: "${self.triggers_replace.path}" });
-    assert.throws(() => stackWith((s) => new PermissionCommand(s, "P", { path: "/srv/x/f", mode: "0644" })), /mode: "0644"/);
+    assert.deepEqual(check.environment, { CUTTER_FILE_COUNT: "1", CUTTER_PATH_1: "${sort(keys(self.triggers_replace.files))[0]}" });
+    assert.throws(() => stackWith((s) => new PermissionCommand(s, "P", { files: [{ path: "/srv/x/f" }], mode: "0644" })), /mode: "0644"/);
   });
 });
 
@@ -120,7 +120,7 @@ describe("ManagedFile", () => {
     assert.equal(file.directory_permission, "0700");
     const [perm] = resources(json, "terraform_data");
     assert.equal(perm.triggers_replace.owner, "nobody");
-    assert.match(perm.triggers_replace.revision, /^[0-9a-f]{64}$/);
+    assert.match(perm.triggers_replace.revisions["/srv/x/f.json"], /^[0-9a-f]{64}$/);
     assert.match(perm.depends_on[0], /local_file\./);
   });
 });

@@ -45,10 +45,11 @@ describe("plan summary", () => {
     assert.match(summary, new RegExp(`\\+ ${layout.readmePath} +root:root 0640  sha256 ${tree.readme.sha256}\\n`));
     assert.match(summary, /^  secrets\/DB\/services touched: none /m);
     assert.doesNotMatch(summary, /drift observed/, "missing paths of a first deploy are not reported as drift");
-    // The root, one resource for the 7 subdirectories; per file: write guard + write + owner/mode; one destroy guard; the survey; one tree remover.
-    const resources = 1 + 1 + 2 * 3 + 1 + 1 + 1;
+    // The root, one resource for the 7 subdirectories; one write guard + 2 writes + one owner/mode step for both files;
+    // one destroy guard (carrying the survey); one tree remover.
+    const resources = 1 + 1 + 1 + 2 + 1 + 1 + 1;
     assert.match(summary, new RegExp(`engine plan: ${resources} to add, 0 to change, 0 to destroy`));
-    assert.match(summary, /safety checks \(write nothing; .*\): 5\n/);
+    assert.match(summary, /safety checks \(write nothing; .*\): 3\n/);
     assert.equal(fs.existsSync(host.root), false, "planning created nothing");
   });
 

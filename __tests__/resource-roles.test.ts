@@ -43,7 +43,13 @@ describe("role markers", () => {
       return body.input[ROLE_KEY];
     });
     assert.deepEqual([...new Set(roles)].sort(), RESOURCE_ROLES.filter((r) => r !== "file" && !RETIRED_ROLES.includes(r)).sort());
-    assert.equal(roles.filter((r) => r === "file-permissions").length, Object.keys(json.resource.local_file).length, "one owner/mode step per file");
+    // One owner/mode step and one write guard for all files (issue 11's budget of the raw first deploy).
+    const filenames = Object.values<any>(json.resource.local_file).map((f) => f.filename).sort();
+    for (const role of ["file-permissions", "file-write-guard"]) {
+      const steps = data.filter(([, body]) => body.input[ROLE_KEY] === role);
+      assert.equal(steps.length, 1, `one ${role} step`);
+      assert.deepEqual(Object.keys(steps[0][1].triggers_replace.files).sort(), filenames, `the ${role} step names every file`);
+    }
   });
 
   test("the summary of a first plan names every resource by its role: nothing for review", () => {
@@ -53,7 +59,7 @@ describe("role markers", () => {
     assert.equal(w.directoriesToCreate.length, 1 + CUTTER_LAYOUT.subdirectories.length);
     assert.equal(w.filesToWrite.length, 2);
     assert.deepEqual(explainChanges(plan.resource_changes!), [
-      `${plan.resource_changes!.length} new: 2 directory resources, 2 files, 2 file write checks, 2 file owner/mode steps, 1 destroy guard, 1 tree remover`,
+      `${plan.resource_changes!.length} new: 2 directory resources, 2 files, 1 file write check, 1 file owner/mode step, 1 destroy guard, 1 tree remover`,
     ]);
   });
 
@@ -68,7 +74,7 @@ describe("role markers", () => {
     const summary = summarizePlan(plan);
     assert.doesNotMatch(summary, /REVIEW/);
     assert.match(summary, /secrets\/DB\/services touched: none/);
-    assert.match(summary, /safety checks \(write nothing; .*\): 4\n/);
+    assert.match(summary, /safety checks \(write nothing; .*\): 3\n/);
   });
 
   test("a terraform_data with no role, or a role this release does not know, stops the summary with one message naming it", () => {

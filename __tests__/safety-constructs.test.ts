@@ -25,8 +25,8 @@ describe("DestroyGuard", () => {
       ...Object.keys(data).filter((k) => k !== guardName).map((k) => `terraform_data.${k}`),
       ...Object.keys(json.resource.local_file).map((k) => `local_file.${k}`),
     ].sort();
-    // Tree remover, root chunk + directories chunk; per file: write guard, file, owner/mode (the survey is the guard's own step).
-    assert.equal(others.length, 1 + 2 + 2 * 3);
+    // Tree remover, root chunk + directories chunk, the files' write guard, 2 files, their owner/mode step (the survey is the guard's own step).
+    assert.equal(others.length, 1 + 2 + 1 + 2 + 1);
     assert.deepEqual([...guard.depends_on].sort(), others);
   });
 
@@ -80,11 +80,11 @@ describe("ManagedFile write guard", () => {
     const [file] = Object.values<any>(json.resource.local_file);
     const [guardName, guard] = Object.entries<any>(json.resource.terraform_data).find(([k]) => k.includes("WriteGuard"))!;
     assert.ok(file.depends_on.includes(`terraform_data.${guardName}`));
-    assert.match(guard.triggers_replace.revision, /^[0-9a-f]{64}$/);
+    assert.match(guard.triggers_replace.files["/srv/x/f"], /^[0-9a-f]{64}$/);
     const [create] = guard.provisioner.map((p: any) => p["local-exec"]);
     assert.match(fromTerraformLiteral(create.interpreter[2]), /\$what: it is a symbolic link; nothing was written/);
     assert.deepEqual(create.environment, {
-      CUTTER_PATH: "/srv/x/f", CUTTER_PARENT: "/srv/x", CUTTER_NAME: "f", CUTTER_SHA256: guard.triggers_replace.revision, CUTTER_RECORD_KEY: recordKey("/srv/x/f"), CUTTER_RECORD_DIR: "/srv/state/own", CUTTER_ADOPT: "1",
+      CUTTER_FILE_COUNT: "1", CUTTER_PATH_1: "/srv/x/f", CUTTER_SHA256_1: guard.triggers_replace.files["/srv/x/f"], CUTTER_RECORD_KEY_1: recordKey("/srv/x/f"), CUTTER_RECORD_DIR: "/srv/state/own", CUTTER_ADOPT: "1",
     });
     assert.equal(guard.provisioner.length, 1, "no destroy-time step: a replaced guard undoes nothing");
     assert.match(fromTerraformLiteral(create.interpreter[2]), /\$what: it has \$links hard links/);

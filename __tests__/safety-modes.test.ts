@@ -80,7 +80,7 @@ describe("file modes: 0640 at most", () => {
     test(`fails for ${JSON.stringify(mode)} through RuntimeTree.fileMode, ManagedFile.mode and PermissionCommand.mode`, () => {
       const tree = () => synthWith((s) => new RuntimeTree(s, "T", { rootPath: "/srv/cutter", fileMode: mode }));
       const file = () => synthWith((s) => new ManagedFile(s, "F", { path: "/srv/cutter/f", content: "x\n", mode }));
-      const perm = () => synthWith((s) => new PermissionCommand(s, "P", { path: "/srv/cutter/f", mode }));
+      const perm = () => synthWith((s) => new PermissionCommand(s, "P", { files: [{ path: "/srv/cutter/f" }], mode }));
       for (const build of [tree, file, perm]) {
         assert.throws(build, (e: Error) => e.message.includes(`mode: ${JSON.stringify(mode)}`) && reason.test(e.message) && /nothing was changed/.test(e.message));
       }

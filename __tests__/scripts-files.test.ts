@@ -16,23 +16,29 @@ let fx: Fixtures;
 before(() => (fx = new Fixtures("scripts-files")));
 after(() => fx.remove());
 
-/** The environment PermissionCommand gives apply-permissions for `p`. */
+/** The environment PermissionCommand gives apply-permissions for `p` (one file of the step). */
 function permissionEnv(p: string, mode = "0640", owner = "root", group = "root"): Record<string, string> {
-  return { CUTTER_PATH: p, CUTTER_PARENT: path.posix.dirname(p), CUTTER_NAME: path.posix.basename(p), CUTTER_OWNER: owner, CUTTER_GROUP: group, CUTTER_MODE: mode };
+  return { CUTTER_FILE_COUNT: "1", CUTTER_PATH_1: p, CUTTER_OWNER: owner, CUTTER_GROUP: group, CUTTER_MODE: mode };
 }
 
-/** The environment ManagedFile gives guard-write for `p` about to hold `content`. */
-function guardEnv(p: string, content: string, records: string, adopt = false): Record<string, string> {
-  return {
-    CUTTER_PATH: p,
-    CUTTER_PARENT: path.posix.dirname(p),
-    CUTTER_NAME: path.posix.basename(p),
-    CUTTER_SHA256: sha256(content),
-    CUTTER_RECORD_KEY: recordKey(p),
-    CUTTER_RECORD_DIR: records,
-    CUTTER_ADOPT: adopt ? "1" : "0",
-  };
+/** The environment FileWriteGuard gives guard-write for files about to hold their contents. */
+function guardEnvOf(files: ReadonlyArray<readonly [string, string]>, records: string, adopt = false): Record<string, string> {
+  const env: Record<string, string> = { CUTTER_FILE_COUNT: String(files.length), CUTTER_RECORD_DIR: records, CUTTER_ADOPT: adopt ? "1" : "0" };
+  files.forEach(([p, content], i) => {
+    env[`CUTTER_PATH_${i + 1}`] = p;
+    env[`CUTTER_SHA256_${i + 1}`] = sha256(content);
+    env[`CUTTER_RECORD_KEY_${i + 1}`] = recordKey(p);
+  });
+  return env;
 }
+
+/** The environment FileWriteGuard gives guard-write for `p` (alone) about to hold `content`. */
+function guardEnv(p: string, content: string, records: string, adopt = false): Record<string, string> {
+  return guardEnvOf([[p, content]], records, adopt);
+}
+
+/** The environment PermissionCommand's destroy-time step gives check-parent for `p`. */
+const parentEnv = (p: string) => ({ CUTTER_FILE_COUNT: "1", CUTTER_PATH_1: p });
 
 describe("apply-permissions.sh", () => {
   const refusing = (p: string) => `cutter-runtime: refusing to change owner/mode of ${p}`;
@@ -65,6 +71,25 @@ describe("apply-permissions.sh", () => {
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, `set ${f} to root:root 0640 (was 54321:54322)\n`);
     assert.equal(ownerMode(f), "root:root 640");
+  });
+
+  test("one step for several files: each gets owner and mode; only a changed one is named", () => {
+    const d = fx.fresh("perm-several");
+    const a = path.join(d, "a.json");
+    const b = path.join(d, "b.md");
+    fs.writeFileSync(a, "a", { mode: 0o640 });
+    fs.writeFileSync(b, "b", { mode: 0o644 });
+    fs.chmodSync(a, 0o640);
+    fs.chmodSync(b, 0o644);
+    const env = { CUTTER_FILE_COUNT: "2", CUTTER_PATH_1: a, CUTTER_PATH_2: b, CUTTER_OWNER: "root", CUTTER_GROUP: "root", CUTTER_MODE: "0640" };
+    assert.deepEqual(runScript("apply-permissions", env), { code: 0, stdout: `set ${b} to root:root 0640 (was 0644)\n`, stderr: "" });
+    assert.equal(ownerMode(a), "root:root 640");
+    assert.equal(ownerMode(b), "root:root 640");
+    assert.deepEqual(runScript("apply-permissions", env), { code: 0, stdout: "", stderr: "" }, "a re-run names nothing");
+    fs.rmSync(a);
+    const missing = runScript("apply-permissions", env);
+    assert.equal(missing.code, 1);
+    assert.equal(missing.stderr, `cutter-runtime: refusing to change owner/mode of ${a}: it is missing or not a regular file; nothing was changed\n`);
   });
 
   test("hostile names in the path (a single value in the environment) reach the right file and nothing else", () => {
@@ -173,6 +198,41 @@ describe("guard-write.sh", () => {
     assert.deepEqual(fs.readdirSync(records), [key], "no temporary left");
   });
 
+  test("one guard for several files: a file the stack wrote that already holds its content passes without a word; the others say which write follows", () => {
+    const d = fx.fresh("guard-several");
+    const records = path.join(fx.dir, "guard-several-records");
+    fs.rmSync(records, { recursive: true, force: true });
+    const config = path.join(d, "orchestrator.config.json");
+    const readme = path.join(d, "README.md");
+    const first = runScript("guard-write", guardEnvOf([[config, "c1"], [readme, "r1"]], records));
+    assert.deepEqual(first, { code: 0, stdout: `writing ${config} (new file)\nwriting ${readme} (new file)\n`, stderr: "" });
+    // The provider wrote both; then only the README's content changes: the config already holds its content.
+    fs.writeFileSync(config, "c1");
+    fs.writeFileSync(readme, "r1");
+    const recordBefore = fs.readFileSync(path.join(records, recordKey(config)), "utf8");
+    const second = runScript("guard-write", guardEnvOf([[config, "c1"], [readme, "r2"]], records));
+    assert.deepEqual(second, { code: 0, stdout: `writing ${readme} (new content)\n`, stderr: "" });
+    assert.equal(fs.readFileSync(path.join(records, recordKey(config)), "utf8"), recordBefore, "the config's record is untouched");
+    assert.equal(fs.readFileSync(path.join(records, recordKey(readme)), "utf8"), `created ${readme} sha256=${sha256("r2")}\n`);
+    // Nothing to write at all: silent. A file edited by someone else is still named.
+    fs.writeFileSync(readme, "r2");
+    assert.deepEqual(runScript("guard-write", guardEnvOf([[config, "c1"], [readme, "r2"]], records)), { code: 0, stdout: "", stderr: "" });
+    fs.writeFileSync(config, "edited");
+    assert.equal(runScript("guard-write", guardEnvOf([[config, "c1"], [readme, "r2"]], records)).stdout, `writing ${config} (its content was changed by someone else)\n`);
+    // A refusal for either file stops the step (the later file is not checked) with the file named.
+    fs.rmSync(config);
+    fs.symlinkSync(ETC_FILE, config);
+    const refused = runScript("guard-write", guardEnvOf([[config, "c1"], [readme, "r3"]], records));
+    assert.equal(refused.code, 1);
+    assert.equal(refused.stdout, "");
+    assert.match(refused.stderr, new RegExp(`^${refusing(config).replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}: it is a symbolic link`));
+    assert.equal(fs.readFileSync(path.join(records, recordKey(readme)), "utf8"), `created ${readme} sha256=${sha256("r2")}\n`, "the README was not reached");
+    // Not a number of files: refused before anything.
+    const bad = runScript("guard-write", { ...guardEnvOf([[readme, "r2"]], records), CUTTER_FILE_COUNT: "1;id" });
+    assert.equal(bad.code, 1);
+    assert.equal(bad.stderr, "cutter-runtime: CUTTER_FILE_COUNT must be a number, not '1;id'\n");
+  });
+
   test("an existing file the stack did not write is refused (nothing changed), or adopted with its original kept", () => {
     const d = fx.fresh("guard-existing");
     const records = path.join(fx.dir, "guard-existing-records");
@@ -271,21 +331,25 @@ describe("check-parent.sh", () => {
     const d = fx.fresh("parent");
     fs.mkdirSync(path.join(d, "real"));
     fs.writeFileSync(path.join(d, "real", "f"), "x");
-    assert.deepEqual(runScript("check-parent", { CUTTER_PATH: path.join(d, "real", "f") }), { code: 0, stdout: "", stderr: "" });
-    assert.deepEqual(runScript("check-parent", { CUTTER_PATH: path.join(d, "gone", "f") }), { code: 0, stdout: "", stderr: "" }, "a parent already gone leaves nothing to remove");
+    assert.deepEqual(runScript("check-parent", parentEnv(path.join(d, "real", "f"))), { code: 0, stdout: "", stderr: "" });
+    assert.deepEqual(runScript("check-parent", parentEnv(path.join(d, "gone", "f"))), { code: 0, stdout: "", stderr: "" }, "a parent already gone leaves nothing to remove");
     fs.symlinkSync("/etc", path.join(d, "to-etc"));
     const etc = path.join(d, "to-etc", "hostname");
-    const r = runScript("check-parent", { CUTTER_PATH: etc });
+    const r = runScript("check-parent", parentEnv(etc));
     assert.equal(r.code, 1);
     assert.equal(r.stderr, `cutter-runtime: refusing to let the engine remove ${etc}: ${d}/to-etc resolves to /etc (a symbolic link in the path); nothing was changed. Replace the link with the real directory.\n`);
     fs.symlinkSync(path.join(d, "nowhere"), path.join(d, "dangling"));
     const dangling = path.join(d, "dangling", "f");
-    const g = runScript("check-parent", { CUTTER_PATH: dangling });
+    const g = runScript("check-parent", parentEnv(dangling));
     assert.equal(g.code, 1);
     assert.equal(g.stderr, `cutter-runtime: refusing to let the engine remove ${dangling}: ${d}/dangling is missing or not a directory; nothing was changed\n`);
     fs.writeFileSync(path.join(d, "file"), "x");
-    const notDir = runScript("check-parent", { CUTTER_PATH: path.join(d, "file", "f") });
+    const notDir = runScript("check-parent", parentEnv(path.join(d, "file", "f")));
     assert.equal(notDir.code, 1);
     assert.match(notDir.stderr, /file is missing or not a directory; nothing was changed\n$/);
+    // Several files (one owner/mode step): any one whose parent is a link stops the removal.
+    const two = runScript("check-parent", { CUTTER_FILE_COUNT: "2", CUTTER_PATH_1: path.join(d, "real", "f"), CUTTER_PATH_2: etc });
+    assert.equal(two.code, 1);
+    assert.equal(two.stderr, r.stderr);
   });
 });

@@ -144,6 +144,19 @@ export function roleOf(rc: ResourceChange): ResourceRole | undefined {
 
 const isPermissionCommand = (rc: ResourceChange) => roleOf(rc) === "file-permissions";
 
+/**
+ * The files an owner/mode step sets: the keys of its `files` map (one step for every file
+ * written together), or the single `path` of a step an earlier release configured.
+ */
+function filePathsOf(t: unknown, unknown?: unknown): string[] {
+  if (!isObject(t)) return [];
+  const unknownFiles = isObject(unknown) && isObject(unknown.files) ? Object.keys(unknown.files) : [];
+  if (isObject(t.files)) return [...new Set([...Object.keys(t.files), ...unknownFiles])];
+  return typeof t.path === "string" ? [t.path] : [];
+}
+
+const settingsIn = (t: Record<string, unknown>): Settings => ({ owner: String(t.owner), group: String(t.group), mode: String(t.mode) });
+
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
@@ -196,12 +209,20 @@ export function writeSetOf(plan: PlanJson): WriteSet {
   const settingsBefore = new Map<string, Settings>();
   for (const rc of changes.filter(isPermissionCommand)) {
     const t = triggersOf(rc)!;
-    permissions.set(String(t.path), {
-      settings: { owner: String(t.owner), group: String(t.group), mode: String(t.mode) },
-      planned: !isNoop(rc) && !(has(rc, "delete") && !has(rc, "create")),
-    });
     const b = rc.change.before?.triggers_replace;
-    if (isObject(b) && typeof b.path === "string") settingsBefore.set(b.path, { owner: String(b.owner), group: String(b.group), mode: String(b.mode) });
+    const a = rc.change.after?.triggers_replace;
+    const unknown = rc.change.after_unknown?.triggers_replace;
+    const runs = !isNoop(rc) && !(has(rc, "delete") && !has(rc, "create"));
+    const settings = { owner: String(t.owner), group: String(t.group), mode: String(t.mode) };
+    for (const p of filePathsOf(t, unknown)) {
+      // One step sets several files: a file counts as changed only if its own entry (or the settings) changed.
+      const own = (side: unknown, key: string) => (isObject(side) && isObject(side[key]) ? side[key][p] : undefined);
+      const changed =
+        !isObject(b) || !filePathsOf(b).includes(p) || show(settingsIn(b)) !== show(settings) || own(b, "revisions") !== own(a, "revisions") ||
+        unknown === true || (isObject(unknown) && (unknown.files === true || own(unknown, "files") === true));
+      permissions.set(p, { settings, planned: runs && changed });
+    }
+    if (isObject(b)) for (const p of filePathsOf(b)) settingsBefore.set(p, settingsIn(b));
   }
   const guard = changes.find((rc) => roleOf(rc) === "destroy-guard" && typeof rc.change.after?.triggers_replace?.root === "string");
   const root: string | undefined = guard?.change.after.triggers_replace.root;
@@ -338,7 +359,7 @@ function settingsByPath(changes: readonly ResourceChange[]): Map<string, PathSid
     for (const t of [b, a]) {
       if (!isObject(t)) continue;
       if (role === "directories" && isObject(t.directories)) for (const p of Object.keys(t.directories)) paths.add(p);
-      if (role === "file-permissions" && typeof t.path === "string") paths.add(t.path);
+      if (role === "file-permissions") for (const p of filePathsOf(t)) paths.add(p);
     }
     for (const p of paths) byPath.set(p, { ...byPath.get(p), before: side(b) ?? byPath.get(p)?.before, after: side(a) ?? byPath.get(p)?.after });
   }

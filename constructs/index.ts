@@ -21,3 +21,4 @@ export * from "./host-files";
 export * from "./gate-inputs";
 export * from "./tree-survey";
 export * from "./resource-role";
+export * from "./file-write-guard";

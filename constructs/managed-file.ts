@@ -1,14 +1,20 @@
 import { File } from "./local-provider";
-import { DataResource, dependable, ITerraformDependable } from "./cdk";
+import { dependable, ITerraformDependable } from "./cdk";
 import { Construct } from "constructs";
 import { createHash } from "crypto";
 import { CUTTER_LAYOUT } from "./layout";
-import * as path from "path";
-import { OwnershipRecord, checkOwnershipRecord, recordKey } from "./ownership-record";
+import { FileWriteGuard } from "./file-write-guard";
+import { OwnershipRecord, checkOwnershipRecord } from "./ownership-record";
 import { PermissionCommand, checkPermissions } from "./permission-command";
-import { scriptProvisioner } from "./shell";
-import { roleInput } from "./resource-role";
 import { PathKind, Problems } from "./validation";
+
+/** The steps a set of files written together share (one of each: issue 11's budget). */
+export interface SharedFileSteps {
+  /** Checks every file right before any of them is written. */
+  readonly writeGuard: FileWriteGuard;
+  /** Sets owner and mode of every file after writing; its owner, group and mode must be the file's. */
+  readonly permissions: PermissionCommand;
+}
 
 export interface ManagedFileProps {
   /** Absolute, normalised path of the file; its directory must already exist. */
@@ -28,9 +34,13 @@ export interface ManagedFileProps {
    * @default - no record: only links and non-regular files are refused before writing
    */
   readonly ownership?: OwnershipRecord;
+  /**
+   * The write guard and owner/mode step this file shares with the others written with it
+   * (RuntimeTree: one of each for the config and the README).
+   * @default - its own write guard and owner/mode step
+   */
+  readonly steps?: SharedFileSteps;
 }
-
-
 
 /**
  * A file the stack writes (`local_file`), then owns and chmods in place.
@@ -47,8 +57,9 @@ export class ManagedFile extends Construct {
   /** sha256 of `content`, hex: what the verifier compares the file with. */
   public readonly contentSha256: string;
   public readonly file: File;
-  /** Checks the path right before every write: first, changed content, or a re-write of a drifted file. */
-  public readonly writeGuard: DataResource;
+  /** Checks the path right before every write: first, changed content, or a re-write of a drifted file (maybe shared). */
+  public readonly writeGuard: FileWriteGuard;
+  /** Owner and mode after every write (maybe shared). */
   public readonly permissions: PermissionCommand;
 
   constructor(scope: Construct, id: string, props: ManagedFileProps) {
@@ -60,55 +71,36 @@ export class ManagedFile extends Construct {
     const problems = new Problems();
     checkPermissions(permissionProps, problems);
     if (props.ownership) checkOwnershipRecord("ownership.directory", props.ownership, props.path, problems);
+    const shared = props.steps?.permissions;
+    if (shared && `${shared.owner}:${shared.group} ${shared.mode}` !== `${owner}:${group} ${mode}`) {
+      problems.add("steps.permissions", `${shared.owner}:${shared.group} ${shared.mode}`, `must set the file's own owner, group and mode (${owner}:${group} ${mode})`);
+    }
     problems.throwIfAny(`ManagedFile ${this.node.path}`);
 
     this.path = props.path;
     this.content = props.content;
     this.contentSha256 = createHash("sha256").update(props.content, "utf8").digest("hex");
-    const recordDir = props.ownership?.directory ?? "";
-    // No destroy-time step: a replaced guard must never undo anything (the record of
-    // an adopted file in particular); the tree remover handles records on destroy.
-    this.writeGuard = new DataResource(this, "WriteGuard", {
-      triggersReplace: { name: `checks ${props.path} right before each write of it (writes nothing itself)`, path: props.path, revision: this.contentSha256 },
-      input: roleInput("file-write-guard"),
-      dependsOn: props.dependsOn,
-      provisioners: [
-        scriptProvisioner("guard-write", {
-          CUTTER_PATH: props.path,
-          CUTTER_PARENT: path.posix.dirname(props.path),
-          CUTTER_NAME: path.posix.basename(props.path),
-          CUTTER_SHA256: this.contentSha256,
-          CUTTER_RECORD_KEY: recordKey(props.path),
-          CUTTER_RECORD_DIR: recordDir,
-          CUTTER_ADOPT: props.ownership?.adoptExisting ? "1" : "0",
-        }),
-      ],
-    });
+    this.writeGuard = props.steps?.writeGuard ?? new FileWriteGuard(this, "WriteGuard", { dependsOn: props.dependsOn, ownership: props.ownership });
+    this.writeGuard.addFile(props.path, this.contentSha256);
     this.file = new File(this, "File", {
       filename: props.path,
       content: props.content,
       filePermission: mode,
       // Never used while the parent exists first; private if it ever is.
       directoryPermission: "0700",
-      dependsOn: [...(props.dependsOn ?? []), this.writeGuard],
+      dependsOn: [...(props.dependsOn ?? []), this.writeGuard.resource],
     });
-    this.permissions = new PermissionCommand(this, "Permissions", {
-      path: props.path,
-      owner,
-      group,
-      mode,
-      revision: this.contentSha256,
-      dependsOn: [this.file],
-    });
+    this.permissions = props.steps?.permissions ?? new PermissionCommand(this, "Permissions", { owner, group, mode });
+    this.permissions.addFile({ path: props.path, revision: this.contentSha256 });
+    this.permissions.resource.dependsOn = [...(this.permissions.resource.dependsOn ?? []), dependable(this.file)];
   }
 
   /**
-   * Re-runs the write guard whenever `expression` is not known at plan time: it
-   * becomes the guard's `revision` trigger (see TreeObservation.rewriteExpression,
-   * unknown exactly when the provider is about to re-write the file).
+   * Re-runs the write guard whenever `expression` is not known at plan time (see
+   * TreeObservation.rewriteExpression, unknown exactly when the provider is about to re-write the file).
    */
   public rewriteOnDrift(expression: string): void {
-    this.writeGuard.addOverride("triggers_replace.revision", expression);
+    this.writeGuard.rewriteOnDrift(this.path, expression);
   }
 
   /**

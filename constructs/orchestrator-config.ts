@@ -2,7 +2,7 @@ import { ITerraformDependable } from "./cdk";
 import { Construct } from "constructs";
 import { ResolvedLayout } from "./layout";
 import { BackupKeyStatus, DEFAULT_BACKUP_KEY_STATUS, backupKeyStatusRule } from "./gate-inputs";
-import { ManagedFile } from "./managed-file";
+import { ManagedFile, SharedFileSteps } from "./managed-file";
 import { OwnershipRecord } from "./ownership-record";
 import { DEFAULT_ENV_FILE } from "./runtime-inputs";
 import { Problems, absolutePathRule } from "./validation";
@@ -115,6 +115,8 @@ export interface OrchestratorConfigProps {
   readonly dependsOn?: ITerraformDependable[];
   /** Passed to the ManagedFile. @default - no ownership record */
   readonly ownership?: OwnershipRecord;
+  /** Passed to the ManagedFile. @default - its own write guard and owner/mode step */
+  readonly steps?: SharedFileSteps;
 }
 
 /** `orchestrator.config.json` in the runtime root: paths and env-var names, zero secret values. */
@@ -142,6 +144,7 @@ export class OrchestratorConfig extends Construct {
       mode: props.mode,
       dependsOn: props.dependsOn,
       ownership: props.ownership,
+      steps: props.steps,
     });
   }
 }

@@ -1,6 +1,5 @@
-import { DataResource, ITerraformDependable } from "./cdk";
+import { DataResource, ITerraformDependable, Lazy } from "./cdk";
 import { Construct } from "constructs";
-import * as path from "path";
 import { CUTTER_LAYOUT } from "./layout";
 import { scriptProvisioner } from "./shell";
 import { roleInput } from "./resource-role";
@@ -46,89 +45,114 @@ export function checkOwnerAndMode(props: Omit<PathPermissions, "path">, problems
   if (modeProblem) problems.add("mode", props.mode, modeProblem);
 }
 
-export interface PermissionCommandProps {
-  /** Absolute, normalised path of the file whose owner, group and mode are set. */
+/** A file whose owner and mode a PermissionCommand sets. */
+export interface PermissionFile {
+  /** Absolute, normalised path. */
   readonly path: string;
+  /**
+   * Changes whenever the file is rewritten (its content hash), so owner and mode are
+   * applied again to the new file. @default - none
+   */
+  readonly revision?: string;
+}
+
+export interface PermissionCommandProps {
+  /** The files (more with `addFile`). @default - none yet */
+  readonly files?: readonly PermissionFile[];
   /** User name. @default "root" */
   readonly owner?: string;
   /** Group name. @default "root" */
   readonly group?: string;
   /** Octal mode, 0640 at most. */
   readonly mode: string;
-  /**
-   * Changes whenever the file is rewritten (its content hash), so owner and mode
-   * are applied again to the new file. @default - none
-   */
-  readonly revision?: string;
-  /** What must exist before the command runs (the file). @default - nothing */
+  /** What must exist before the command runs (the files; `addFile` adds nothing here). @default - nothing */
   readonly dependsOn?: ITerraformDependable[];
 }
 
-
 /**
- * Owner, group and mode of one file the stack wrote, applied in place (any POSIX ACL
- * removed). (The tree's directories get theirs from RuntimeDirectories, in the
- * command that creates and repairs them.)
+ * Owner, group and mode of the files the stack wrote, applied in place (any POSIX ACL
+ * removed): one step for every file written with the same owner, group and mode (issue
+ * 11: each step costs the raw `cdktf deploy` four lines). (The tree's directories get
+ * theirs from RuntimeDirectories, in the command that creates and repairs them.)
  *
- * A change of owner, group or mode replaces only this resource: the command runs
- * again and the file itself is never re-written, so no data is touched.
+ * Its triggers hold the settings and a `files` map (path => `OWNER:GROUP MODE`, unknown
+ * until apply when the plan saw the file drift: `repairOnDrift`) and a `revisions` map
+ * (path => content hash). A change of owner, group or mode, a rewritten file or a drifted
+ * one replaces only this resource: the command runs again for every file (it prints a line
+ * only for a file it changed) and no file is re-written, so no data is touched.
  *
- * It depends on the file, so the engine destroys it just before it removes the file
- * (on destroy, and before re-writing changed content): its destroy-time step checks
- * that the file's directory still resolves to itself, so a directory swapped for a
- * link since the plan never makes the provider remove a file outside the tree.
+ * It depends on the files, so the engine destroys it just before it removes them (on
+ * destroy, and before re-writing changed content): its destroy-time step checks that each
+ * file's directory still resolves to itself, so a directory swapped for a link since the
+ * plan never makes the provider remove a file outside the tree.
  */
 export class PermissionCommand extends Construct {
-  public readonly path: string;
   public readonly owner: string;
   public readonly group: string;
   public readonly mode: string;
   public readonly resource: DataResource;
-  /** The `repair` trigger while the file needs nothing: `OWNER:GROUP MODE`. */
+  /** A file's `files` entry while it needs nothing: `OWNER:GROUP MODE`. */
   public readonly inSync: string;
+  private readonly files: PermissionFile[] = [];
+  private readonly repairs = new Map<string, string>();
 
   constructor(scope: Construct, id: string, props: PermissionCommandProps) {
     super(scope, id);
     const owner = props.owner ?? CUTTER_LAYOUT.defaultOwner;
     const group = props.group ?? CUTTER_LAYOUT.defaultGroup;
     const problems = new Problems();
-    checkPermissions({ ...props, kind: PathKind.FILE, owner, group }, problems);
+    checkOwnerAndMode({ kind: PathKind.FILE, owner, group, mode: props.mode }, problems);
     problems.throwIfAny(`PermissionCommand ${this.node.path}`);
 
-    this.path = props.path;
     this.owner = owner;
     this.group = group;
     this.mode = props.mode;
-    // `kind` tells a reader of the plan (and cli/plan-summary.ts) what the path is; `name`
+    // `kind` tells a reader of the plan (and cli/plan-summary.ts) what the paths are; `name`
     // says it in words (the engine shows a `name` key even when it is unchanged).
     this.inSync = `${owner}:${group} ${props.mode}`;
-    const name = `owner and mode of ${props.path}: ${this.inSync}, applied in place (${REVIEW_SCOPE})`;
-    const settings = { name, path: props.path, kind: PathKind.FILE, owner, group, mode: props.mode };
+    const name = Lazy.stringValue({ produce: () => `owner and mode of ${this.paths.join(", ")}: ${this.inSync}, applied in place (${REVIEW_SCOPE})` });
+    const files = Lazy.anyValue({ produce: () => Object.fromEntries(this.paths.map((p) => [p, this.repairs.get(p) ?? this.inSync])) });
+    const revisions = Lazy.anyValue({ produce: () => Object.fromEntries(this.files.filter((f) => f.revision !== undefined).map((f) => [f.path, f.revision])) });
+    // One value per file, so a name reaches the script whole (scripts/apply-permissions.sh);
+    // known only once every file is added.
+    const perFile = (value: (file: PermissionFile, i: number) => string): Record<string, string> =>
+      Object.fromEntries([["CUTTER_FILE_COUNT", String(this.files.length)], ...this.files.map((f, i) => [`CUTTER_PATH_${i + 1}`, value(f, i)])]);
+    const environment = (produce: () => Record<string, string>) => Lazy.anyValue({ produce }) as unknown as Record<string, string>;
     this.resource = new DataResource(this, "Apply", {
-      triggersReplace: props.revision === undefined ? settings : { ...settings, revision: props.revision },
+      triggersReplace: { name, kind: PathKind.FILE, owner, group, mode: props.mode, files, revisions },
       input: roleInput("file-permissions"),
       dependsOn: props.dependsOn,
       provisioners: [
-        scriptProvisioner("apply-permissions", {
-          CUTTER_PATH: props.path,
-          CUTTER_PARENT: path.posix.dirname(props.path),
-          CUTTER_NAME: path.posix.basename(props.path),
-          CUTTER_OWNER: owner,
-          CUTTER_GROUP: group,
-          CUTTER_MODE: props.mode,
-        }),
-        scriptProvisioner("check-parent", { CUTTER_PATH: "${self.triggers_replace.path}" }, "destroy"),
+        scriptProvisioner("apply-permissions", environment(() => ({ ...perFile((f) => f.path), CUTTER_OWNER: owner, CUTTER_GROUP: group, CUTTER_MODE: props.mode }))),
+        // From the state (a destroy-time step may read only `self`): the files this resource was created for.
+        scriptProvisioner("check-parent", environment(() => perFile((_, i) => `\${sort(keys(self.triggers_replace.files))[${i}]}`)), "destroy"),
       ],
     });
+    for (const f of props.files ?? []) this.addFile(f);
+  }
+
+  /** The files' paths, in the order they were added. */
+  public get paths(): readonly string[] {
+    return this.files.map((f) => f.path);
+  }
+
+  /** Sets owner and mode of `file` too (the caller makes the resource depend on it). */
+  public addFile(file: PermissionFile): void {
+    const problems = new Problems();
+    const pathProblem = absolutePathRule(file.path);
+    if (pathProblem) problems.add("path", file.path, pathProblem);
+    else if (this.paths.includes(file.path)) problems.add("path", file.path, "is already one of the files");
+    problems.throwIfAny(`PermissionCommand ${this.node.path}`);
+    this.files.push(file);
   }
 
   /**
-   * Re-runs the command whenever `expression` is not known at plan time: it goes
-   * into `triggers_replace` under the key `repair` (see TreeObservation.repairExpression).
-   * A method, not a prop, because the observation is built after the tree's
-   * constructs; the rest of `triggers_replace` is untouched.
+   * Re-runs the command whenever `expression` is not known at plan time: it becomes the
+   * file's entry in `triggers_replace.files` (see TreeObservation.repairExpression). A
+   * method, not a prop, because the observation is built after the tree's constructs.
    */
-  public repairOnDrift(expression: string): void {
-    this.resource.addOverride("triggers_replace.repair", expression);
+  public repairOnDrift(file: string, expression: string): void {
+    if (!this.paths.includes(file)) throw new Error(`internal: ${file} is not one of ${this.node.path}'s files`);
+    this.repairs.set(file, expression);
   }
 }

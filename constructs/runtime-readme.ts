@@ -1,7 +1,7 @@
 import { ITerraformDependable } from "./cdk";
 import { Construct } from "constructs";
 import { ResolvedLayout } from "./layout";
-import { ManagedFile } from "./managed-file";
+import { ManagedFile, SharedFileSteps } from "./managed-file";
 import { OwnershipRecord } from "./ownership-record";
 
 /** Draws the tree as the original gate report did, from the layout. */
@@ -52,6 +52,8 @@ export interface RuntimeReadmeProps {
   readonly dependsOn?: ITerraformDependable[];
   /** Passed to the ManagedFile. @default - no ownership record */
   readonly ownership?: OwnershipRecord;
+  /** Passed to the ManagedFile. @default - its own write guard and owner/mode step */
+  readonly steps?: SharedFileSteps;
 }
 
 /** `README.md` in the runtime root, describing the layout. */
@@ -70,6 +72,7 @@ export class RuntimeReadme extends Construct {
       mode: props.mode,
       dependsOn: props.dependsOn,
       ownership: props.ownership,
+      steps: props.steps,
     });
   }
 }

@@ -4,6 +4,9 @@ import { DestroyGuard } from "./destroy-guard";
 import { WrittenFilesGuard } from "./guards";
 import { OwnershipRecord, checkOwnershipRecord, defaultOwnershipDirectory } from "./ownership-record";
 import { DriftChecks } from "./drift-checks";
+import { FileWriteGuard } from "./file-write-guard";
+import { SharedFileSteps } from "./managed-file";
+import { PermissionCommand } from "./permission-command";
 import { BackupKeyStatus } from "./gate-inputs";
 import { CUTTER_LAYOUT, ResolvedLayout, RuntimeLayout, resolveLayout } from "./layout";
 import { OrchestratorConfig } from "./orchestrator-config";
@@ -13,6 +16,16 @@ import { ExpectedPath, TreeObservation } from "./tree-observation";
 import { TreeRemover } from "./tree-remover";
 import { TreeSurvey } from "./tree-survey";
 import { PathKind, Problems, runtimeRootRule } from "./validation";
+
+/**
+ * The short ids of resources that came after the short ids (issue 11: one write guard and one
+ * owner/mode step for both files). A stack deployed before them holds `config_guard`,
+ * `readme_guard`, `config_mode`, `readme_mode` and `survey` (or their construct ids) instead:
+ * the engine removes those from its state, running nothing (a destroy-time step runs only
+ * while its resource is configured), and creates these, whose steps find the files as they
+ * are and say nothing (docs/operator-output.md; __tests__/logical-ids.test.ts).
+ */
+const NEW_SINCE_SHORT_IDS: ReadonlySet<string> = new Set(["files_guard", "files_mode"]);
 
 export interface RuntimeTreeProps {
   /** Absolute path of the runtime root. @default "/var/lib/cutter" */
@@ -50,6 +63,8 @@ export class RuntimeTree extends Construct {
   public readonly directories: RuntimeDirectories;
   public readonly config: OrchestratorConfig;
   public readonly readme: RuntimeReadme;
+  /** The write guard and the owner/mode step of both files. */
+  public readonly fileSteps: SharedFileSteps;
   public readonly ownership: OwnershipRecord;
   /** Destroyed first; stops a destroy before anything is removed if the tree holds data. */
   public readonly destroyGuard: DestroyGuard;
@@ -97,6 +112,13 @@ export class RuntimeTree extends Construct {
       dependsOn: inRoot,
       description: `${subdirectories.length} ${subdirectories.length === 1 ? "directory" : "directories"} in ${rootPath}`,
     });
+    // One write guard and one owner/mode step for both files (issue 11: four lines of the raw
+    // `cdktf deploy` each); the guard runs before either file is written.
+    this.fileSteps = {
+      writeGuard: new FileWriteGuard(this, "FileWriteGuard", { dependsOn: inRoot, ownership }),
+      permissions: new PermissionCommand(this, "FilePermissions", { owner: this.owner, group: this.group, mode: fileMode }),
+    };
+    const steps = this.fileSteps;
     this.config = new OrchestratorConfig(this, "OrchestratorConfig", {
       layout: this.layout,
       envFilePath: props.envFilePath,
@@ -104,8 +126,9 @@ export class RuntimeTree extends Construct {
       ...ids,
       mode: fileMode,
       dependsOn: inRoot,
+      steps,
     });
-    this.readme = new RuntimeReadme(this, "RuntimeReadme", { layout: this.layout, ...ids, mode: fileMode, dependsOn: inRoot });
+    this.readme = new RuntimeReadme(this, "RuntimeReadme", { layout: this.layout, ...ids, mode: fileMode, dependsOn: inRoot, steps });
 
     const files = [this.config.file, this.readme.file];
 
@@ -120,14 +143,14 @@ export class RuntimeTree extends Construct {
     this.observation = new TreeObservation(this, "Observation", { paths: expected, ownership });
     for (const set of directorySets) for (const p of set.paths) set.repairOnDrift(p, this.observation.repairExpression(p, set.inSync));
     for (const f of files) {
-      f.permissions.repairOnDrift(this.observation.repairExpression(f.path, f.permissions.inSync));
+      f.permissions.repairOnDrift(f.path, this.observation.repairExpression(f.path, f.permissions.inSync));
       f.rewriteOnDrift(this.observation.rewriteExpression(f.path, f.contentSha256));
       f.readAfter(this.observation.command);
     }
     this.driftChecks = new DriftChecks(this, "DriftChecks", { observation: this.observation, rootPath: rootPath });
 
     const everything: ITerraformDependable[] = [this.remover.resource, ...directorySets.flatMap((set) => set.resources)];
-    everything.push(...files.flatMap((f) => [f.writeGuard, f.file, f.permissions.resource]));
+    everything.push(steps.writeGuard.resource, ...files.map((f) => f.file), steps.permissions.resource);
     // The state before the first deploy, for the gate report: recorded by the destroy guard after everything, kept by a refused destroy.
     this.survey = new TreeSurvey(this, "Survey", { rootPath, observation: this.observation, ownership });
     this.destroyGuard = new DestroyGuard(this, "DestroyGuard", {
@@ -156,11 +179,10 @@ export class RuntimeTree extends Construct {
     ids.set("remover", this.remover.resource);
     chunks("root", this.root.resources);
     chunks("directories", this.directories.resources);
-    for (const [name, managed] of [["config", this.config.file], ["readme", this.readme.file]] as const) {
-      ids.set(`${name}_guard`, managed.writeGuard);
-      ids.set(name, managed.file);
-      ids.set(`${name}_mode`, managed.permissions.resource);
-    }
+    ids.set("files_guard", this.fileSteps.writeGuard.resource);
+    ids.set("config", this.config.file.file);
+    ids.set("readme", this.readme.file.file);
+    ids.set("files_mode", this.fileSteps.permissions.resource);
     ids.set("destroy_guard", this.destroyGuard.resource);
     return ids;
   }
@@ -179,7 +201,8 @@ export class RuntimeTree extends Construct {
     for (const [id, resource] of this.resourcesByShortId) {
       const old = `${resource.terraformResourceType}.${stack.getLogicalId(resource)}`;
       resource.overrideLogicalId(id);
-      resource.moveFromId(old);
+      // A resource no release had under its construct id gets no moved block (nothing to move).
+      if (!NEW_SINCE_SHORT_IDS.has(id)) resource.moveFromId(old);
     }
   }
 }
