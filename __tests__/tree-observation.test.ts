@@ -45,7 +45,8 @@ describe("TreeObservation in a RuntimeTree", () => {
     const all = Object.values(json.resource.terraform_data) as any[];
     const repairs = new Map<string, string>();
     for (const r of all.filter((r) => r.triggers_replace.directories)) for (const [p, v] of Object.entries<string>(r.triggers_replace.directories)) repairs.set(p, v);
-    for (const r of all.filter((r) => r.triggers_replace.kind)) repairs.set(r.triggers_replace.path, r.triggers_replace.repair);
+    // The files' owner/mode step: one entry per file in its `files` map.
+    for (const r of all.filter((r) => r.triggers_replace.kind)) for (const [p, v] of Object.entries<string>(r.triggers_replace.files)) repairs.set(p, v);
     assert.deepEqual([...repairs.keys()].sort(), [...managed].sort());
     // In sync, the entry is what the path gets (the plan shows it beside the path); drifted, unknown until apply.
     for (const [p, repair] of repairs) {
@@ -53,14 +54,17 @@ describe("TreeObservation in a RuntimeTree", () => {
       assert.ok(repair.startsWith(`\${local.${local(p)} == "" ? "${wanted}" : (timestamp() == "" ? "never" : "${wanted}")`), repair);
     }
     // A write guard re-runs exactly when its file is missing or its content differs (the provider re-writes it then).
-    const guards = all.filter((r) => r.triggers_replace.revision && !r.triggers_replace.kind);
-    assert.deepEqual(guards.map((g) => g.triggers_replace.path).sort(), [layout.configPath, layout.readmePath].sort());
-    for (const g of guards) {
-      const content = `${local(g.triggers_replace.path)}_content`;
-      assert.match(g.triggers_replace.revision, new RegExp(`^\\$\\{local\\.${content} == "" \\? "([0-9a-f]{64})" : \\(timestamp\\(\\) == "" \\? "never" : "\\1"\\)\\}$`));
+    // One guard for both files: its `files` map holds each file's entry.
+    const guards = all.filter((r) => r.triggers_replace.files && !r.triggers_replace.kind);
+    assert.equal(guards.length, 1);
+    const entries = Object.entries<string>(guards[0].triggers_replace.files);
+    assert.deepEqual(entries.map(([p]) => p).sort(), [layout.configPath, layout.readmePath].sort());
+    for (const [p, revision] of entries) {
+      const content = `${local(p)}_content`;
+      assert.match(revision, new RegExp(`^\\$\\{local\\.${content} == "" \\? "([0-9a-f]{64})" : \\(timestamp\\(\\) == "" \\? "never" : "\\1"\\)\\}$`));
       assert.match(json.locals[content], /\? "missing" : lookup\(.*\) == "[0-9a-f]{64}" \? "" : "content"/);
     }
-    const others = all.filter((r) => !r.triggers_replace.directories && !r.triggers_replace.kind && !r.triggers_replace.revision);
+    const others = all.filter((r) => !r.triggers_replace.directories && !r.triggers_replace.kind && !r.triggers_replace.files);
     for (const r of others) assert.doesNotMatch(JSON.stringify(r.triggers_replace), /Observation/, "the destroy guard and the remover never react to drift");
   });
 

@@ -25,7 +25,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { StackSpec } from "../constructs/host-files";
 import { INPUT_TABLE } from "../constructs/input-table";
-import { FILE_RESOURCE_TYPE, RESOURCE_ROLES, ROLE_KEY, ResourceRole, isResourceRole } from "../constructs/resource-role";
+import { FILE_RESOURCE_TYPE, RESOURCE_ROLES, RETIRED_STEP_ADDRESSES, ROLE_KEY, ResourceRole, isResourceRole } from "../constructs/resource-role";
 import { parseDriftMessage, renderDriftMessage } from "../constructs/tree-findings";
 import { describeStack } from "./command-line";
 import { engineFromEnvironment, failureHint, runEngineQuietly } from "./engine";
@@ -42,6 +42,8 @@ interface ResourceChange {
   readonly mode: "managed" | "data";
   readonly type: string;
   readonly change: { readonly actions: readonly string[]; readonly before: any; readonly after: any; readonly after_unknown?: any };
+  /** Why the engine plans the action, e.g. `delete_because_no_resource_config`. */
+  readonly action_reason?: string;
 }
 
 interface CheckResult {
@@ -77,6 +79,13 @@ export interface WriteSet {
   readonly checks: string[];
   /** Changes that are not a runtime directory, permission command, check or local file. */
   readonly other: string[];
+  /**
+   * Steps of an earlier release this one does not configure (RETIRED_STEP_ADDRESSES: write
+   * checks, owner/mode steps, the survey record), which the engine removes from its state:
+   * not configured, so no step of theirs runs (a destroy-time step runs only while its
+   * resource is configured) and nothing on disk changes.
+   */
+  readonly retired: string[];
   /** Failed check messages: drift observed at plan. */
   readonly drift: string[];
   /** The runtime root the plan manages (from its destroy guard), when the plan names one. */
@@ -143,6 +152,14 @@ export function roleOf(rc: ResourceChange): ResourceRole | undefined {
 }
 
 const isPermissionCommand = (rc: ResourceChange) => roleOf(rc) === "file-permissions";
+
+/** A step of an earlier release this one does not configure, removed from the state only (see WriteSet.retired). */
+const isRetiredStep = (rc: ResourceChange) =>
+  rc.type === "terraform_data" &&
+  rc.action_reason === "delete_because_no_resource_config" &&
+  has(rc, "delete") &&
+  !has(rc, "create") &&
+  RETIRED_STEP_ADDRESSES.has(rc.address);
 
 /**
  * The files an owner/mode step sets: the keys of its `files` map (one step for every file
@@ -236,6 +253,7 @@ export function writeSetOf(plan: PlanJson): WriteSet {
     filesToRemove: [],
     checks: [],
     other: [],
+    retired: [],
     drift: [],
     root,
     outsideRoot: [],
@@ -247,6 +265,10 @@ export function writeSetOf(plan: PlanJson): WriteSet {
   const directoryChanges: ResourceChange[] = [];
   for (const rc of changes) {
     if (isNoop(rc)) continue;
+    if (isRetiredStep(rc)) {
+      set.retired.push(rc.address);
+      continue;
+    }
     if (isPermissionCommand(rc)) continue;
     if (isCheck(rc)) {
       set.checks.push(`${rc.address} (${rc.change.actions.join("/")})`);
@@ -501,6 +523,10 @@ export function summarizePlan(plan: PlanJson, options: SummaryOptions = {}): str
   section(done ? "files removed" : "files to remove", "-", w.filesToRemove);
   const nothing = [w.directoriesToCreate, w.directoriesToModify, w.directoriesToRemove, w.directoriesLeftInPlace, w.filesToWrite, w.filesToModify, w.filesToRemove].every((l) => l.length === 0);
   if (nothing && w.other.length === 0) lines.push("  no writes: the tree matches the configuration");
+  if (w.retired.length > 0) {
+    lines.push(`  steps of an earlier release ${done ? "forgotten" : "to forget"} (${w.retired.length}; no longer configured, so none of them runs and nothing on disk changes):`);
+    for (const r of w.retired) lines.push(`    x ${r}`);
+  }
   if (w.checks.length > 0 && !done) lines.push(`  safety checks (write nothing; a destroy guard checks the tree before destroy removes anything): ${w.checks.length}`);
   if (w.drift.length > 0) {
     lines.push(`  drift observed at plan (${w.drift.length})${done ? ", repaired" : ""}:`);

@@ -31,3 +31,22 @@ export function roleInput(role: Exclude<ResourceRole, "file">): { readonly [ROLE
 export function isResourceRole(value: unknown): value is ResourceRole {
   return typeof value === "string" && (RESOURCE_ROLES as readonly string[]).includes(value);
 }
+
+/**
+ * Addresses of the steps earlier releases configured that this one does not (RuntimeTree:
+ * one write guard and one owner/mode step for both files, the survey carried by the destroy
+ * guard): the short ids main gave them, and the construct ids of the releases before. An
+ * upgrade removes them from the state, running nothing; cli/plan-summary.ts names them so.
+ */
+export const RETIRED_STEP_ADDRESSES: ReadonlySet<string> = new Set([
+  "terraform_data.config_guard",
+  "terraform_data.config_mode",
+  "terraform_data.readme_guard",
+  "terraform_data.readme_mode",
+  "terraform_data.survey",
+  "terraform_data.RuntimeTree_OrchestratorConfig_WriteGuard_76B9DB4D",
+  "terraform_data.RuntimeTree_OrchestratorConfig_Permissions_Apply_382C82B7",
+  "terraform_data.RuntimeTree_RuntimeReadme_WriteGuard_D00277AA",
+  "terraform_data.RuntimeTree_RuntimeReadme_Permissions_Apply_49F20797",
+  "terraform_data.RuntimeTree_Survey_Record_3AE0CDBC",
+]);
