@@ -69,7 +69,8 @@ describe("an owner change in a host file: an input change, in words, in plan and
     }
     assert.match(plain.output, new RegExp(`-> "\\d+ directories in ${root()}: nobody:nogroup 0750, created or repaired in place`));
     assert.match(plain.output, new RegExp(`-> "the runtime root ${root()}: nobody:nogroup 0750`));
-    assert.match(plain.output, new RegExp(`-> "owner and mode of ${root()}/orchestrator.config.json: nobody:nogroup 0640`));
+    // One owner/mode step for both files: its name lists them.
+    assert.match(plain.output, new RegExp(`-> "owner and mode of ${root()}/orchestrator.config.json, ${root()}/README.md: nobody:nogroup 0640`));
     assert.match(plain.output, /no secret, database or service is touched/);
   });
 
