@@ -534,6 +534,8 @@ export function renderPlanSummary(spec: StackSpec, showJson: any, options: { don
   lines.push("Engine addresses:");
   for (const change of showJson.resource_changes ?? []) {
     const actions: string[] = change.change?.actions ?? [];
+    // A resource that only moves to a new address (moved blocks: runtime-tree.ts's short ids) is named with both.
+    if (actions.length === 1 && actions[0] === "no-op" && typeof change.previous_address === "string") lines.push(`  ${"moved".padEnd(14)} ${change.previous_address} -> ${change.address}`);
     if (actions.length === 1 && (actions[0] === "no-op" || actions[0] === "read")) continue;
     lines.push(`  ${actions.join("+").padEnd(14)} ${change.address}`);
   }
