@@ -198,7 +198,8 @@ export function writeSetOf(plan: PlanJson): WriteSet {
     const t = triggersOf(rc)!;
     permissions.set(String(t.path), {
       settings: { owner: String(t.owner), group: String(t.group), mode: String(t.mode) },
-      planned: !isNoop(rc) && !(has(rc, "delete") && !has(rc, "create")),
+      // Owner and mode are applied only by a create (or replace): an update in place (its role marker added) runs no script.
+      planned: has(rc, "create"),
     });
     const b = rc.change.before?.triggers_replace;
     if (isObject(b) && typeof b.path === "string") settingsBefore.set(b.path, { owner: String(b.owner), group: String(b.group), mode: String(b.mode) });
