@@ -229,7 +229,8 @@ export function writeSetOf(plan: PlanJson): WriteSet {
     const b = rc.change.before?.triggers_replace;
     const a = rc.change.after?.triggers_replace;
     const unknown = rc.change.after_unknown?.triggers_replace;
-    const runs = !isNoop(rc) && !(has(rc, "delete") && !has(rc, "create"));
+    // Owner and mode are applied only by a create (or replace): an update in place (its role marker added) runs no script.
+    const runs = has(rc, "create");
     const settings = { owner: String(t.owner), group: String(t.group), mode: String(t.mode) };
     for (const p of filePathsOf(t, unknown)) {
       // One step sets several files: a file counts as changed only if its own entry (or the settings) changed.
