@@ -4,6 +4,7 @@ import { LocalProvider } from "../constructs/local-provider";
 import { TerraformStack, Testing } from "../constructs/cdk";
 import { testApp } from "./support/test-app";
 import {
+  FileWriteGuard,
   CUTTER_LAYOUT,
   ManagedFile,
   PermissionCommand,
@@ -105,8 +106,45 @@ describe("PermissionCommand", () => {
     assert.match(scriptOf(scripts(p)[0]), /chown -- "\$CUTTER_OWNER:\$CUTTER_GROUP" "\$fd"/);
     const [, check] = scripts(p);
     assert.equal(check.when, "destroy", "checks the directory right before the provider removes the file");
-    assert.deepEqual(check.environment, { CUTTER_FILE_COUNT: "1", CUTTER_PATH_1: "${sort(keys(self.triggers_replace.files))[0]}" });
+    assert.deepEqual(check.environment, { CUTTER_FILE_COUNT: "1", CUTTER_PATH_1: "${self.input.files[0]}" });
     assert.throws(() => stackWith((s) => new PermissionCommand(s, "P", { files: [{ path: "/srv/x/f" }], mode: "0644" })), /mode: "0644"/);
+  });
+});
+
+describe("steps shared by several files", () => {
+  test("files sharing a write guard and an owner/mode step: each file depends on the guard, the step on each file, both name every file", () => {
+    const json = stackWith((s) => {
+      const steps = { writeGuard: new FileWriteGuard(s, "G"), permissions: new PermissionCommand(s, "P", { mode: "0640" }) };
+      new ManagedFile(s, "A", { path: "/srv/x/a.json", content: "{}\n", steps });
+      new ManagedFile(s, "B", { path: "/srv/x/b.md", content: "b\n", steps });
+    });
+    const data = json.resource.terraform_data;
+    const [guardName, guard] = Object.entries<any>(data).find(([k]) => k.startsWith("G_"))!;
+    const [permName, perm] = Object.entries<any>(data).find(([k]) => k.startsWith("P_"))!;
+    assert.equal(Object.keys(data).length, 2, "one guard and one owner/mode step, none per file");
+    assert.deepEqual(Object.keys(guard.triggers_replace.files), ["/srv/x/a.json", "/srv/x/b.md"]);
+    assert.deepEqual(Object.keys(perm.triggers_replace.files), ["/srv/x/a.json", "/srv/x/b.md"]);
+    for (const [name, file] of Object.entries<any>(json.resource.local_file)) {
+      assert.ok(file.depends_on.includes(`terraform_data.${guardName}`), `${name} is written after the guard`);
+      assert.ok(perm.depends_on.includes(`local_file.${name}`), `the owner/mode step runs after ${name} is written`);
+    }
+    assert.equal(data[permName].provisioner[0]["local-exec"].environment.CUTTER_FILE_COUNT, "2");
+    assert.equal(guard.provisioner[0]["local-exec"].environment.CUTTER_PATH_2, "/srv/x/b.md");
+  });
+
+  test("a file whose owner, group or mode differ from the shared step's, a file added twice, a bad path or hash: one error naming each", () => {
+    assert.throws(
+      () =>
+        stackWith((s) => {
+          const steps = { writeGuard: new FileWriteGuard(s, "G"), permissions: new PermissionCommand(s, "P", { mode: "0600" }) };
+          new ManagedFile(s, "A", { path: "/srv/x/a.json", content: "{}\n", mode: "0640", steps });
+        }),
+      /steps\.permissions: "root:root 0600" must set the file's own owner, group and mode \(root:root 0640\)/,
+    );
+    assert.throws(() => stackWith((s) => new PermissionCommand(s, "P", { mode: "0640", files: [{ path: "/srv/x/a" }, { path: "/srv/x/a" }] })), /path: "\/srv\/x\/a" is already one of the files/);
+    assert.throws(() => stackWith((s) => new PermissionCommand(s, "P", { mode: "0640", files: [{ path: "x/a" }] })), /path: "x\/a"/);
+    assert.throws(() => stackWith((s) => new FileWriteGuard(s, "G").addFile("/srv/x/a", "nothex")), /sha256: "nothex" must be 64 lowercase hex digits/);
+    assert.throws(() => stackWith((s) => new FileWriteGuard(s, "G").addFile("x/a", "a".repeat(64))), /path: "x\/a"/);
   });
 });
 

@@ -235,9 +235,9 @@ export function writeSetOf(plan: PlanJson): WriteSet {
     for (const p of filePathsOf(t, unknown)) {
       // One step sets several files: a file counts as changed only if its own entry (or the settings) changed.
       const own = (side: unknown, key: string) => (isObject(side) && isObject(side[key]) ? side[key][p] : undefined);
+      const drifted = unknown === true || (isObject(unknown) && (unknown.files === true || own(unknown, "files") === true));
       const changed =
-        !isObject(b) || !filePathsOf(b).includes(p) || show(settingsIn(b)) !== show(settings) || own(b, "revisions") !== own(a, "revisions") ||
-        unknown === true || (isObject(unknown) && (unknown.files === true || own(unknown, "files") === true));
+        !isObject(b) || !filePathsOf(b).includes(p) || show(settingsIn(b)) !== show(settings) || own(b, "revisions") !== own(a, "revisions") || drifted;
       permissions.set(p, { settings, planned: runs && changed });
     }
     if (isObject(b)) for (const p of filePathsOf(b)) settingsBefore.set(p, settingsIn(b));
@@ -525,7 +525,8 @@ export function summarizePlan(plan: PlanJson, options: SummaryOptions = {}): str
   const nothing = [w.directoriesToCreate, w.directoriesToModify, w.directoriesToRemove, w.directoriesLeftInPlace, w.filesToWrite, w.filesToModify, w.filesToRemove].every((l) => l.length === 0);
   if (nothing && w.other.length === 0) lines.push("  no writes: the tree matches the configuration");
   if (w.retired.length > 0) {
-    lines.push(`  steps of an earlier release ${done ? "forgotten" : "to forget"} (${w.retired.length}; no longer configured, so none of them runs and nothing on disk changes):`);
+    const why = "no longer configured, so none of them runs and nothing on disk changes";
+    lines.push(`  steps of an earlier release ${done ? "forgotten" : "to forget"} (${w.retired.length}; ${why}):`);
     for (const r of w.retired) lines.push(`    x ${r}`);
   }
   if (w.checks.length > 0 && !done) lines.push(`  safety checks (write nothing; a destroy guard checks the tree before destroy removes anything): ${w.checks.length}`);

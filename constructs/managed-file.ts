@@ -72,8 +72,8 @@ export class ManagedFile extends Construct {
     checkPermissions(permissionProps, problems);
     if (props.ownership) checkOwnershipRecord("ownership.directory", props.ownership, props.path, problems);
     const shared = props.steps?.permissions;
-    if (shared && `${shared.owner}:${shared.group} ${shared.mode}` !== `${owner}:${group} ${mode}`) {
-      problems.add("steps.permissions", `${shared.owner}:${shared.group} ${shared.mode}`, `must set the file's own owner, group and mode (${owner}:${group} ${mode})`);
+    if (shared && shared.inSync !== `${owner}:${group} ${mode}`) {
+      problems.add("steps.permissions", shared.inSync, `must set the file's own owner, group and mode (${owner}:${group} ${mode})`);
     }
     problems.throwIfAny(`ManagedFile ${this.node.path}`);
 

@@ -120,12 +120,16 @@ export class PermissionCommand extends Construct {
     const environment = (produce: () => Record<string, string>) => Lazy.anyValue({ produce }) as unknown as Record<string, string>;
     this.resource = new DataResource(this, "Apply", {
       triggersReplace: { name, kind: PathKind.FILE, owner, group, mode: props.mode, files, revisions },
-      input: roleInput("file-permissions"),
+      // The files in the order they were added, for the destroy-time step (a map's keys come back sorted).
+      input: { ...roleInput("file-permissions"), files: Lazy.listValue({ produce: () => [...this.paths] }) },
       dependsOn: props.dependsOn,
       provisioners: [
-        scriptProvisioner("apply-permissions", environment(() => ({ ...perFile((f) => f.path), CUTTER_OWNER: owner, CUTTER_GROUP: group, CUTTER_MODE: props.mode }))),
+        scriptProvisioner(
+          "apply-permissions",
+          environment(() => ({ ...perFile((f) => f.path), CUTTER_OWNER: owner, CUTTER_GROUP: group, CUTTER_MODE: props.mode })),
+        ),
         // From the state (a destroy-time step may read only `self`): the files this resource was created for.
-        scriptProvisioner("check-parent", environment(() => perFile((_, i) => `\${sort(keys(self.triggers_replace.files))[${i}]}`)), "destroy"),
+        scriptProvisioner("check-parent", environment(() => perFile((_, i) => `\${self.input.files[${i}]}`)), "destroy"),
       ],
     });
     for (const f of props.files ?? []) this.addFile(f);
