@@ -3,6 +3,7 @@ import { describe, test } from "node:test";
 import { LocalProvider } from "../constructs/local-provider";
 import { TerraformStack, Testing } from "../constructs/cdk";
 import { testApp } from "./support/test-app";
+import { composeStacks } from "../app/synth";
 import {
   CUTTER_LAYOUT,
   ManagedFile,
@@ -162,14 +163,15 @@ describe("RuntimeTree", () => {
 });
 
 describe("RuntimeStack", () => {
-  test("uses local state at the path asked and pins the mirrored local provider", () => {
-    const app = testApp();
-    const stack = new RuntimeStack(app, "cutter-runtime", {
-      inputs: readRuntimeInputs({ CUTTER_RUNTIME_ROOT: "/srv/cutter", CUTTER_STATE_PATH: "/srv/state/s.tfstate" }),
-    });
+  test("uses local state at the path asked; the app's composition pins the mirrored local provider", () => {
+    const inputs = readRuntimeInputs({ CUTTER_RUNTIME_ROOT: "/srv/cutter", CUTTER_STATE_PATH: "/srv/state/s.tfstate" });
+    const [stack] = composeStacks(testApp(), [{ stackName: "cutter-runtime", source: "environment", inputs }]);
     const json = JSON.parse(Testing.synth(stack, true));
     assert.deepEqual(json.terraform.backend, { local: { path: "/srv/state/s.tfstate" } });
     assert.equal(json.terraform.required_providers.local.version, require("../pins/engine-pins.json").providers.local.version);
+    // The construct reads no pins: the version is the one it is given.
+    const given = JSON.parse(Testing.synth(new RuntimeStack(testApp(), "given", { inputs, localProviderVersion: "9.9.9" }), true));
+    assert.equal(given.terraform.required_providers.local.version, "9.9.9");
   });
 });
 

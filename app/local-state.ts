@@ -26,7 +26,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { StackSpec } from "../constructs/host-files";
 import { RuntimeInputs } from "../constructs/runtime-inputs";
-import { describeStack } from "../cli/command-line";
+import { describeStack } from "./describe-stack";
 import { privateDirectoryProblems, privateFileProblems, privateTreeProblems } from "./private-paths";
 
 /** What an engine run is about to do; "unknown" is treated like destroy where that is the safer reading. */

@@ -1,7 +1,6 @@
-import { Aspects, ITerraformDependable, TerraformStack } from "./cdk";
+import { ITerraformDependable } from "./cdk";
 import { Construct } from "constructs";
 import { DestroyGuard } from "./destroy-guard";
-import { WrittenFilesGuard } from "./guards";
 import { OwnershipRecord, checkOwnershipRecord, defaultOwnershipDirectory } from "./ownership-record";
 import { DriftChecks } from "./drift-checks";
 import { BackupKeyStatus } from "./gate-inputs";
@@ -139,9 +138,5 @@ export class RuntimeTree extends Construct {
       remover: this.remover.resource,
       dependsOn: [...everything, this.survey.resource],
     });
-
-    // Every file any construct of the stack writes is checked for secrets and modes.
-    const stackAspects = Aspects.of(TerraformStack.of(this));
-    if (!stackAspects.all.some((a) => a instanceof WrittenFilesGuard)) stackAspects.add(new WrittenFilesGuard());
   }
 }
