@@ -4,6 +4,7 @@ import { LocalProvider } from "../constructs/local-provider";
 import { TerraformStack, Testing } from "../constructs/cdk";
 import { testApp } from "./support/test-app";
 import { composeStacks } from "../app/synth";
+import * as pins from "../pins/engine-pins.json";
 import {
   CUTTER_LAYOUT,
   ManagedFile,
@@ -168,7 +169,7 @@ describe("RuntimeStack", () => {
     const [stack] = composeStacks(testApp(), [{ stackName: "cutter-runtime", source: "environment", inputs }]);
     const json = JSON.parse(Testing.synth(stack, true));
     assert.deepEqual(json.terraform.backend, { local: { path: "/srv/state/s.tfstate" } });
-    assert.equal(json.terraform.required_providers.local.version, require("../pins/engine-pins.json").providers.local.version);
+    assert.equal(json.terraform.required_providers.local.version, pins.providers.local.version);
     // The construct reads no pins: the version is the one it is given.
     const given = JSON.parse(Testing.synth(new RuntimeStack(testApp(), "given", { inputs, localProviderVersion: "9.9.9" }), true));
     assert.equal(given.terraform.required_providers.local.version, "9.9.9");

@@ -218,7 +218,7 @@ function problems(wf: Workflow, text: string): string[] {
   for (const [n, line] of text.split("\n").entries()) {
     const m = /^\s*(?:-\s+)?uses:\s*(\S+)\s*(?:#\s*(\S+))?/.exec(line);
     if (!m) continue;
-    if (!/^[\w.-]+\/[\w.\/-]+@[0-9a-f]{40}$/.test(m[1])) problem(`line ${n + 1}: ${m[1]} is not pinned by a full commit SHA`);
+    if (!/^[\w.-]+\/[\w./-]+@[0-9a-f]{40}$/.test(m[1])) problem(`line ${n + 1}: ${m[1]} is not pinned by a full commit SHA`);
     if (!m[2] || !/^v\d+(\.\d+)*$/.test(m[2])) problem(`line ${n + 1}: ${m[1]} has no tag comment (# vX.Y.Z)`);
   }
   if (/\bsecrets:\s*inherit\b/.test(text)) problem("secrets: inherit hands every secret on");

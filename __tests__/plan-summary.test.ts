@@ -43,7 +43,7 @@ describe("plan summary", () => {
     const tree = expectedTree(readRuntimeInputs({ CUTTER_RUNTIME_ROOT: host.root, CUTTER_STATE_PATH: host.statePath }));
     assert.match(summary, new RegExp(`\\+ ${layout.configPath} +root:root 0640  sha256 ${tree.config.sha256}\\n`));
     assert.match(summary, new RegExp(`\\+ ${layout.readmePath} +root:root 0640  sha256 ${tree.readme.sha256}\\n`));
-    assert.match(summary, /^  secrets\/DB\/services touched: none /m);
+    assert.match(summary, /^ {2}secrets\/DB\/services touched: none /m);
     assert.doesNotMatch(summary, /drift observed/, "missing paths of a first deploy are not reported as drift");
     // The root, one resource for the 7 subdirectories; per file: write guard + write + owner/mode; one destroy guard; the survey; one tree remover.
     const resources = 1 + 1 + 2 * 3 + 1 + 1 + 1;

@@ -68,6 +68,7 @@ describe("CUTTER_CDK selects the CDK core and its local provider bindings togeth
     assert.deepEqual(modulesOf(facts.modules, "/node_modules/@cdktf/provider-local/"), [], "the prebuilt bindings (made for cdktf) are not loaded");
     assert.deepEqual(constructsModules(facts.modules), [path.join(REPO, "node_modules", "constructs", "lib", "index.js")], "one constructs: the project's, which cdktn resolves too");
     const constructsVersion = JSON.parse(fs.readFileSync(path.join(REPO, "node_modules", "constructs", "package.json"), "utf8")).version;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- cdktn's own semver, found by path
     const semver = require(path.join(TERRAIN_DIR, "node_modules", "cdktn", "node_modules", "semver"));
     for (const pkg of [path.join(TERRAIN_DIR, "node_modules", "cdktn"), path.join(REPO, "node_modules", "cdktf"), path.join(REPO, "node_modules", "@cdktf", "provider-local")]) {
       const manifest = JSON.parse(fs.readFileSync(path.join(pkg, "package.json"), "utf8"));

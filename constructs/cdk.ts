@@ -28,8 +28,10 @@ function orStop<T>(load: () => T): T {
 export const CDK_FLAVOUR: CdkFlavour = orStop(() => cdkFlavourOf(process.env));
 
 const core: typeof Cdktf = orStop(() => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the core is chosen at run time (CUTTER_CDK)
   if (CDK_FLAVOUR === "cdktf") return require("cdktf");
   assertTerrainInstalled();
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the core is chosen at run time (CUTTER_CDK)
   return require(cdkCoreDirectory("cdktn"));
 });
 

@@ -68,7 +68,7 @@ export class RuntimeStack extends TerraformStack {
    * append the construct path to every output line that names a resource, which ran the
    * step lines of `npx cdktf deploy` past 200 characters. The stack's own `"//"` stays.
    */
-  public toTerraform(): any {
+  public toTerraform(): ReturnType<TerraformStack["toTerraform"]> {
     const tf = super.toTerraform();
     for (const kind of ["resource", "data"]) {
       for (const byName of Object.values((tf[kind] ?? {}) as Record<string, Record<string, Record<string, unknown>>>)) {
