@@ -19,6 +19,7 @@ function orStop<T>(load: () => T): T {
     return load();
   } catch (error) {
     if (!(error instanceof CdkFlavourError)) throw error;
+    // eslint-disable-next-line no-console -- no construct exists yet: the CDK itself could not be loaded
     console.error(`cutter-runtime: ${error.message}`);
     process.exit(1);
   }
@@ -43,6 +44,8 @@ export const CDK_CORE: { readonly name: string; readonly version: string } = (()
 
 export const App = core.App;
 export type App = Cdktf.App;
+export const Annotations = core.Annotations;
+export type Annotations = Cdktf.Annotations;
 export const Aspects = core.Aspects;
 export type Aspects = Cdktf.Aspects;
 export const DataResource = core.DataResource;

@@ -5,19 +5,15 @@ import { createHash } from "crypto";
 import { CUTTER_LAYOUT } from "./layout";
 import * as path from "path";
 import { OwnershipRecord, checkOwnershipRecord, recordKey } from "./ownership-record";
-import { PathKind, PermissionCommand, checkPermissions } from "./permission-command";
+import { PathKind, PermissionCommand, PermissionProps, checkPermissions } from "./permission-command";
 import { scriptProvisioner } from "./shell";
 import { Problems } from "./validation";
 
-export interface ManagedFileProps {
+export interface ManagedFileProps extends PermissionProps {
   /** Absolute, normalised path of the file; its directory must already exist. */
   readonly path: string;
   /** The exact bytes to write (UTF-8). */
   readonly content: string;
-  /** User name. @default "root" */
-  readonly owner?: string;
-  /** Group name. @default "root" */
-  readonly group?: string;
   /** Octal mode, 0640 at most. @default - the layout's file mode, "0640" */
   readonly mode?: string;
   /** The directory resource(s) the file lives in. @default - nothing */

@@ -23,15 +23,24 @@ export const MODE_CEILING: Record<PathKind, number> = {
   [PathKind.FILE]: 0o640,
 };
 
-/** A managed path and the owner, group and mode it must have. */
-export interface PathPermissions {
-  /** Absolute, normalised path. */
-  readonly path: string;
-  readonly kind: PathKind;
+/**
+ * Owner, group and mode of a managed path: the props every construct that sets them
+ * extends (each states its own default mode).
+ */
+export interface PermissionProps {
   /** User name. @default "root" */
   readonly owner?: string;
   /** Group name. @default "root" */
   readonly group?: string;
+  /** Octal mode, at most 0750 for directories and 0640 for files (MODE_CEILING). @default - the construct's */
+  readonly mode?: string;
+}
+
+/** A managed path and the owner, group and mode it must have. */
+export interface PathPermissions extends PermissionProps {
+  /** Absolute, normalised path. */
+  readonly path: string;
+  readonly kind: PathKind;
   /** Octal mode, at most 0750 for directories and 0640 for files (MODE_CEILING). */
   readonly mode: string;
 }
@@ -57,13 +66,9 @@ export function checkOwnerAndMode(props: Omit<PathPermissions, "path">, problems
   if (modeProblem) problems.add("mode", props.mode, modeProblem);
 }
 
-export interface PermissionCommandProps {
+export interface PermissionCommandProps extends PermissionProps {
   /** Absolute, normalised path of the file whose owner, group and mode are set. */
   readonly path: string;
-  /** User name. @default "root" */
-  readonly owner?: string;
-  /** Group name. @default "root" */
-  readonly group?: string;
   /** Octal mode, 0640 at most. */
   readonly mode: string;
   /**
