@@ -157,7 +157,9 @@ describe("RuntimeTree", () => {
     const [step] = scripts(remover);
     assert.equal(step.when, "destroy");
     assert.equal(scripts(remover).length, 1, "no create-time step: nothing can fail or taint it");
-    assert.match(remover.input.directories, /^\/srv\/cutter\/locks \/srv\/cutter locks [0-9a-f]{64} .* \/srv\/cutter\/runs \/srv\/cutter runs [0-9a-f]{64} \/srv\/cutter \/srv cutter [0-9a-f]{64}$/, "deepest first, the root last");
+    const [first, last] = [CUTTER_LAYOUT.subdirectories[0].name, CUTTER_LAYOUT.subdirectories[CUTTER_LAYOUT.subdirectories.length - 1].name];
+    const entry = (name: string) => `/srv/cutter/${name} /srv/cutter ${name} [0-9a-f]{64}`;
+    assert.match(remover.input.directories, new RegExp(`^${entry(last)} .* ${entry(first)} /srv/cutter /srv cutter [0-9a-f]{64}$`), "deepest first, the root last");
     const guard = Object.values<any>(data).find((r) => r.input?.root_entries);
     assert.equal(guard.input.remover_id, `\${terraform_data.${removerName}.id}`);
   });

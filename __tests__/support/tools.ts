@@ -4,7 +4,7 @@ import { REPO, RunResult, TempHost, run } from "./harness";
 
 /** `node dist/cli/verify.js ARGS` with the host's inputs (the stack's own env variables). */
 export function verify(host: TempHost, args: string[] = [], extraEnv: Record<string, string> = {}): RunResult {
-  return run("node", [path.join(REPO, "dist", "tools", "verify.js"), ...args], { env: host.env(extraEnv) });
+  return run("node", [path.join(REPO, "dist", "cli", "verify.js"), ...args], { env: host.env(extraEnv) });
 }
 
 /**
