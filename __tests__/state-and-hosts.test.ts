@@ -1,7 +1,6 @@
 /** Unit tests: state backend inputs, host files, and the operator command line. */
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { describe, test } from "node:test";
 import { Testing } from "../constructs/cdk";
@@ -11,15 +10,7 @@ import { parseCommandLine, selectStack } from "../cli/command-line";
 import { engineEnvironment } from "../cli/engine";
 import { countPlan, renderPlanSummary } from "../cli/plan-summary";
 import { jsonDifferences } from "../cli/saved-plan";
-
-function withTempDir<T>(fn: (dir: string) => T): T {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cutter-unit-"));
-  try {
-    return fn(dir);
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-}
+import { withTempDir } from "./support/temp-dir";
 
 function writeHost(dir: string, name: string, content: unknown): void {
   fs.writeFileSync(path.join(dir, `${name}.json`), typeof content === "string" ? content : JSON.stringify(content));

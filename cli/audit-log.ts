@@ -17,14 +17,11 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 // Modules, not ../constructs: the operator commands load cdktf only when they synthesize.
-import { CONNECTION_STRING_RULE } from "../constructs/guards/connection-string-rule";
-import { HIGH_ENTROPY_RULE } from "../constructs/guards/high-entropy-rule";
-import { PRIVATE_KEY_RULE } from "../constructs/guards/private-key-rule";
-import { SECRET_KEY_VALUE_RULE } from "../constructs/guards/secret-key-value-rule";
+import { SECRET_RULES, brokenRules } from "../constructs/guards/content-rules";
+import { isInside, resolvedPath } from "../constructs/path-inside";
 import { StackSpec, resolveStackSpecs } from "../constructs/host-files";
 import { CommandLine, CutterError, parseCommandLine, selectStack } from "./command-line";
 import { engineFromEnvironment, engineTranscript, stackDirectory } from "./engine";
-import { isInside, realish } from "./path-inside";
 import { AuditEntry, providerVersions, readState, repositoryCommit } from "./gate-evidence";
 import { savedPlanRecord } from "./saved-plan";
 
@@ -35,12 +32,9 @@ const MAX_REASON_LENGTH = 400;
 /** What the output capture keeps (the end of the output is what says how it ended). */
 const MAX_CAPTURE = 4 * 1024 * 1024;
 
-/** The rules every written file passes, for text (the mode ceiling is about files). */
-const TEXT_RULES = [SECRET_KEY_VALUE_RULE, PRIVATE_KEY_RULE, CONNECTION_STRING_RULE, HIGH_ENTROPY_RULE];
-
-/** `text`, or a note naming the rules it broke instead of it. */
+/** `text`, or a note naming the secret rules (the written-files guard's) it broke instead of it. */
 export function guarded(text: string): string {
-  const broken = TEXT_RULES.filter((rule) => rule.check({ source: "audit-log", path: "audit log", content: text }).length > 0).map((r) => r.id);
+  const broken = brokenRules(text, "audit log", SECRET_RULES);
   return broken.length === 0 ? text : `[withheld: ${broken.join(", ")}]`;
 }
 
@@ -50,7 +44,7 @@ export function guarded(text: string): string {
  * owner, or a path inside the tree (also through links).
  */
 export function checkAuditLogPath(file: string, root: string): void {
-  if (isInside(realish(file), realish(root))) throw new CutterError(`audit log ${file} resolves into the managed tree ${root}; nothing was changed. Point CUTTER_AUDIT_LOG (or state.auditLog) outside it.`);
+  if (isInside(resolvedPath(file), resolvedPath(root))) throw new CutterError(`audit log ${file} resolves into the managed tree ${root}; nothing was changed. Point CUTTER_AUDIT_LOG (or state.auditLog) outside it.`);
   let st: fs.Stats;
   try {
     st = fs.lstatSync(file);

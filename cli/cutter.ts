@@ -17,7 +17,7 @@
  */
 import * as path from "path";
 import { StackSpec, resolveStackSpecs } from "../constructs/host-files";
-import { isInsideResolved } from "../constructs/runtime-inputs";
+import { isInsideResolved } from "../constructs/path-inside";
 import { withAuditLog } from "./audit-log";
 import { CutterError, describeStack, helpText, parseCommandLine, selectStack } from "./command-line";
 import { engineEnvironment, engineFromEnvironment, refuseOverridingVariables, stackDirectory, synthesize } from "./engine";

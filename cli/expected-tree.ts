@@ -54,4 +54,3 @@ export function expectedTree(inputs: RuntimeInputs, runtimeLayout: RuntimeLayout
   };
 }
 
-export { isInside, realish } from "./path-inside";

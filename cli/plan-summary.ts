@@ -21,6 +21,7 @@ import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { StackSpec } from "../constructs/host-files";
+import { INPUT_TABLE } from "../constructs/input-table";
 import { describeStack } from "./command-line";
 import { makeWorkDirectory, removeWorkDirectory } from "./work-directory";
 
@@ -91,13 +92,14 @@ export interface InputChange {
   readonly after: string;
 }
 
-/** What each input is called where operators set it. */
+/** What each input is called where operators set it (from the one table of inputs). */
+const namesOf = (row: { readonly env: string; readonly field: string }) => ({ variable: row.env, field: row.field });
 const INPUT_NAMES: Record<string, { variable: string; field: string }> = {
-  owner: { variable: "CUTTER_OWNER", field: "owner" },
-  group: { variable: "CUTTER_GROUP", field: "group" },
-  "runtime root": { variable: "CUTTER_RUNTIME_ROOT", field: "runtimeRoot" },
-  "env file": { variable: "CUTTER_ENV_FILE", field: "envFile" },
-  "backup key status": { variable: "CUTTER_BACKUP_KEY_STATUS", field: "backupKeyStatus" },
+  owner: namesOf(INPUT_TABLE.owner),
+  group: namesOf(INPUT_TABLE.group),
+  "runtime root": namesOf(INPUT_TABLE.rootPath),
+  "env file": namesOf(INPUT_TABLE.envFilePath),
+  "backup key status": namesOf(INPUT_TABLE.backupKeyStatus),
 };
 
 const has = (rc: ResourceChange, action: string) => rc.change.actions.includes(action);

@@ -18,9 +18,10 @@ import { StackSpec, resolveStackSpecs } from "../constructs/host-files";
 import { selectStack } from "./command-line";
 import * as os from "os";
 import * as path from "path";
-import { BACKUP_KEY_ENV_NAME, CONNECTION_STRING_RULE, DEFAULT_STATE_DIR, EXECUTION_SWITCH_RULE, HIGH_ENTROPY_RULE, INPUT_VARIABLES, PRIVATE_KEY_RULE, RuntimeInputs, RuntimeLayout, SECRET_KEY_VALUE_RULE, checkWrittenFile, formatMode } from "../constructs";
+import { BACKUP_KEY_ENV_NAME, CONTENT_RULES, DEFAULT_STATE_DIR, ENV_VAR_NAME, INPUT_VARIABLES, RuntimeInputs, RuntimeLayout, checkWrittenFile, formatMode } from "../constructs";
+import { isInsideResolved } from "../constructs/path-inside";
 import { EnvWiring, envWiring, inspectEnvFile, nameOf, typeOf } from "./env-wiring";
-import { ExpectedFile, ExpectedTree, expectedTree, isInside, realish, sha256 } from "./expected-tree";
+import { ExpectedFile, ExpectedTree, expectedTree, sha256 } from "./expected-tree";
 import { GateFacts, collectEvidence, gateFacts, renderMarkdown, verifiedLine } from "./gate-report";
 import { versionText } from "./versions";
 
@@ -91,8 +92,13 @@ export interface VerifyReport {
 }
 
 const SCHEMA_PATH = path.resolve(__dirname, "..", "..", "schema", "orchestrator.config.schema.json");
-/** The written-files guard's content rules (constructs/guards), run on the deployed config as at synth. */
-const CONTENT_RULES = [SECRET_KEY_VALUE_RULE, PRIVATE_KEY_RULE, CONNECTION_STRING_RULE, HIGH_ENTROPY_RULE, EXECUTION_SWITCH_RULE];
+/**
+ * The deployed config's findings under the written-files guard's content rules
+ * (constructs/guards/content-rules.ts: the same set the guard runs at synth), without the rule text.
+ */
+export function configSecretFindings(p: string, content: string): string[] {
+  return checkWrittenFile({ source: "verify", path: p, content }, CONTENT_RULES).map((f) => f.replace(/\. Rule: .*$/, "").replace(` ${p}: `, ": "));
+}
 
 function lstat(p: string): fs.Stats | undefined {
   try {
@@ -183,7 +189,7 @@ function inspectFile(expected: ExpectedTree, file: ExpectedFile, envFile: string
     problems.push(`${p}: not valid JSON (${(error as Error).message})`);
   }
   // The same rules as the written-files guard at synth, and no value of the env file in it.
-  const secrets = checkWrittenFile({ source: "verify", path: p, content: bytes.toString("utf8") }, CONTENT_RULES).map((f) => f.replace(/\. Rule: .*$/, "").replace(` ${p}: `, ": "));
+  const secrets = configSecretFindings(p, bytes.toString("utf8"));
   const envFacts = inspectEnvFile(envFile, bytes);
   for (const name of envFacts.valuesInConfig) secrets.push(`the value of ${name} from ${envFile} appears in the config`);
   for (const s of secrets) problems.push(`${p}: secret check: ${s}`);
@@ -218,7 +224,7 @@ export function verifyTree(inputs: RuntimeInputs, options: VerifyOptions = {}): 
     return inspected.finding;
   });
   // The names the config points to, from what the stack writes: DB wiring; the backup key on its own.
-  const required = [...expected.config.content.matchAll(/"[a-z_]+_env": "([A-Z][A-Z0-9_]*)"/g)].map((m) => m[1]).filter((n) => n !== BACKUP_KEY_ENV_NAME);
+  const required = [...expected.config.content.matchAll(/"[a-z_]+_env": "([^"]*)"/g)].map((m) => m[1]).filter((n) => ENV_VAR_NAME.test(n) && n !== BACKUP_KEY_ENV_NAME);
   const wiring = envWiring(envFacts ?? inspectEnvFile(inputs.envFilePath), [...new Set(required)], BACKUP_KEY_ENV_NAME, inputs.backupKeyStatus);
   const nonDirectoryFiles = directories.reduce((n, d) => n + (d.nonDirectoryFiles ?? 0), 0);
   const entriesBelow = directories.reduce((n, d) => n + (d.entriesBelow ?? 0), 0);
@@ -365,7 +371,7 @@ export function parseArgs(argv: readonly string[]): CliOptions {
 /** Refuses a report path inside the managed tree (also through symbolic links) or without a directory. */
 export function checkReportPath(file: string, root: string): string {
   const absolute = path.resolve(file);
-  if (isInside(absolute, root) || isInside(realish(absolute), realish(root))) {
+  if (isInsideResolved(absolute, root)) {
     throw new UsageError(`--markdown: ${JSON.stringify(file)} is inside the managed tree ${root}; verify never writes into the tree. Write the report outside it, e.g. --markdown /tmp/cutter-gate-report.md`);
   }
   const dir = path.dirname(absolute);

@@ -1,17 +1,8 @@
 import * as fs from "fs";
 import * as path from "path";
-import {
-  DEFAULT_STATE_DIR,
-  InputLabels,
-  RawRuntimeInputs,
-  RuntimeInputs,
-  isInsideResolved,
-  perHostVariablesSet,
-  readRuntimeInputs,
-  resolveRuntimeInputs,
-  resolvedPath,
-  resolvesNote,
-} from "./runtime-inputs";
+import { INPUT_KEYS, INPUT_TABLE, InputKey, RuntimeInputs } from "./input-table";
+import { isInsideResolved, resolvedPath, resolvesNote } from "./path-inside";
+import { InputLabels, RawRuntimeInputs, perHostVariablesSet, readRuntimeInputs, resolveRuntimeInputs } from "./runtime-inputs";
 import { JsonValue, StrictJsonError, jsonKind, parseStrictJson, showKey } from "./strict-json";
 import { Problems, runtimeRootRule, show } from "./validation";
 
@@ -24,7 +15,8 @@ import { Problems, runtimeRootRule, show } from "./validation";
  *   "state": { "backend": "pg", "pgSchema": "cutter_runtime_production", "pgConnEnv": "CUTTER_PROD_PG_CONN" } }
  * ```
  * Every field is optional and defaults like its environment variable; unknown
- * fields are refused (a typo must not silently fall back to a default).
+ * fields are refused (a typo must not silently fall back to a default). The fields
+ * are the `field` column of input-table.ts.
  */
 
 /** Name of the single stack configured from environment variables (no host files). */
@@ -34,10 +26,23 @@ export const HOSTS_DIR_VARIABLE = "CUTTER_HOSTS_DIR";
 /** Used when CUTTER_HOSTS_DIR is not set and this directory exists in the project. */
 export const DEFAULT_HOSTS_DIR = "hosts";
 
+/** What CUTTER_HOSTS_DIR is, for the README's Inputs table (it selects host files; it is no input of a stack). */
+export const HOSTS_DIR_DOC = {
+  env: HOSTS_DIR_VARIABLE,
+  defaultDoc: `\`${DEFAULT_HOSTS_DIR}\` if that directory exists`,
+  ruleDoc: "directory of host files; `none` = the single stack from the variables above",
+} as const;
+
+const STATE_PREFIX = "state.";
+/** Fields of the host file's top level, or of its `state` object, and the input each sets (from the table). */
+function fieldsOf(inState: boolean): Readonly<Record<string, InputKey>> {
+  const rows = INPUT_KEYS.filter((key) => INPUT_TABLE[key].field.startsWith(STATE_PREFIX) === inState);
+  return Object.fromEntries(rows.map((key) => [INPUT_TABLE[key].field.slice(inState ? STATE_PREFIX.length : 0), key]));
+}
 /** Top-level fields of a host file and the input each sets. */
-const HOST_FIELDS = { runtimeRoot: "rootPath", owner: "owner", group: "group", envFile: "envFilePath", adoptExisting: "adoptExisting", backupKeyStatus: "backupKeyStatus", reportReference: "reportReference" } as const;
+const HOST_FIELDS = fieldsOf(false);
 /** Fields of a host file's `state` object and the input each sets. */
-const STATE_FIELDS = { backend: "stateBackend", path: "statePath", pgSchema: "statePgSchema", pgConnEnv: "statePgConnEnv", ownershipDir: "ownershipDir", auditLog: "auditLogPath" } as const;
+const STATE_FIELDS = fieldsOf(true);
 
 const HOST_NAME = /^[a-z0-9][a-z0-9-]{0,39}$/;
 
@@ -171,8 +176,8 @@ export function readHostFile(file: string, problems: Problems, cwd = process.cwd
     problems.addAll([`${shown}: must be a JSON object with the fields ${topFields}, not ${jsonKind(data)}`]);
     return undefined;
   }
-  const raw: { -readonly [K in keyof RawRuntimeInputs]: unknown } = {};
-  const take = (key: keyof RuntimeInputs, value: JsonValue) => {
+  const raw: { -readonly [K in keyof RawRuntimeInputs]: string } = {};
+  const take = (key: InputKey, value: JsonValue) => {
     // Values must be strings (a number or null is not a path or a name); empty means "not given".
     if (typeof value === "string") raw[key] = value;
     else if (value === null || typeof value !== "object") problems.add(`${shown}: ${labelOf(key)}`, value, "must be a string");
@@ -196,32 +201,13 @@ export function readHostFile(file: string, problems: Problems, cwd = process.cwd
       }
     }
   }
-  const labels = Object.fromEntries(Object.keys(fieldOf).map((key) => [key, `${shown}: ${labelOf(key as keyof RuntimeInputs)}`])) as unknown as InputLabels;
-  const inputs = resolveRuntimeInputs(raw, labels, problems, {
-    statePath: () => path.posix.join(DEFAULT_STATE_DIR, `${hostName}.tfstate`),
-    statePgSchema: `cutter_runtime_${hostName.replace(/-/g, "_")}`,
-  });
+  const labels = Object.fromEntries(INPUT_KEYS.map((key) => [key, `${shown}: ${labelOf(key)}`])) as Record<InputKey, string> as InputLabels;
+  const inputs = resolveRuntimeInputs(raw, labels, problems, hostName);
   return { stackName: hostStackName(hostName), hostName, source: shown, inputs };
 }
 
-const fieldOf: { [K in keyof RuntimeInputs]: string } = {
-  rootPath: "runtimeRoot",
-  owner: "owner",
-  group: "group",
-  envFilePath: "envFile",
-  stateBackend: "state.backend",
-  statePath: "state.path",
-  statePgSchema: "state.pgSchema",
-  statePgConnEnv: "state.pgConnEnv",
-  ownershipDir: "state.ownershipDir",
-  adoptExisting: "adoptExisting",
-  backupKeyStatus: "backupKeyStatus",
-  reportReference: "reportReference",
-  auditLogPath: "state.auditLog",
-};
-
-function labelOf(key: keyof RuntimeInputs): string {
-  return fieldOf[key];
+function labelOf(key: InputKey): string {
+  return INPUT_TABLE[key].field;
 }
 
 /** Where a stack's state lives, as a comparable key: a local file by its real path. */

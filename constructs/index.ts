@@ -13,6 +13,8 @@ export * from "./guards";
 export * from "./tree-observation";
 export * from "./drift-checks";
 export * from "./runtime-tree";
+export * from "./path-inside";
+export * from "./input-table";
 export * from "./runtime-inputs";
 export * from "./runtime-stack";
 export * from "./host-files";

@@ -5,9 +5,9 @@ import { createHash } from "crypto";
 import { CUTTER_LAYOUT } from "./layout";
 import * as path from "path";
 import { OwnershipRecord, checkOwnershipRecord, recordKey } from "./ownership-record";
-import { PathKind, PermissionCommand, PermissionProps, checkPermissions } from "./permission-command";
+import { PermissionCommand, PermissionProps, checkPermissions } from "./permission-command";
 import { scriptProvisioner } from "./shell";
-import { Problems } from "./validation";
+import { PathKind, Problems } from "./validation";
 
 export interface ManagedFileProps extends PermissionProps {
   /** Absolute, normalised path of the file; its directory must already exist. */

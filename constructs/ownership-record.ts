@@ -16,6 +16,7 @@
  */
 import { createHash } from "crypto";
 import * as path from "path";
+import { overlaps } from "./path-inside";
 import { Problems, absolutePathRule } from "./validation";
 
 export interface OwnershipRecord {
@@ -45,16 +46,16 @@ export function defaultOwnershipDirectory(rootPath: string): string {
   return path.posix.join(DEFAULT_OWNERSHIP_DIR, `${readable}.${digest}`);
 }
 
-function isInside(child: string, parent: string): boolean {
-  return child === parent || child.startsWith(parent + "/");
-}
-
-/** Adds a problem if the record directory is not absolute or overlaps the tree at `rootPath`. */
+/**
+ * Adds a problem if the record directory is not absolute or overlaps the tree at `rootPath`,
+ * by spelling: the inputs compared real paths already (runtime-inputs.ts), and a managed path
+ * that is a link now (drift, an attack) must not make the stack's own description invalid.
+ */
 export function checkOwnershipRecord(label: string, record: OwnershipRecord, rootPath: string, problems: Problems): void {
   const problem = absolutePathRule(record.directory);
   if (problem) {
     problems.add(label, record.directory, problem);
-  } else if (isInside(record.directory, rootPath) || isInside(rootPath, record.directory)) {
+  } else if (overlaps(record.directory, rootPath)) {
     problems.add(label, record.directory, `overlaps the managed tree ${rootPath}; keep the ownership record outside it (destroy removes the tree)`);
   }
 }

@@ -3,25 +3,13 @@ import { Construct } from "constructs";
 import * as path from "path";
 import { CUTTER_LAYOUT } from "./layout";
 import { scriptProvisioner } from "./shell";
-import { Problems, absolutePathRule, modeWithinRule, posixNameRule } from "./validation";
+import { PathKind, Problems, absolutePathRule, modeCeilingRule, posixNameRule } from "./validation";
 
 /**
  * What every step that writes in the tree says about the rest of the host, in the plan
  * (cli/plan-summary.ts says the same in its `secrets/DB/services touched` line).
  */
 export const REVIEW_SCOPE = "nothing removed; no secret, database or service is touched";
-
-/** What a managed path is. */
-export enum PathKind {
-  DIRECTORY = "directory",
-  FILE = "file",
-}
-
-/** Ceilings: a mode may tighten these, never loosen them. */
-export const MODE_CEILING: Record<PathKind, number> = {
-  [PathKind.DIRECTORY]: 0o750,
-  [PathKind.FILE]: 0o640,
-};
 
 /**
  * Owner, group and mode of a managed path: the props every construct that sets them
@@ -62,7 +50,7 @@ export function checkOwnerAndMode(props: Omit<PathPermissions, "path">, problems
     const groupProblem = posixNameRule(props.group);
     if (groupProblem) problems.add("group", props.group, groupProblem);
   }
-  const modeProblem = modeWithinRule(props.mode, MODE_CEILING[props.kind]);
+  const modeProblem = modeCeilingRule(props.mode, props.kind);
   if (modeProblem) problems.add("mode", props.mode, modeProblem);
 }
 

@@ -2,9 +2,9 @@ import { DataResource, ITerraformDependable, Lazy } from "./cdk";
 import { Construct } from "constructs";
 import { CUTTER_LAYOUT } from "./layout";
 import { OwnershipRecord, checkOwnershipRecord, recordEntries } from "./ownership-record";
-import { PathKind, PermissionProps, REVIEW_SCOPE, checkOwnerAndMode } from "./permission-command";
+import { PermissionProps, REVIEW_SCOPE, checkOwnerAndMode } from "./permission-command";
 import { scriptProvisioner } from "./shell";
-import { Problems, absolutePathRule, formatMode, parseMode } from "./validation";
+import { PathKind, Problems, absolutePathRule, formatMode, parseMode } from "./validation";
 
 /** Most directories one resource creates: one provisioner process per chunk, not per directory. */
 export const DIRECTORIES_PER_RESOURCE = 64;

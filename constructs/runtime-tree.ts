@@ -8,11 +8,10 @@ import { CUTTER_LAYOUT, ResolvedLayout, RuntimeLayout, resolveLayout } from "./l
 import { OrchestratorConfig } from "./orchestrator-config";
 import { RuntimeDirectories } from "./runtime-directories";
 import { RuntimeReadme } from "./runtime-readme";
-import { PathKind } from "./permission-command";
 import { ExpectedPath, TreeObservation } from "./tree-observation";
 import { TreeRemover } from "./tree-remover";
 import { TreeSurvey } from "./tree-survey";
-import { Problems, runtimeRootRule } from "./validation";
+import { PathKind, Problems, runtimeRootRule } from "./validation";
 
 export interface RuntimeTreeProps {
   /** Absolute path of the runtime root. @default "/var/lib/cutter" */

@@ -3,9 +3,8 @@ import { TerraformStack } from "./cdk";
 import { Construct } from "constructs";
 import * as path from "path";
 import { OwnershipRecord, recordKey } from "./ownership-record";
-import { PathKind } from "./permission-command";
 import { scriptCommand } from "./shell";
-import { Problems, absolutePathRule, parseMode, posixNameRule } from "./validation";
+import { PathKind, Problems, absolutePathRule, parseMode, posixNameRule } from "./validation";
 
 /** What one managed path should be, as the stack writes it. */
 export interface ExpectedPath {

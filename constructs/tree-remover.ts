@@ -3,6 +3,7 @@ import { Construct } from "constructs";
 import * as path from "path";
 import { OwnershipRecord, checkOwnershipRecord, recordEntries } from "./ownership-record";
 import { scriptProvisioner } from "./shell";
+import { isInside } from "./path-inside";
 import { Problems, absolutePathRule } from "./validation";
 
 export interface TreeRemoverProps {
@@ -41,7 +42,7 @@ export class TreeRemover extends Construct {
     for (const p of all) {
       const problem = absolutePathRule(p);
       if (problem) problems.add("path", p, problem);
-      else if (p !== props.rootPath && !p.startsWith(props.rootPath + "/")) problems.add("path", p, `must be below the root ${props.rootPath}`);
+      else if (!isInside(p, props.rootPath)) problems.add("path", p, `must be below the root ${props.rootPath}`);
     }
     if (props.directories[0] !== props.rootPath) problems.add("directories[0]", props.directories[0], `must be the root ${props.rootPath}`);
     props.directories.forEach((d, i) => {

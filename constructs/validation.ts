@@ -7,6 +7,7 @@
  * option or a glob.
  */
 import * as os from "os";
+import { isInside } from "./path-inside";
 
 /** Collects problems so one error can name all of them. */
 export class Problems {
@@ -20,6 +21,11 @@ export class Problems {
   /** Records problems already worded (a label and the rule in each). */
   public addAll(problems: readonly string[]): void {
     this.lines.push(...problems);
+  }
+
+  /** The problems recorded so far (tests compare what props and the guard refuse). */
+  public get list(): readonly string[] {
+    return this.lines;
   }
 
   /** Throws one Error listing every problem, headed by `what`. */
@@ -74,7 +80,8 @@ export const RUNTIME_ROOT_NAME_PREFIX = "cutter";
 /** Where cutter-runtime keeps its own state and ownership records: never a tree. */
 const STACK_DATA_DIR = "/var/lib/cutter-runtime";
 
-const isBelow = (child: string, parent: string) => child.startsWith(parent === "/" ? "/" : parent + "/");
+/** Strictly below, by text: the rule is about the spelling an operator gives (paths are validated first). */
+const isBelow = (child: string, parent: string) => child !== parent && isInside(child, parent);
 
 /** The allowed bases on this host: RUNTIME_ROOT_BASES and the process's temp dir. */
 export function runtimeRootBases(): string[] {
@@ -123,6 +130,26 @@ export function parseMode(value: unknown): number | undefined {
 /** Formats a numeric mode as four octal digits. */
 export function formatMode(mode: number): string {
   return mode.toString(8).padStart(4, "0");
+}
+
+/** What a managed path is. */
+export enum PathKind {
+  DIRECTORY = "directory",
+  FILE = "file",
+}
+
+/**
+ * The one mode ceiling (every check of a mode reads it: the constructs' props, the
+ * written-files guard, the README): a mode may tighten these, never loosen them.
+ */
+export const MODE_CEILING: Readonly<Record<PathKind, number>> = {
+  [PathKind.DIRECTORY]: 0o750,
+  [PathKind.FILE]: 0o640,
+};
+
+/** A mode for a path of `kind`: within MODE_CEILING[kind] (see modeWithinRule). */
+export function modeCeilingRule(value: unknown, kind: PathKind): string | undefined {
+  return modeWithinRule(value, MODE_CEILING[kind]);
 }
 
 /**

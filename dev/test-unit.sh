@@ -17,7 +17,8 @@ cd "$(dirname "$0")/.."
 # environment).
 UNIT_TESTS=(
   constructs validation guards-written-files safety-constructs safety-modes state-and-hosts
-  tree-observation orchestrator-config readme scripts-shellcheck examples pipeline-workflow
+  tree-observation orchestrator-config readme scripts-shellcheck examples pipeline-workflow inputs-table
+  guards-shared-rules
 )
 shims=$(mktemp -d "${TMPDIR:-/tmp}/cutter-unit-shims.XXXXXX")
 trap 'rm -rf "$shims"' EXIT

@@ -5,4 +5,5 @@ export * from "./connection-string-rule";
 export * from "./high-entropy-rule";
 export * from "./execution-switch-rule";
 export * from "./mode-ceiling-rule";
+export * from "./content-rules";
 export * from "./written-files-guard";

@@ -1,22 +1,12 @@
 import { File, SensitiveFile } from "../local-provider";
 import { IAspect } from "../cdk";
 import { IConstruct } from "constructs";
-import { CONNECTION_STRING_RULE } from "./connection-string-rule";
-import { EXECUTION_SWITCH_RULE } from "./execution-switch-rule";
-import { HIGH_ENTROPY_RULE } from "./high-entropy-rule";
+import { CONTENT_RULES } from "./content-rules";
 import { MODE_CEILING_RULE } from "./mode-ceiling-rule";
-import { PRIVATE_KEY_RULE } from "./private-key-rule";
 import { GuardRule, WrittenFile } from "./rule";
-import { SECRET_KEY_VALUE_RULE } from "./secret-key-value-rule";
 
-export const WRITTEN_FILE_RULES: readonly GuardRule[] = [
-  SECRET_KEY_VALUE_RULE,
-  PRIVATE_KEY_RULE,
-  CONNECTION_STRING_RULE,
-  HIGH_ENTROPY_RULE,
-  EXECUTION_SWITCH_RULE,
-  MODE_CEILING_RULE,
-];
+/** The content rules (content-rules.ts, shared with verify) and the mode ceiling. */
+export const WRITTEN_FILE_RULES: readonly GuardRule[] = [...CONTENT_RULES, MODE_CEILING_RULE];
 
 /** What a `local_file` / `local_sensitive_file` resource will write. */
 export function writtenFileOf(node: File | SensitiveFile): WrittenFile {
