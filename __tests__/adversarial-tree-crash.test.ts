@@ -224,14 +224,14 @@ describe("item 5: killed during a destroy", () => {
   test("a state from a release without the tree remover: destroy stops before removing anything and says to deploy once", async () => {
     await host.ok("apply");
     const state = JSON.parse(fs.readFileSync(host.statePath, "utf8"));
-    state.resources = state.resources.filter((r: any) => !r.name.includes("Remover"));
+    state.resources = state.resources.filter((r: any) => r.name !== "remover");
     for (const r of state.resources) {
       for (const i of r.instances) {
         delete i.attributes?.input?.value?.remover_id;
         delete i.attributes?.input?.type?.[1]?.remover_id;
         delete i.attributes?.output?.value?.remover_id;
         delete i.attributes?.output?.type?.[1]?.remover_id;
-        i.dependencies = (i.dependencies ?? []).filter((d: string) => !d.includes("Remover"));
+        i.dependencies = (i.dependencies ?? []).filter((d: string) => d !== "terraform_data.remover");
       }
     }
     state.serial += 1;

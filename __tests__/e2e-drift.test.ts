@@ -65,7 +65,7 @@ describe("drift: shown in the plan, repaired by one deploy, then 0 changes", () 
     // the subdirectories replaced for runs, approvals and locks (re-created) together; the root's is not.
     // The README's write guard runs again right before its re-write (issue 10 item 10): one more replacement.
     assert.deepEqual(planCounts(plan.output), { add: 5, change: 0, destroy: 4 });
-    assert.doesNotMatch(plan.output, /_Root_Directories_[0-9A-F]+ must be replaced/);
+    assert.doesNotMatch(plan.output, /terraform_data\.root must be replaced/);
     for (const name of ["runs", "approvals", "locks"]) assert.match(plan.output, new RegExp(`~ "${at(name)}" += "root:root 0750" -> \\(known after apply\\)`), `the plan names ${name}`);
 
     // The reviewer's summary of the same state says the same.

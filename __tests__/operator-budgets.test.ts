@@ -10,10 +10,12 @@
  *   output, see dev/setup.sh's engine shim).
  * - Budgets, after the plan listing's `Plan:` line: a refused destroy ≤ 25 lines; a no-op
  *   deploy ≤ 25 lines in all; a first deploy through npm run ≤ 40 lines and ≤ 4,000
- *   characters, no line over 200. The raw CLI's first deploy cannot meet 40/4,000 (the
- *   engine prints two lines per resource and two per provisioner, with the long resource
- *   addresses, behind cdktf's 16-character stack prefix): it is held to exactly those
- *   engine lines plus the steps' own lines and the closing lines (docs/operator-output.md).
+ *   characters, no line over 200. The raw CLI's first deploy does not meet 40 lines yet (the
+ *   engine prints two lines per resource and two per provisioner, behind cdktf's 16-character
+ *   stack prefix; the addresses are short): it is held to exactly those engine lines plus the
+ *   steps' own lines and the closing lines, with short addresses (docs/operator-output.md).
+ * - A refused first deploy (a hand-made root) through the raw CLI: the reason and what to do
+ *   among the last 10 lines, the root untouched.
  * cdktf's own progress lines ("N Stacks deploying …", spinner frames) are not counted:
  * they come from its renderer (ink), which has no switch to turn them off.
  */
@@ -142,6 +144,9 @@ describe("what npx cdktf and npm run print: budgets, no script, reasons last (re
     // Every line is the engine's per-resource progress, a step's one line, or a closing line.
     const expected = /(: (Creating|Creation complete after \S+( \[id=\S+\])?|Provisioning with 'local-exec')\.*$)|\(local-exec\): (local-exec: Executing: Suppressed by quiet=true|created \S+ \S+:\S+ \d{4}|writing \S+ \(new file\))$|Apply complete!|No outputs found\./;
     assert.deepEqual(lines.filter((l) => !expected.test(l)), [], "nothing but engine progress, step lines and the closing lines");
+    // Short logical ids (RuntimeTree.useShortLogicalIds): no address is cdktf's construct path and hash.
+    const addresses = [...new Set(lines.flatMap((l) => [...l.matchAll(/\b(terraform_data|local_file)\.\w+/g)].map((m) => m[0])))];
+    assert.deepEqual(addresses.filter((a) => a.length > 30), [], "every resource address is short");
     assert.equal(lines.filter((l) => /\(local-exec\): created /.test(l)).length, fs.readdirSync(host.root).filter((n) => fs.statSync(path.join(host.root, n)).isDirectory()).length + 1, "one line per directory created (the root too)");
   });
 
@@ -172,6 +177,30 @@ describe("what npx cdktf and npm run print: budgets, no script, reasons last (re
       assert.ok(fs.existsSync(path.join(backups, "dump.sql.gpg")), "the data is kept");
     }
     fs.rmSync(path.join(backups, "dump.sql.gpg"));
+  });
+
+  test("refused first deploy, npx cdktf (no terminal): a hand-made root is refused, the reason and what to do among the last 10 lines, the root untouched", (t) => {
+    const other = new TempHost();
+    try {
+      fs.mkdirSync(other.root, { mode: 0o755 });
+      fs.chmodSync(other.root, 0o755);
+      const env = other.env();
+      delete env.CI;
+      const result = run(CDKTF, ["deploy", "--auto-approve", "--output", other.outDir], { env, input: "" });
+      assert.notEqual(result.code, 0, "deploy refused");
+      assertNoScript(result.output, "cdktf deploy (hand-made root)");
+      const lines = afterPlan(screen(raw(result)));
+      t.diagnostic(`npx cdktf deploy, hand-made root, refused: ${lines.length} lines after Plan:`);
+      // The engine boxes and wraps its error text: read the last 10 lines as one text.
+      const last = lines.slice(-10).map((l) => l.replace(/^\s*(cutter-runtime\s+)?[│╵╷]?\s*/, "")).join(" ").replace(/\s+/g, " ");
+      assert.ok(last.includes(`refusing to take over ${other.root}: it already exists and this stack did not create it`), `the refused path and why among the last 10 lines:\n${last}`);
+      assert.match(last, /Move it away and deploy again, or deploy with CUTTER_ADOPT_EXISTING=1/, "what to do among the last 10 lines");
+      assert.match(last, /deploy stopped before changing anything: 1 path\(s\) refused/, "what happened among the last 10 lines");
+      assert.equal(fs.statSync(other.root).mode & 0o7777, 0o755, "the hand-made root keeps its mode");
+      assert.deepEqual(fs.readdirSync(other.root), [], "nothing was created inside it");
+    } finally {
+      other.dispose();
+    }
   });
 
   test("first deploy through npm run on a terminal: ≤ 40 lines and ≤ 4,000 characters after Plan:, no line over 200; destroy then completes", (t) => {

@@ -376,7 +376,7 @@ const operator: Subject = {
   at: () => true,
   round(host) {
     const env = operatorEnv(host.env(), host.layout === CUTTER_LAYOUT ? undefined : host.size);
-    const npm = (verb: string, what: string) => timedWithUsage("npm", ["run", verb, "--", "--output", host.outDir], REPO, env, `npm run ${what}`);
+    const npm = (verb: string, what: string, args: string[] = []) => timedWithUsage("npm", ["run", verb, "--", ...args, "--output", host.outDir], REPO, env, `npm run ${what}`);
     const round: Round = {};
     const first = npm("plan", "plan (empty host, fresh output directory)");
     if (!/Plan: \d+ to add/.test(first.output)) throw new Error(`bench: npm run plan on an empty host showed no plan:\n${first.output.slice(-3000)}`);
@@ -386,7 +386,8 @@ const operator: Subject = {
     const noopPlan = npm("plan", "plan (no-op)");
     if (!/No changes\./.test(noopPlan.output)) throw new Error(`bench: npm run plan after deploy reported changes:\n${noopPlan.output.slice(-3000)}`);
     round.verify = host.verify().ms;
-    const destroy = npm("destroy", "destroy");
+    // As a pipeline's rollback job runs it: with no terminal, destroy asks for --auto-approve (issue 11).
+    const destroy = npm("destroy", "destroy", ["--auto-approve"]);
     host.assertGone("npm run destroy");
     return usageRound(round, deploy, noopPlan, destroy);
   },

@@ -21,10 +21,14 @@ import { renderPlanSummary } from "./plan-summary";
 import { showJson } from "./saved-plan";
 import { makeWorkDirectory, removeWorkDirectory } from "./work-directory";
 
-/** True when a plan would change anything: a resource or an output. */
+/**
+ * True when a plan would change anything: a resource, an output, or a resource's address in the
+ * state (a `moved` block: runtime-tree.ts's short ids), so a deploy records the move once.
+ */
 export function hasChanges(reading: any): boolean {
   const changing = (actions: unknown) => Array.isArray(actions) && actions.some((a) => a !== "no-op" && a !== "read");
-  return (reading?.resource_changes ?? []).some((rc: any) => changing(rc?.change?.actions)) || Object.values(reading?.output_changes ?? {}).some((oc: any) => changing(oc?.actions));
+  const moved = (rc: any) => typeof rc?.previous_address === "string" && rc.previous_address !== rc.address;
+  return (reading?.resource_changes ?? []).some((rc: any) => changing(rc?.change?.actions) || moved(rc)) || Object.values(reading?.output_changes ?? {}).some((oc: any) => changing(oc?.actions));
 }
 
 /** The command's last line when an apply did not complete: what stopped it, what the state is, what to do. */

@@ -398,10 +398,11 @@ function roleOf(rc: ResourceChange): number | string {
   if (isCheck(rc)) {
     const t = triggersOf(rc)!;
     if (keysOf(t) !== "root") return 2;
-    // The three resources whose only trigger is the root, told apart by their construct ids (a contract: runtime-tree.ts).
-    if (/DestroyGuard/.test(rc.address)) return 4;
-    if (/Remover/.test(rc.address)) return 5;
-    if (/Survey/.test(rc.address)) return 6;
+    // The three resources whose only trigger is the root, told apart by their logical ids (a contract:
+    // runtime-tree.ts's short ids, or the construct ids of states planned before a move to them).
+    if (/DestroyGuard|\.destroy_guard$/.test(rc.address)) return 4;
+    if (/Remover|\.remover$/.test(rc.address)) return 5;
+    if (/Survey|\.survey$/.test(rc.address)) return 6;
   }
   return rc.address;
 }
@@ -524,6 +525,8 @@ export function renderPlanSummary(spec: StackSpec, showJson: any, options: { don
   lines.push("Engine addresses:");
   for (const change of showJson.resource_changes ?? []) {
     const actions: string[] = change.change?.actions ?? [];
+    // A resource that only moves to a new address (moved blocks: runtime-tree.ts's short ids) is named with both.
+    if (actions.length === 1 && actions[0] === "no-op" && typeof change.previous_address === "string") lines.push(`  ${"moved".padEnd(14)} ${change.previous_address} -> ${change.address}`);
     if (actions.length === 1 && (actions[0] === "no-op" || actions[0] === "read")) continue;
     lines.push(`  ${actions.join("+").padEnd(14)} ${change.address}`);
   }

@@ -1,4 +1,4 @@
-import { DataResource, ITerraformDependable } from "./cdk";
+import { DataResource, ITerraformDependable, Lazy } from "./cdk";
 import { Construct } from "constructs";
 import * as path from "path";
 import { OwnershipRecord, checkOwnershipRecord, recordKey } from "./ownership-record";
@@ -65,7 +65,8 @@ export class DestroyGuard extends Construct {
         files: props.files.map((f) => f.path).join(" "),
         file_sha256: props.files.map((f) => f.sha256).join(" "),
         record_dir: props.ownership?.directory ?? "",
-        remover_id: props.remover?.id ?? "none",
+        // Read at synth, not now: the tree may still give the remover its short logical id.
+        remover_id: props.remover ? Lazy.stringValue({ produce: () => props.remover!.id }) : "none",
       },
       dependsOn: props.dependsOn,
       provisioners: [

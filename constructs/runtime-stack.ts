@@ -60,6 +60,8 @@ export class RuntimeStack extends TerraformStack {
       ownership: { directory: inputs.ownershipDir, adoptExisting: inputs.adoptExisting },
       layout: props.layout,
     });
+    // Short resource addresses: the engine prints one on every progress line (issue 11).
+    this.tree.useShortLogicalIds();
   }
 
   /**

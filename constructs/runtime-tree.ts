@@ -1,4 +1,4 @@
-import { ITerraformDependable } from "./cdk";
+import { ITerraformDependable, TerraformResource, TerraformStack } from "./cdk";
 import { Construct } from "constructs";
 import { DestroyGuard } from "./destroy-guard";
 import { OwnershipRecord, checkOwnershipRecord, defaultOwnershipDirectory } from "./ownership-record";
@@ -137,5 +137,44 @@ export class RuntimeTree extends Construct {
       remover: this.remover.resource,
       dependsOn: [...everything, this.survey.resource],
     });
+  }
+
+  /**
+   * Every resource of the tree by the short logical id `useShortLogicalIds` gives it
+   * (`directories`, `config_guard`, …): what each is, in the fewest characters.
+   */
+  public get resourcesByShortId(): ReadonlyMap<string, TerraformResource> {
+    const ids = new Map<string, TerraformResource>();
+    const chunks = (name: string, resources: readonly TerraformResource[]) =>
+      resources.forEach((r, i) => ids.set(resources.length === 1 ? name : `${name}_${i + 1}`, r));
+    ids.set("remover", this.remover.resource);
+    chunks("root", this.root.resources);
+    chunks("directories", this.directories.resources);
+    for (const [name, managed] of [["config", this.config.file], ["readme", this.readme.file]] as const) {
+      ids.set(`${name}_guard`, managed.writeGuard);
+      ids.set(name, managed.file);
+      ids.set(`${name}_mode`, managed.permissions.resource);
+    }
+    ids.set("survey", this.survey.resource);
+    ids.set("destroy_guard", this.destroyGuard.resource);
+    return ids;
+  }
+
+  /**
+   * Gives every resource its short logical id (`terraform_data.directories`,
+   * `local_file.config`) in place of cdktf's construct path and hash
+   * (`terraform_data.RuntimeTree_Dirs_Directories_C035C42C`), with a `moved` block from
+   * that old id, so a state deployed under the old ids plans moves only: nothing is
+   * created, replaced or destroyed. The engine prints a resource's address on every line
+   * of its progress (issue 11's budget of the raw `cdktf deploy`). Ids must be unique in
+   * a stack: call it on a stack's only tree (RuntimeStack does).
+   */
+  public useShortLogicalIds(): void {
+    const stack = TerraformStack.of(this);
+    for (const [id, resource] of this.resourcesByShortId) {
+      const old = `${resource.terraformResourceType}.${stack.getLogicalId(resource)}`;
+      resource.overrideLogicalId(id);
+      resource.moveFromId(old);
+    }
   }
 }
