@@ -18,18 +18,18 @@
  *
  *   npm run bench [-- --quick] [--sizes 7,70,700] [--runs N] [--subjects hand,stack] [--readme]
  */
-import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { CUTTER_LAYOUT, RuntimeLayout, buildOrchestratorConfig, renderOrchestratorConfig, renderRuntimeReadme, resolveLayout } from "../constructs";
 import { CdkFlavour, TERRAIN_DIR, TERRAIN_SETUP_COMMAND } from "../constructs/cdk-flavour";
+import { runCaptured } from "../cli/engine";
+import { OfflineEngine, offlineEngineEnv, readOfflineEngine } from "../cli/offline-engine";
 import { writeHandwritten } from "./handwritten";
 import { layoutForSize } from "./layout";
 import { Usage, operatorEnv, withUsage } from "./operator";
 
 const REPO = path.resolve(__dirname, "..", "..");
-const CACHE = process.env.CUTTER_CACHE_DIR ?? path.join(os.homedir(), ".cache", "cutter-runtime");
 const STACK = "cutter-runtime";
 const OWNER = "root";
 const GROUP = "root";
@@ -85,28 +85,21 @@ function parseOptions(argv: string[]): Options {
 }
 
 // ---------------------------------------------------------------- engine env
-interface EngineInfo {
-  engine: { kind: string; version: string; path: string };
-  pathPrefix: string;
-  env: Record<string, string>;
-}
-
-function engineInfo(): EngineInfo {
-  const file = path.join(CACHE, "env.json");
-  if (!fs.existsSync(file)) throw new Error(`bench: ${file} is missing: run \`npm run setup\` first`);
-  return JSON.parse(fs.readFileSync(file, "utf8"));
-}
-
 // Read on first use, inside main's error handling (a missing setup is a one-line error, not a stack trace).
-let engineCache: EngineInfo | undefined;
-const ENGINE_INFO = (): EngineInfo => (engineCache ??= engineInfo());
+let engineCache: OfflineEngine | undefined;
+const ENGINE_INFO = (): OfflineEngine => {
+  try {
+    return (engineCache ??= readOfflineEngine());
+  } catch (error) {
+    throw new Error(`bench: ${(error as Error).message}`);
+  }
+};
 
+/** The offline engine's environment (cli/offline-engine.ts); CUTTER_ENGINE passes on (which engine setup keeps), CUTTER_CDK is each subject's. */
 function baseEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, ...ENGINE_INFO().env, FORCE_COLOR: "0", NO_COLOR: "1", CI: "1" };
-  env.PATH = `${ENGINE_INFO().pathPrefix}:${process.env.PATH}`;
-  for (const key of Object.keys(env)) if (key.startsWith("CUTTER_") && !(key in ENGINE_INFO().env) && key !== "CUTTER_CACHE_DIR" && key !== "CUTTER_ENGINE") delete env[key];
-  delete env.BENCH_DIRECTORIES;
-  return { ...env, ...extra };
+  const env = offlineEngineEnv(ENGINE_INFO(), extra, { passOn: ["CUTTER_ENGINE"] });
+  if (!("BENCH_DIRECTORIES" in extra)) delete env.BENCH_DIRECTORIES;
+  return env;
 }
 
 // ---------------------------------------------------------------- timing
@@ -116,14 +109,12 @@ interface Timed {
   output: string;
 }
 
+/** A command (the engine, the CLI, npm, node) through the project's one runner (cli/engine.ts runCaptured), timed. */
 function timed(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv, what: string, okCodes = [0]): Timed {
-  const start = process.hrtime.bigint();
-  const r = spawnSync(command, args, { cwd, env, encoding: "utf8", maxBuffer: 256 * 1024 * 1024, timeout: 1_800_000 });
-  const ms = Number(process.hrtime.bigint() - start) / 1e6;
-  if (r.error) throw r.error;
-  const output = `${r.stdout ?? ""}\n${r.stderr ?? ""}`;
-  if (!okCodes.includes(r.status ?? -1)) throw new Error(`bench: ${what} failed (exit ${r.status}):\n${output.slice(-4000)}`);
-  return { ms, code: r.status, output };
+  const r = runCaptured(command, args, { cwd, env, timeoutMs: 1_800_000 });
+  const output = `${r.stdout}\n${r.stderr}`;
+  if (!okCodes.includes(r.code ?? -1)) throw new Error(`bench: ${what} failed (exit ${r.code}):\n${output.slice(-4000)}`);
+  return { ms: r.ms, code: r.code, output };
 }
 
 /** timed(), and what the command's processes used: CPU (user + system) and the peak memory of the largest one (GNU time). */

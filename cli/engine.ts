@@ -91,18 +91,41 @@ export function engineTranscript(): string {
   return transcript.join("");
 }
 
+/** One run of a command, all of its output captured. */
+export interface CapturedRun extends Captured {
+  readonly stderr: string;
+  /** Wall-clock time of the run. */
+  readonly ms: number;
+}
+
+/**
+ * The one way the project starts the engine and waits for it (the operator commands, the plan
+ * summary, the bench, the tests): synchronously, in `cwd`, with exactly `env`, all of its output
+ * captured (up to 256 MiB), killed after `timeoutMs` if given. Nothing is redacted here: what the
+ * tests read is what the engine printed (runEngineQuietly redacts for the operator commands).
+ * A command that cannot be started (ENOENT, a timeout) throws.
+ */
+export function runCaptured(command: string, args: readonly string[], options: { readonly cwd: string; readonly env: NodeJS.ProcessEnv; readonly timeoutMs?: number; readonly input?: string }): CapturedRun {
+  const start = process.hrtime.bigint();
+  const result = spawnSync(command, args, { cwd: options.cwd, env: options.env, input: options.input, encoding: "utf8", maxBuffer: 256 * 1024 * 1024, timeout: options.timeoutMs });
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  if (result.error) throw result.error;
+  const stdout = result.stdout ?? "";
+  const stderr = result.stderr ?? "";
+  return { code: result.status, stdout, stderr, output: stdout + stderr, ms };
+}
+
 /**
  * Runs the engine and returns what it printed, with the connection string it was handed
  * (and its password) redacted: a secret never reaches a log, even from an engine message.
  */
 export function runEngineQuietly(engine: Engine, args: string[], cwd: string, env: NodeJS.ProcessEnv): Captured & { stderr: string } {
-  const result = spawnSync(engine.path, args, { cwd, env, encoding: "utf8", maxBuffer: 256 * 1024 * 1024 });
-  if (result.error) throw result.error;
+  const result = runCaptured(engine.path, args, { cwd, env });
   const secrets = secretsOf(env[ENGINE_PG_CONN_ENV]);
-  const stdout = redact(result.stdout ?? "", secrets);
-  const stderr = redact(result.stderr ?? "", secrets);
+  const stdout = redact(result.stdout, secrets);
+  const stderr = redact(result.stderr, secrets);
   if (["init", "plan", "apply"].includes(args[0])) transcript.push(stdout + stderr);
-  return { code: result.status, output: stdout + stderr, stdout, stderr };
+  return { code: result.code, output: stdout + stderr, stdout, stderr };
 }
 
 /** Runs the engine, echoing its (redacted) output, and returns it for inspection. */

@@ -12,6 +12,8 @@ import * as path from "path";
 // Modules, not ../constructs: the audit log of every deploy reads this, and cdktf is loaded only where the stack is built.
 import { SURVEY_FILE_NAME, recordKey } from "../constructs/ownership-record";
 import { ENGINE_PG_CONN_ENV, RuntimeInputs } from "../constructs/runtime-inputs";
+import { runCaptured } from "./engine";
+import { offlineEngineEnv, readOfflineEngine } from "./offline-engine";
 
 /** The project's root (dist/cli -> .., .. from the compiled file). */
 export const REPOSITORY = path.resolve(__dirname, "..", "..");
@@ -81,10 +83,8 @@ function parseState(text: string, base: Omit<StateEvidence, "read">): StateEvide
 /** The offline engine environment: the one we run in (npm scripts), or the one setup wrote. */
 export function engineEnvironmentFor(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv | undefined {
   if (env.CUTTER_ENGINE_PATH) return env;
-  const cache = env.CUTTER_CACHE_DIR || path.join(os.homedir(), ".cache", "cutter-runtime");
   try {
-    const info = JSON.parse(fs.readFileSync(path.join(cache, "env.json"), "utf8"));
-    return { ...env, ...info.env, PATH: `${info.pathPrefix}:${env.PATH ?? ""}` };
+    return offlineEngineEnv(readOfflineEngine(env), {}, { base: env, passOn: "all", plain: false });
   } catch {
     return undefined;
   }
@@ -105,10 +105,19 @@ function readPgState(inputs: RuntimeInputs, env: NodeJS.ProcessEnv, base: Omit<S
     fs.writeFileSync(path.join(dir, "main.tf.json"), JSON.stringify({ terraform: { backend: { pg: backend } } }));
     const runEnv = { ...engineEnv, [ENGINE_PG_CONN_ENV]: connection, TF_IN_AUTOMATION: "1", TF_INPUT: "0", TF_DATA_DIR: path.join(dir, ".terraform") };
     const engine = engineEnv.CUTTER_ENGINE_PATH;
-    const init = spawnSync(engine, ["init", "-input=false", "-no-color"], { cwd: dir, env: runEnv, encoding: "utf8" });
-    if (init.status !== 0) return { ...base, read: false, reason: `the engine could not open it (init exit ${init.status})` };
-    const pulled = spawnSync(engine, ["state", "pull"], { cwd: dir, env: runEnv, encoding: "utf8", maxBuffer: MAX_READ });
-    if (pulled.status !== 0) return { ...base, read: false, reason: `the engine could not read it (state pull exit ${pulled.status})` };
+    // The project's one engine runner (cli/engine.ts); a run that cannot start reads as a failed one here.
+    const step = (args: string[]) => {
+      try {
+        return runCaptured(engine, args, { cwd: dir, env: runEnv });
+      } catch (error) {
+        return { code: null, stdout: "", stderr: (error as Error).message };
+      }
+    };
+    const init = step(["init", "-input=false", "-no-color"]);
+    if (init.code !== 0) return { ...base, read: false, reason: `the engine could not open it (init exit ${init.code})` };
+    const pulled = step(["state", "pull"]);
+    if (pulled.code !== 0) return { ...base, read: false, reason: `the engine could not read it (state pull exit ${pulled.code})` };
+    if (pulled.stdout.length > MAX_READ) return { ...base, read: false, reason: `${pulled.stdout.length} bytes; larger than this stack's state can be` };
     if (pulled.stdout.trim() === "") return { ...base, read: false, reason: "no state in that schema (never deployed, or another schema)" };
     return parseState(pulled.stdout, base);
   } finally {

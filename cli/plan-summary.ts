@@ -4,25 +4,30 @@
  *   summarizePlan(JSON.parse(`<engine> show -json PLANFILE`)) -> text
  *   node dist/cli/plan-summary.js STACK_DIR [--plan-json FILE]
  *
- * It reads the resources the stack is made of: RuntimeDirectories (terraform_data
- * whose triggers hold `owner`, `group`, `mode` and a `directories` map, path => repair
- * marker), PermissionCommand (a file's owner/mode: terraform_data whose triggers hold
- * `path`, `kind`, `owner`, `group`, `mode`) and local_file. Anything else in a plan is listed as
- * needing review, and the secrets/DB/services line says so. (A `name` trigger only says
- * in words what a resource is, for the engine's own plan text.)
+ * It reads what each resource is from the role it carries (constructs/resource-role.ts:
+ * `cutter_role` in a terraform_data's `input`; a local_file is a managed file), never from
+ * the shape of its triggers: RuntimeDirectories ("directories": triggers hold `owner`,
+ * `group`, `mode` and a `directories` map, path => repair marker), PermissionCommand
+ * ("file-permissions": a file's `path`, `owner`, `group`, `mode`), the checks that write
+ * nothing and local_file. A terraform_data with no role, or one this release does not know,
+ * stops the summary (PlanContractError) instead of being summarised as something else (the
+ * removal of one an earlier release wrote without a role is listed for review); a resource of
+ * any other type is listed as needing review, and the secrets/DB/services line says so. (A `name` trigger only says in words what a resource is, for the engine's own plan text.)
  *
  * It also says what is meant: an input changed since the last deploy (the state, which
  * the plan's `before` values come from, holds what the last deploy used) is listed as
  * `owner: root -> cutter`, not as drift of every path, and the engine's counts are
  * explained in words (what is new, re-run in place, rewritten, removed).
  */
-import { spawnSync } from "child_process";
 import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { StackSpec } from "../constructs/host-files";
 import { INPUT_TABLE } from "../constructs/input-table";
+import { FILE_RESOURCE_TYPE, RESOURCE_ROLES, ROLE_KEY, ResourceRole, isResourceRole } from "../constructs/resource-role";
+import { parseDriftMessage, renderDriftMessage } from "../constructs/tree-findings";
 import { describeStack } from "./command-line";
+import { engineFromEnvironment, failureHint, runEngineQuietly } from "./engine";
 import { makeWorkDirectory, removeWorkDirectory } from "./work-directory";
 
 /** The parts of `show -json` output read here (plan format 1.x). */
@@ -110,20 +115,39 @@ function triggersOf(rc: ResourceChange): Record<string, unknown> | undefined {
   return value && typeof value === "object" ? value : undefined;
 }
 
-function isPermissionCommand(rc: ResourceChange): boolean {
-  const t = triggersOf(rc);
-  return rc.type === "terraform_data" && t !== undefined && typeof t.kind === "string" && typeof t.path === "string";
+/**
+ * A terraform_data of this plan whose role is missing or unknown: the summary refuses to say
+ * what it writes rather than call it something else.
+ */
+export class PlanContractError extends Error {}
+
+/**
+ * What a managed resource is: the role it carries (`cutter_role` in a terraform_data's `input`:
+ * after the plan, or before it for a removal), "file" for a local_file, undefined for a resource
+ * of another type, and for the removal of a terraform_data an earlier release wrote without a
+ * role (both listed for review). Any other terraform_data without a role this release knows
+ * throws PlanContractError: every one this release configures carries one.
+ */
+export function roleOf(rc: ResourceChange): ResourceRole | undefined {
+  if (rc.type === FILE_RESOURCE_TYPE) return "file";
+  if (rc.type !== "terraform_data") return undefined;
+  const side = rc.change.after ?? rc.change.before;
+  const marker = isObject(side?.input) ? side.input[ROLE_KEY] : undefined;
+  if (isResourceRole(marker) && marker !== "file") return marker;
+  if (marker === undefined && !rc.change.after) return undefined;
+  throw new PlanContractError(
+    `${rc.address}: ${marker === undefined ? `carries no ${ROLE_KEY}` : `${ROLE_KEY} ${JSON.stringify(marker)} is not one this release knows`} (one of ${RESOURCE_ROLES.filter((r) => r !== "file").join(", ")}), ` +
+      "so the summary cannot say what it writes; it never guesses from the shape of the triggers. Every terraform_data this release configures carries one (constructs/resource-role.ts).",
+  );
 }
 
-/** A resource's trigger keys, without the `name` that only describes it in words. */
-const keysOf = (t: Record<string, unknown>) => Object.keys(t).filter((k) => k !== "name").sort().join(",");
+const isPermissionCommand = (rc: ResourceChange) => roleOf(rc) === "file-permissions";
+
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
 /** A chunk of runtime directories (constructs/runtime-directories.ts): triggers hold a `directories` map. */
-function isDirectories(rc: ResourceChange): boolean {
-  return rc.type === "terraform_data" && isObject(triggersOf(rc)?.directories);
-}
+const isDirectories = (rc: ResourceChange) => roleOf(rc) === "directories";
 
 /**
  * Settings and paths of one side (before/after) of a directories chunk. A path whose entry is
@@ -138,21 +162,21 @@ function directoriesSide(triggers: unknown, unknown?: unknown): { settings: Sett
   };
 }
 
-/**
- * A safety check that writes nothing in the tree: the destroy guard or the tree remover
- * (triggers {root}), or a file's write guard (triggers {path, revision}, revision unknown
- * until apply when the file is re-written); see constructs/destroy-guard.ts,
- * constructs/tree-remover.ts and constructs/managed-file.ts.
- */
-function isCheck(rc: ResourceChange): boolean {
-  const t = triggersOf(rc);
-  const unknown = rc.change.after_unknown?.triggers_replace;
-  const keys = t === undefined ? "" : isObject(unknown) ? keysOf({ ...t, ...unknown }) : keysOf(t);
-  return rc.type === "terraform_data" && t !== undefined && (keys === "root" || keys === "path,revision");
-}
+/** The roles of the safety checks that write nothing in the tree. */
+const CHECK_ROLES: ReadonlySet<ResourceRole | undefined> = new Set<ResourceRole>(["file-write-guard", "destroy-guard", "tree-remover", "survey"]);
 
-/** A drift check's text for a path that does not exist (see constructs/tree-observation.ts). */
-const MISSING = /^drift observed at plan: (\/[^:]*): missing\b/;
+/**
+ * A safety check that writes nothing in the tree: a file's write guard, the destroy guard,
+ * the tree remover or the survey record (constructs/managed-file.ts, destroy-guard.ts,
+ * tree-remover.ts, tree-survey.ts).
+ */
+const isCheck = (rc: ResourceChange) => CHECK_ROLES.has(roleOf(rc));
+
+/** The path a drift message says is missing (constructs/tree-findings.ts), if it says so. */
+function missingPath(message: string): string | undefined {
+  const drift = parseDriftMessage(message);
+  return drift?.findings.some((f) => f.kind === "missing") ? drift.path : undefined;
+}
 
 function failedCheckMessages(plan: PlanJson): string[] {
   const messages: string[] = [];
@@ -173,12 +197,13 @@ export function writeSetOf(plan: PlanJson): WriteSet {
     const t = triggersOf(rc)!;
     permissions.set(String(t.path), {
       settings: { owner: String(t.owner), group: String(t.group), mode: String(t.mode) },
-      planned: !isNoop(rc) && !(has(rc, "delete") && !has(rc, "create")),
+      // Owner and mode are applied only by a create (or replace): an update in place (its role marker added) runs no script.
+      planned: has(rc, "create"),
     });
     const b = rc.change.before?.triggers_replace;
     if (isObject(b) && typeof b.path === "string") settingsBefore.set(b.path, { owner: String(b.owner), group: String(b.group), mode: String(b.mode) });
   }
-  const guard = changes.find((rc) => isCheck(rc) && keysOf(triggersOf(rc)!) === "root" && typeof rc.change.after?.triggers_replace?.root === "string");
+  const guard = changes.find((rc) => roleOf(rc) === "destroy-guard" && typeof rc.change.after?.triggers_replace?.root === "string");
   const root: string | undefined = guard?.change.after.triggers_replace.root;
   const set: WriteSet = {
     directoriesToCreate: [],
@@ -193,7 +218,7 @@ export function writeSetOf(plan: PlanJson): WriteSet {
     drift: [],
     root,
     outsideRoot: [],
-    counts: { add: 0, change: 0, destroy: 0 },
+    counts: countPlan(plan),
     inputChanges: inputChangesOf(changes),
     explained: explainChanges(changes),
   };
@@ -201,9 +226,6 @@ export function writeSetOf(plan: PlanJson): WriteSet {
   const directoryChanges: ResourceChange[] = [];
   for (const rc of changes) {
     if (isNoop(rc)) continue;
-    if (has(rc, "create")) set.counts.add++;
-    if (has(rc, "update")) set.counts.change++;
-    if (has(rc, "delete")) set.counts.destroy++;
     if (isPermissionCommand(rc)) continue;
     if (isCheck(rc)) {
       set.checks.push(`${rc.address} (${rc.change.actions.join("/")})`);
@@ -231,13 +253,14 @@ export function writeSetOf(plan: PlanJson): WriteSet {
         written.add(p);
       }
     } else {
-      set.other.push(`${rc.address} (${rc.change.actions.join("/")})`);
+      const unmarked = rc.type === "terraform_data" ? `; no ${ROLE_KEY}: written by an earlier release` : "";
+      set.other.push(`${rc.address} (${rc.change.actions.join("/")}${unmarked})`);
     }
   }
   const missing = new Set<string>();
   for (const message of failedCheckMessages(plan)) {
-    const m = MISSING.exec(message);
-    if (m) missing.add(m[1]);
+    const p = missingPath(message);
+    if (p !== undefined) missing.add(p);
   }
   // Directories: a new chunk creates its paths, a destroyed one removes them. A replaced chunk
   // (create-before-destroy: the engine runs no removal for the replaced object) creates its new
@@ -270,8 +293,8 @@ export function writeSetOf(plan: PlanJson): WriteSet {
   // input change explains (the old owner or mode, as the last deploy set it) is not drift.
   const settingsOf = settingsByPath(changes);
   for (const message of failedCheckMessages(plan)) {
-    const m = MISSING.exec(message);
-    if (m && (newDirectories.has(m[1]) || newDirectories.has(path.posix.dirname(m[1])))) continue;
+    const p = missingPath(message);
+    if (p !== undefined && (newDirectories.has(p) || newDirectories.has(path.posix.dirname(p)))) continue;
     const unexplained = withoutInputChanges(message, settingsOf);
     if (unexplained !== undefined) set.drift.push(unexplained);
   }
@@ -311,10 +334,11 @@ function settingsByPath(changes: readonly ResourceChange[]): Map<string, PathSid
     const b = rc.change.before?.triggers_replace;
     const a = rc.change.after?.triggers_replace;
     const paths = new Set<string>();
+    const role = roleOf(rc);
     for (const t of [b, a]) {
       if (!isObject(t)) continue;
-      if (isObject(t.directories)) for (const p of Object.keys(t.directories)) paths.add(p);
-      if (typeof t.path === "string" && typeof t.kind === "string") paths.add(t.path);
+      if (role === "directories" && isObject(t.directories)) for (const p of Object.keys(t.directories)) paths.add(p);
+      if (role === "file-permissions" && typeof t.path === "string") paths.add(t.path);
     }
     for (const p of paths) byPath.set(p, { ...byPath.get(p), before: side(b) ?? byPath.get(p)?.before, after: side(a) ?? byPath.get(p)?.after });
   }
@@ -327,22 +351,19 @@ function settingsByPath(changes: readonly ResourceChange[]): Map<string, PathSid
  * nothing is left.
  */
 function withoutInputChanges(message: string, settingsOf: Map<string, PathSides>): string | undefined {
-  const m = /^(drift observed at plan: (\/[^:]*)): (.*)$/.exec(message);
-  if (!m) return message;
-  const sides = settingsOf.get(m[2]);
+  const drift = parseDriftMessage(message);
+  if (!drift) return message;
+  const sides = settingsOf.get(drift.path);
   if (!sides) return message;
   const { before, after } = sides;
-  const details = m[3].split("; ").filter((detail) => {
-    const owner = /^owner (\S+), expected (\S+)$/.exec(detail);
-    if (owner && before && after && owner[1] === `${before.owner}:${before.group}` && owner[2] === `${after.owner}:${after.group}`) return false;
-    const mode = /^mode (\S+), expected (\S+)$/.exec(detail);
-    if (mode && before && after && mode[1] === before.mode && mode[2] === after.mode) return false;
+  const left = drift.findings.filter((f) => {
+    if (f.kind === "owner" && before && after && f.found === `${before.owner}:${before.group}` && f.expected === `${after.owner}:${after.group}`) return false;
+    if (f.kind === "mode" && before && after && f.found === before.mode && f.expected === after.mode) return false;
     // The content the last deploy wrote, and the content the code and inputs give now.
-    const content = /^content sha256 ([0-9a-f]{64}), expected ([0-9a-f]{64})/.exec(detail);
-    if (content && content[1] === sides.beforeSha256 && content[2] === sides.afterSha256) return false;
+    if (f.kind === "content" && f.found === sides.beforeSha256 && f.expected === sides.afterSha256) return false;
     return true;
   });
-  return details.length === 0 ? undefined : `${m[1]}: ${details.join("; ")}`;
+  return left.length === 0 ? undefined : renderDriftMessage(drift.path, left);
 }
 
 /** Inputs whose value differs from the last deploy's: the plan's `before` values are what the state recorded. */
@@ -355,12 +376,13 @@ export function inputChangesOf(changes: readonly ResourceChange[]): InputChange[
   for (const rc of changes) {
     const b = rc.change.before?.triggers_replace;
     const a = rc.change.after?.triggers_replace;
+    const role = roleOf(rc);
     if (rc.type === "terraform_data" && isObject(b) && isObject(a)) {
       note("owner", b.owner, a.owner);
       note("group", b.group, a.group);
-      if (isObject(b.directories) && isObject(a.directories)) note("directory mode", b.mode, a.mode);
-      if (typeof b.kind === "string") note("file mode", b.mode, a.mode);
-      if (keysOf(b) === "root" && keysOf(a) === "root") note("runtime root", b.root, a.root);
+      if (role === "directories") note("directory mode", b.mode, a.mode);
+      if (role === "file-permissions") note("file mode", b.mode, a.mode);
+      if (role === "destroy-guard") note("runtime root", b.root, a.root);
     }
     if (rc.type === "local_file" && typeof rc.change.before?.content === "string" && typeof rc.change.after?.content === "string") {
       let before: any;
@@ -379,33 +401,16 @@ export function inputChangesOf(changes: readonly ResourceChange[]): InputChange[
   return [...found.values()];
 }
 
-/** The kinds of resource of the stack, in words (singular, plural), in the order the explanation lists them. */
-const ROLES: ReadonlyArray<readonly [string, string]> = [
-  ["directory resource", "directory resources"],
-  ["file", "files"],
-  ["file write check", "file write checks"],
-  ["file owner/mode step", "file owner/mode steps"],
-  ["destroy guard", "destroy guards"],
-  ["tree remover", "tree removers"],
-  ["survey record", "survey records"],
-];
-
-/** What kind of resource of the stack a change is (an index into ROLES), or its address for anything else. */
-function roleOf(rc: ResourceChange): number | string {
-  if (isDirectories(rc)) return 0;
-  if (rc.type === "local_file") return 1;
-  if (isPermissionCommand(rc)) return 3;
-  if (isCheck(rc)) {
-    const t = triggersOf(rc)!;
-    if (keysOf(t) !== "root") return 2;
-    // The three resources whose only trigger is the root, told apart by their logical ids (a contract:
-    // runtime-tree.ts's short ids, or the construct ids of states planned before a move to them).
-    if (/DestroyGuard|\.destroy_guard$/.test(rc.address)) return 4;
-    if (/Remover|\.remover$/.test(rc.address)) return 5;
-    if (/Survey|\.survey$/.test(rc.address)) return 6;
-  }
-  return rc.address;
-}
+/** Each role in words (singular, plural); the explanation lists them in the order of RESOURCE_ROLES. */
+const ROLE_WORDS: Record<ResourceRole, readonly [string, string]> = {
+  directories: ["directory resource", "directory resources"],
+  file: ["file", "files"],
+  "file-write-guard": ["file write check", "file write checks"],
+  "file-permissions": ["file owner/mode step", "file owner/mode steps"],
+  "destroy-guard": ["destroy guard", "destroy guards"],
+  "tree-remover": ["tree remover", "tree removers"],
+  survey: ["survey record", "survey records"],
+};
 
 /** The engine's counts in words: per kind of change, how many of which resources, and what that does on disk. */
 export function explainChanges(changes: readonly ResourceChange[]): string[] {
@@ -420,12 +425,16 @@ export function explainChanges(changes: readonly ResourceChange[]): string[] {
   for (const [what, matches] of kinds) {
     const picked = changes.filter((rc) => !isNoop(rc) && matches(rc));
     if (picked.length === 0) continue;
-    const counted = new Map<number | string, number>();
-    for (const rc of picked) counted.set(roleOf(rc), (counted.get(roleOf(rc)) ?? 0) + 1);
-    const order = (r: number | string) => (typeof r === "number" ? r : ROLES.length);
+    // A resource of another type is named by its address, after the stack's own.
+    const counted = new Map<ResourceRole | string, number>();
+    for (const rc of picked) {
+      const key = roleOf(rc) ?? rc.address;
+      counted.set(key, (counted.get(key) ?? 0) + 1);
+    }
+    const order = (r: string) => (isResourceRole(r) ? RESOURCE_ROLES.indexOf(r) : RESOURCE_ROLES.length);
     const parts = [...counted.entries()]
       .sort(([a], [b]) => order(a) - order(b))
-      .map(([role, n]) => (typeof role === "string" ? role : n === 1 ? `1 ${ROLES[role][0]}` : `${n} ${ROLES[role][1]}`));
+      .map(([role, n]) => (!isResourceRole(role) ? role : n === 1 ? `1 ${ROLE_WORDS[role][0]}` : `${n} ${ROLE_WORDS[role][1]}`));
     lines.push(`${picked.length} ${what}: ${parts.join(", ")}`);
   }
   return lines;
@@ -496,7 +505,7 @@ export interface PlanCounts {
   destroy: number;
 }
 
-/** Counts of a plan from `<engine> show -json PLANFILE` (a replace counts as add + destroy, as the engine does). */
+/** Counts of a plan from `<engine> show -json PLANFILE` (a replace counts as add + destroy, as the engine does; data reads count nothing). */
 export function countPlan(showJson: any): PlanCounts {
   const counts = { add: 0, change: 0, destroy: 0 };
   for (const change of showJson.resource_changes ?? []) {
@@ -533,28 +542,25 @@ export function renderPlanSummary(spec: StackSpec, showJson: any, options: { don
   return lines.join("\n") + "\n";
 }
 
-/** The engine binary: the one dev/with-engine.sh put in the environment. */
-export function engineBinary(env: NodeJS.ProcessEnv = process.env): string {
-  return env.CUTTER_ENGINE_PATH || env.TERRAFORM_BINARY_NAME || "terraform";
-}
-
-function runEngine(engine: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): string {
-  const r = spawnSync(engine, args, { cwd, env, encoding: "utf8", maxBuffer: 256 * 1024 * 1024 });
-  if (r.error) throw r.error;
-  if (r.status !== 0) throw new Error(`${path.basename(engine)} ${args[0]} failed (exit ${r.status}) in ${cwd}:\n${(r.stdout ?? "") + (r.stderr ?? "")}`.trimEnd());
-  return r.stdout;
-}
-
-/** Plans the synthesized stack in `stackDir` into a temporary plan file and returns `show -json` of it. */
+/**
+ * Plans the synthesized stack in `stackDir` into a temporary plan file and returns `show -json` of it,
+ * with the operator commands' engine runner (cli/engine.ts): the engine of the offline environment,
+ * init when the directory has none, every failure one error naming the step.
+ */
 export function planJsonOf(stackDir: string, env: NodeJS.ProcessEnv = process.env): PlanJson {
-  const engine = engineBinary(env);
   if (!fs.existsSync(path.join(stackDir, "cdk.tf.json"))) throw new Error(`${stackDir} holds no cdk.tf.json: synthesize first (cdktf synth)`);
-  if (!fs.existsSync(path.join(stackDir, ".terraform"))) runEngine(engine, ["init", "-input=false", "-no-color"], stackDir, env);
+  const engine = engineFromEnvironment(env);
+  const step = (args: string[]) => {
+    const run = runEngineQuietly(engine, args, stackDir, env);
+    if (run.code !== 0) throw new Error(`${engine.kind} ${args[0]} failed (exit ${run.code}) in ${stackDir}:\n${run.output.trimEnd()}\n${failureHint(run.output, stackDir).trim()}`.trimEnd());
+    return run;
+  };
+  if (!fs.existsSync(path.join(stackDir, ".terraform"))) step(["init", "-input=false", "-no-color"]);
   const tmp = makeWorkDirectory("summary");
   try {
     const planFile = path.join(tmp, "plan");
-    runEngine(engine, ["plan", "-input=false", "-no-color", `-out=${planFile}`], stackDir, env);
-    return JSON.parse(runEngine(engine, ["show", "-json", "-no-color", planFile], stackDir, env));
+    step(["plan", "-input=false", "-no-color", `-out=${planFile}`]);
+    return JSON.parse(step(["show", "-json", "-no-color", planFile]).stdout);
   } finally {
     removeWorkDirectory(tmp);
   }

@@ -20,6 +20,7 @@ import * as os from "os";
 import * as path from "path";
 import { BACKUP_KEY_ENV_NAME, CONTENT_RULES, DEFAULT_STATE_DIR, ENV_VAR_NAME, INPUT_VARIABLES, RuntimeInputs, RuntimeLayout, checkWrittenFile, formatMode } from "../constructs";
 import { isInsideResolved } from "../constructs/path-inside";
+import { TreeFinding, verifyProblem } from "../constructs/tree-findings";
 import { EnvWiring, envWiring, inspectEnvFile, nameOf, typeOf } from "./env-wiring";
 import { ExpectedFile, ExpectedTree, expectedTree, sha256 } from "./expected-tree";
 import { GateFacts, collectEvidence, gateFacts, renderMarkdown, verifiedLine } from "./gate-report";
@@ -43,6 +44,9 @@ export interface DirectoryFinding {
   readonly nonDirectoryFiles?: number;
   /** Root only: entries that are none of the layout's directories and files. */
   readonly unexpectedEntries?: readonly string[];
+  /** What is wrong, as data (constructs/tree-findings.ts). */
+  readonly findings: readonly TreeFinding[];
+  /** The findings in words, each naming its path (verifyProblem). */
   readonly problems: readonly string[];
 }
 
@@ -59,6 +63,9 @@ export interface FileFinding {
   readonly schemaValid?: boolean;
   /** Config only: places that hold (or may hold) a secret value; never the value itself. */
   readonly secretFindings?: readonly string[];
+  /** What is wrong, as data (constructs/tree-findings.ts). */
+  readonly findings: readonly TreeFinding[];
+  /** The findings in words, each naming its path (verifyProblem). */
   readonly problems: readonly string[];
 }
 
@@ -128,21 +135,24 @@ function hasAcl(p: string): boolean {
   return r.status === 0 && r.stdout.charAt(10) === "+";
 }
 
-function checkOwnerMode(p: string, st: fs.Stats, owner: string, group: string, mode: string, problems: string[]) {
+function checkOwnerMode(p: string, st: fs.Stats, owner: string, group: string, mode: string, findings: TreeFinding[]) {
   const found = { owner: nameOf("passwd", st.uid), group: nameOf("group", st.gid), mode: formatMode(st.mode & 0o7777) };
-  if (`${found.owner}:${found.group}` !== `${owner}:${group}`) problems.push(`${p}: owner ${found.owner}:${found.group}, expected ${owner}:${group}`);
-  if (found.mode !== formatMode(parseInt(mode, 8))) problems.push(`${p}: mode ${found.mode}, expected ${formatMode(parseInt(mode, 8))}`);
-  if (hasAcl(p)) problems.push(`${p}: a POSIX ACL grants access the mode does not show (deploy removes it; getfacl ${p} lists it)`);
+  if (`${found.owner}:${found.group}` !== `${owner}:${group}`) findings.push({ kind: "owner", path: p, found: `${found.owner}:${found.group}`, expected: `${owner}:${group}` });
+  if (found.mode !== formatMode(parseInt(mode, 8))) findings.push({ kind: "mode", path: p, found: found.mode, expected: formatMode(parseInt(mode, 8)) });
+  if (hasAcl(p)) findings.push({ kind: "acl", path: p });
   return found;
 }
 
+/** A finding, and its words for the report. */
+const withProblems = (findings: readonly TreeFinding[]) => ({ findings, problems: findings.map(verifyProblem) });
+
 function inspectDirectory(p: string, expected: ExpectedTree, isRoot: boolean, allowData: boolean): DirectoryFinding {
   const st = lstat(p);
-  if (!st) return { path: p, type: "missing", problems: [`${p}: missing (\`npm run deploy\` re-creates it)`] };
+  if (!st) return { path: p, type: "missing", ...withProblems([{ kind: "missing", path: p, pathKind: "directory" }]) };
   const type = typeOf(st);
-  if (type !== "directory") return { path: p, type, problems: [`${p}: is a ${type}, expected a directory`] };
-  const problems: string[] = [];
-  const found = checkOwnerMode(p, st, expected.owner, expected.group, expected.directoryMode, problems);
+  if (type !== "directory") return { path: p, type, ...withProblems([{ kind: "type", path: p, found: type, expected: "directory" }]) };
+  const findings: TreeFinding[] = [];
+  const found = checkOwnerMode(p, st, expected.owner, expected.group, expected.directoryMode, findings);
   const names = fs.readdirSync(p);
   if (isRoot) {
     // The gate: the root holds the layout's directories, the config and the README, and nothing else.
@@ -150,50 +160,53 @@ function inspectDirectory(p: string, expected: ExpectedTree, isRoot: boolean, al
     const unexpected = names.filter((n) => !known.has(n)).sort();
     if (unexpected.length > 0) {
       const shown = unexpected.slice(0, 10).map((n) => JSON.stringify(n)).join(", ") + (unexpected.length > 10 ? `, … (${unexpected.length - 10} more)` : "");
-      problems.push(`${p}: holds ${unexpected.length} entr${unexpected.length === 1 ? "y" : "ies"} the layout does not have: ${shown}; the gate expects only its ${expected.layout.directories.length} directories, the config and the README (move them out; destroy refuses while they are there)`);
+      const text = `holds ${unexpected.length} entr${unexpected.length === 1 ? "y" : "ies"} the layout does not have: ${shown}; the gate expects only its ${expected.layout.directories.length} directories, the config and the README (move them out; destroy refuses while they are there)`;
+      findings.push({ kind: "other", path: p, text });
     }
-    return { path: p, type, ...found, entries: names.length, unexpectedEntries: unexpected, problems };
+    return { path: p, type, ...found, entries: names.length, unexpectedEntries: unexpected, ...withProblems(findings) };
   }
   const below = countBelow(p);
   if (!allowData && below.entries > 0) {
     const directories = below.entries - below.nonDirectories;
-    problems.push(
-      `${p}: holds ${below.entries} entr${below.entries === 1 ? "y" : "ies"} at any depth (${below.nonDirectories} non-directory file(s), ${directories} director${directories === 1 ? "y" : "ies"}); the gate expects it empty (pass --allow-data once runs have written data)`,
-    );
+    findings.push({
+      kind: "other",
+      path: p,
+      text: `holds ${below.entries} entr${below.entries === 1 ? "y" : "ies"} at any depth (${below.nonDirectories} non-directory file(s), ${directories} director${directories === 1 ? "y" : "ies"}); the gate expects it empty (pass --allow-data once runs have written data)`,
+    });
   }
-  return { path: p, type, ...found, entries: names.length, entriesBelow: below.entries, nonDirectoryFiles: below.nonDirectories, problems };
+  return { path: p, type, ...found, entries: names.length, entriesBelow: below.entries, nonDirectoryFiles: below.nonDirectories, ...withProblems(findings) };
 }
 
 function inspectFile(expected: ExpectedTree, file: ExpectedFile, envFile: string): { finding: FileFinding; envFacts?: ReturnType<typeof inspectEnvFile> } {
   const p = file.path;
   const base = { role: file.role, path: p, expectedSha256: file.sha256 };
   const st = lstat(p);
-  if (!st) return { finding: { ...base, type: "missing", problems: [`${p}: missing (\`npm run deploy\` writes it)`] } };
+  if (!st) return { finding: { ...base, type: "missing", ...withProblems([{ kind: "missing", path: p, pathKind: "file" }]) } };
   const type = typeOf(st);
-  if (type !== "regular file") return { finding: { ...base, type, problems: [`${p}: is a ${type}, expected a regular file`] } };
-  const problems: string[] = [];
-  const found = checkOwnerMode(p, st, expected.owner, expected.group, expected.fileMode, problems);
-  if (st.nlink > 1) problems.push(`${p}: ${st.nlink} hard links: another name shares this file, so it is not the stack's to write (deploy refuses; find / -xdev -samefile ${p})`);
+  if (type !== "regular file") return { finding: { ...base, type, ...withProblems([{ kind: "type", path: p, found: type, expected: "file" }]) } };
+  const findings: TreeFinding[] = [];
+  const found = checkOwnerMode(p, st, expected.owner, expected.group, expected.fileMode, findings);
+  if (st.nlink > 1) findings.push({ kind: "hard-links", path: p, links: String(st.nlink) });
   const bytes = fs.readFileSync(p);
   const digest = sha256(bytes);
-  if (digest !== file.sha256) problems.push(`${p}: content sha256 ${digest}, expected ${file.sha256} (what the stack writes)`);
-  if (file.role !== "config") return { finding: { ...base, type, ...found, sha256: digest, problems } };
+  if (digest !== file.sha256) findings.push({ kind: "content", path: p, found: digest, expected: file.sha256 });
+  if (file.role !== "config") return { finding: { ...base, type, ...found, sha256: digest, ...withProblems(findings) } };
 
   let schemaValid = false;
   try {
     const document = JSON.parse(bytes.toString("utf8"));
     const validate = new Ajv({ allErrors: true }).compile(JSON.parse(fs.readFileSync(SCHEMA_PATH, "utf8")));
     schemaValid = validate(document) === true;
-    if (!schemaValid) problems.push(`${p}: not schema-valid: ${(validate.errors ?? []).map((e) => `${e.instancePath || "/"} ${e.message}`).join("; ")}`);
+    if (!schemaValid) findings.push({ kind: "other", path: p, text: `not schema-valid: ${(validate.errors ?? []).map((e) => `${e.instancePath || "/"} ${e.message}`).join("; ")}` });
   } catch (error) {
-    problems.push(`${p}: not valid JSON (${(error as Error).message})`);
+    findings.push({ kind: "other", path: p, text: `not valid JSON (${(error as Error).message})` });
   }
   // The same rules as the written-files guard at synth, and no value of the env file in it.
   const secrets = configSecretFindings(p, bytes.toString("utf8"));
   const envFacts = inspectEnvFile(envFile, bytes);
   for (const name of envFacts.valuesInConfig) secrets.push(`the value of ${name} from ${envFile} appears in the config`);
-  for (const s of secrets) problems.push(`${p}: secret check: ${s}`);
-  return { finding: { ...base, type, ...found, sha256: digest, schemaValid, secretFindings: secrets, problems }, envFacts };
+  for (const s of secrets) findings.push({ kind: "other", path: p, text: `secret check: ${s}` });
+  return { finding: { ...base, type, ...found, sha256: digest, schemaValid, secretFindings: secrets, ...withProblems(findings) }, envFacts };
 }
 
 export interface VerifyOptions {
@@ -214,11 +227,11 @@ export function verifyTree(inputs: RuntimeInputs, options: VerifyOptions = {}): 
   const root = inspectDirectory(expected.layout.root, expected, true, allowData);
   const rootOk = root.type === "directory";
   const directories = expected.layout.directories.map((d): DirectoryFinding =>
-    rootOk ? inspectDirectory(d.path, expected, false, allowData) : { path: d.path, type: "missing", problems: [`${d.path}: missing (\`npm run deploy\` re-creates it)`] },
+    rootOk ? inspectDirectory(d.path, expected, false, allowData) : { path: d.path, type: "missing", ...withProblems([{ kind: "missing", path: d.path, pathKind: "directory" }]) },
   );
   let envFacts: ReturnType<typeof inspectEnvFile> | undefined;
   const files = [expected.config, expected.readme].map((f): FileFinding => {
-    if (!rootOk) return { role: f.role, path: f.path, type: "missing", expectedSha256: f.sha256, problems: [`${f.path}: missing (\`npm run deploy\` writes it)`] };
+    if (!rootOk) return { role: f.role, path: f.path, type: "missing", expectedSha256: f.sha256, ...withProblems([{ kind: "missing", path: f.path, pathKind: "file" }]) };
     const inspected = inspectFile(expected, f, inputs.envFilePath);
     envFacts = inspected.envFacts ?? envFacts;
     return inspected.finding;

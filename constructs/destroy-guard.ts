@@ -3,6 +3,7 @@ import { Construct } from "constructs";
 import * as path from "path";
 import { OwnershipRecord, checkOwnershipRecord, recordKey } from "./ownership-record";
 import { scriptProvisioner } from "./shell";
+import { roleInput } from "./resource-role";
 import { Problems, absolutePathRule } from "./validation";
 
 /** A file the stack wrote, with the sha256 (hex) of what it wrote. */
@@ -57,6 +58,7 @@ export class DestroyGuard extends Construct {
     this.resource = new DataResource(this, "Check", {
       triggersReplace: { root: props.rootPath },
       input: {
+        ...roleInput("destroy-guard"),
         root: props.rootPath,
         root_key: recordKey(props.rootPath),
         root_entries: rootEntries.join(" "),

@@ -2,6 +2,7 @@ import { TerraformStack } from "./cdk";
 import { Construct } from "constructs";
 import * as path from "path";
 import { TreeObservation } from "./tree-observation";
+import { driftMessage } from "./tree-findings";
 
 export interface DriftChecksProps {
   readonly observation: TreeObservation;
@@ -47,7 +48,7 @@ export class DriftChecks extends Construct {
       const inSync = props.observation.inSyncCondition(p.path);
       const condition = p.path === props.rootPath ? inSync : `${inSync} || ${rootMissing}`;
       stack.addOverride(`check.${name}`, {
-        assert: [{ condition: `\${${condition}}`, error_message: `drift observed at plan: ${p.path}: \${${drift}}` }],
+        assert: [{ condition: `\${${condition}}`, error_message: driftMessage(p.path, `\${${drift}}`) }],
       });
     }
     this.checkNames = names;

@@ -20,3 +20,4 @@ export * from "./runtime-stack";
 export * from "./host-files";
 export * from "./gate-inputs";
 export * from "./tree-survey";
+export * from "./resource-role";

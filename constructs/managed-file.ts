@@ -7,6 +7,7 @@ import * as path from "path";
 import { OwnershipRecord, checkOwnershipRecord, recordKey } from "./ownership-record";
 import { PermissionCommand, PermissionProps, checkPermissions } from "./permission-command";
 import { scriptProvisioner } from "./shell";
+import { roleInput } from "./resource-role";
 import { PathKind, Problems } from "./validation";
 
 export interface ManagedFileProps extends PermissionProps {
@@ -65,6 +66,7 @@ export class ManagedFile extends Construct {
     // an adopted file in particular); the tree remover handles records on destroy.
     this.writeGuard = new DataResource(this, "WriteGuard", {
       triggersReplace: { name: `checks ${props.path} right before each write of it (writes nothing itself)`, path: props.path, revision: this.contentSha256 },
+      input: roleInput("file-write-guard"),
       dependsOn: props.dependsOn,
       provisioners: [
         scriptProvisioner("guard-write", {

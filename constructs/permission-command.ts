@@ -3,6 +3,7 @@ import { Construct } from "constructs";
 import * as path from "path";
 import { CUTTER_LAYOUT } from "./layout";
 import { scriptProvisioner } from "./shell";
+import { roleInput } from "./resource-role";
 import { PathKind, Problems, absolutePathRule, modeCeilingRule, posixNameRule } from "./validation";
 
 /**
@@ -110,6 +111,7 @@ export class PermissionCommand extends Construct {
     const settings = { name, path: props.path, kind: PathKind.FILE, owner, group, mode: props.mode };
     this.resource = new DataResource(this, "Apply", {
       triggersReplace: props.revision === undefined ? settings : { ...settings, revision: props.revision },
+      input: roleInput("file-permissions"),
       dependsOn: props.dependsOn,
       provisioners: [
         scriptProvisioner("apply-permissions", {

@@ -4,6 +4,7 @@ import { CUTTER_LAYOUT } from "./layout";
 import { OwnershipRecord, checkOwnershipRecord, recordEntries } from "./ownership-record";
 import { PermissionProps, REVIEW_SCOPE, checkOwnerAndMode } from "./permission-command";
 import { scriptProvisioner } from "./shell";
+import { roleInput } from "./resource-role";
 import { PathKind, Problems, absolutePathRule, formatMode, parseMode } from "./validation";
 
 /** Most directories one resource creates: one provisioner process per chunk, not per directory. */
@@ -95,6 +96,7 @@ export class RuntimeDirectories extends Construct {
       const part = chunks.length === 1 ? "" : ` (${i * DIRECTORIES_PER_RESOURCE + 1}-${i * DIRECTORIES_PER_RESOURCE + chunk.length} of ${props.paths.length})`;
       return new DataResource(this, chunks.length === 1 ? "Directories" : `Directories${i + 1}`, {
         triggersReplace: { name: `${what}${part}: ${owner}:${group} ${mode}, created or repaired in place (${REVIEW_SCOPE})`, owner, group, mode, directories },
+        input: roleInput("directories"),
         dependsOn: props.dependsOn,
         lifecycle: { createBeforeDestroy: true },
         provisioners: [

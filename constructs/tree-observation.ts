@@ -4,6 +4,7 @@ import { Construct } from "constructs";
 import * as path from "path";
 import { OwnershipRecord, recordKey } from "./ownership-record";
 import { scriptCommand } from "./shell";
+import { TreeFinding, findingText } from "./tree-findings";
 import { PathKind, Problems, absolutePathRule, parseMode, posixNameRule } from "./validation";
 
 /** What one managed path should be, as the stack writes it. */
@@ -138,7 +139,8 @@ export class TreeObservation extends Construct {
    */
   public inSyncCondition(managedPath: string): string {
     const drift = this.driftReference(managedPath);
-    const plainMissing = `(${drift} == "missing (deploy creates it)" || ${drift} == "missing (deploy writes it)")`;
+    const missingText = (pathKind: "directory" | "file") => findingText({ kind: "missing", path: managedPath, pathKind }, "plan");
+    const plainMissing = `(${drift} == "${missingText("directory")}" || ${drift} == "${missingText("file")}")`;
     return `${drift} == "" || (${plainMissing} && !contains(${this.recordedLocal}, ${JSON.stringify(managedPath)}))`;
   }
 
@@ -206,27 +208,30 @@ function driftExpression(p: ExpectedPath, locals: ObservationLocals, foreignPare
   const wantMode = statMode(p.mode);
   const shownMode = `length(${field(4)}) < 4 ? "0\${${field(4)}}" : ${field(4)}`;
   const isRightType = p.kind === PathKind.DIRECTORY ? `${field(1)} == "directory"` : `startswith(${field(1)}, "regular")`;
-  const wantType = p.kind === PathKind.DIRECTORY ? "a directory" : "a regular file";
+  // The words come from constructs/tree-findings.ts, with HCL interpolations as the found values.
+  const path = p.path;
+  const text = (f: TreeFinding) => findingText(f, "plan");
   const details = [
-    `"\${${field(2)}}:\${${field(3)}}" == "${wantOwner}" ? "" : "owner \${${field(2)}}:\${${field(3)}}, expected ${wantOwner}"`,
-    `${field(4)} == "${wantMode}" ? "" : "mode \${${shownMode}}, expected ${p.mode}"`,
-    `!contains(${aclLocal}, ${key}) ? "" : "a POSIX ACL grants access the mode does not show (deploy removes it; getfacl ${p.path} lists it)"`,
+    `"\${${field(2)}}:\${${field(3)}}" == "${wantOwner}" ? "" : "${text({ kind: "owner", path, found: `\${${field(2)}}:\${${field(3)}}`, expected: wantOwner })}"`,
+    `${field(4)} == "${wantMode}" ? "" : "${text({ kind: "mode", path, found: `\${${shownMode}}`, expected: p.mode })}"`,
+    `!contains(${aclLocal}, ${key}) ? "" : "${text({ kind: "acl", path })}"`,
   ];
   if (p.kind === PathKind.FILE) {
-    details.push(`${field(5)} == "1" ? "" : "\${${field(5)}} hard links: another name shares this file, so deploy refuses to write or chown it; remove the other link (find / -xdev -samefile ${p.path})"`);
+    details.push(`${field(5)} == "1" ? "" : "${text({ kind: "hard-links", path, links: `\${${field(5)}}` })}"`);
   }
   if (p.contentSha256 !== undefined) {
     const hash = `lookup(${hashLocal}, ${key}, "unreadable")`;
-    details.push(`${hash} == "${p.contentSha256}" ? "" : "content sha256 \${${hash}}, expected ${p.contentSha256} (deploy rewrites it)"`);
+    details.push(`${hash} == "${p.contentSha256}" ? "" : "${text({ kind: "content", path, found: `\${${hash}}`, expected: p.contentSha256 })}"`);
   }
-  const missing = p.kind === PathKind.DIRECTORY ? "missing (deploy creates it)" : "missing (deploy writes it)";
+  const pathKind = p.kind === PathKind.DIRECTORY ? "directory" : "file";
+  const missing = text({ kind: "missing", path, pathKind });
   const missingText =
     foreignParent === undefined || p.kind !== PathKind.DIRECTORY
       ? `"${missing}"`
-      : `contains(${aclLocal}, ${JSON.stringify(foreignParent)}) ? "missing (deploy creates it; ${foreignParent} carries a POSIX ACL, and deploy strips whatever the new directory inherits from it before anything is written inside)" : "${missing}"`;
+      : `contains(${aclLocal}, ${JSON.stringify(foreignParent)}) ? "${text({ kind: "missing", path, pathKind, aclParent: foreignParent })}" : "${missing}"`;
   return [
     `!contains(keys(${statLocal}), ${key}) ? (${missingText})`,
-    `: !(${isRightType}) ? "is a \${${field(1)}}, expected ${wantType}; deploy stops at this path and changes nothing: move it out of the tree, then deploy again"`,
+    `: !(${isRightType}) ? "${text({ kind: "type", path, found: `\${${field(1)}}`, expected: pathKind })}"`,
     `: join("; ", compact([${details.map((d) => `(${d})`).join(", ")}]))`,
   ].join(" ");
 }

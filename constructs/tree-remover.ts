@@ -4,6 +4,7 @@ import * as path from "path";
 import { OwnershipRecord, checkOwnershipRecord, recordEntries } from "./ownership-record";
 import { scriptProvisioner } from "./shell";
 import { isInside } from "./path-inside";
+import { roleInput } from "./resource-role";
 import { Problems, absolutePathRule } from "./validation";
 
 export interface TreeRemoverProps {
@@ -54,6 +55,7 @@ export class TreeRemover extends Construct {
     this.resource = new DataResource(this, "Remove", {
       triggersReplace: { root: props.rootPath },
       input: {
+        ...roleInput("tree-remover"),
         // Deepest first, so the script removes each child before its parent without sorting.
         directories: recordEntries([...props.directories].reverse()),
         files: recordEntries(props.files),

@@ -3,6 +3,7 @@ import { Construct } from "constructs";
 import * as path from "path";
 import { OwnershipRecord, SURVEY_FILE_NAME, checkOwnershipRecord } from "./ownership-record";
 import { scriptProvisioner } from "./shell";
+import { roleInput } from "./resource-role";
 import { TreeObservation } from "./tree-observation";
 import { Problems, absolutePathRule } from "./validation";
 
@@ -59,7 +60,7 @@ export class TreeSurvey extends Construct {
       // gets its own survey). Keyed like the destroy guard, so a plan summary lists it with the
       // checks that write nothing in the tree (cli/plan-summary.ts).
       triggersReplace: { root: props.rootPath },
-      input: { record_dir: props.ownership.directory, name: SURVEY_FILE_NAME },
+      input: { ...roleInput("survey"), record_dir: props.ownership.directory, name: SURVEY_FILE_NAME },
       dependsOn: props.dependsOn,
       provisioners: [
         scriptProvisioner("survey", {

@@ -5,36 +5,23 @@
  * own runtime root, state file and cdktf output dir, and is removed by `dispose`.
  * Nothing here ever touches /var/lib/cutter.
  */
-import { spawnSync, SpawnSyncReturns } from "child_process";
 import { createHash } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { TERRAIN_DIR, cdkFlavourOf } from "../../constructs/cdk-flavour";
+import { runCaptured } from "../../cli/engine";
+import { OfflineEngine, offlineEngineEnv, readOfflineEngine } from "../../cli/offline-engine";
 
 export const REPO = path.resolve(__dirname, "..", "..", "..");
-const CACHE = process.env.CUTTER_CACHE_DIR ?? path.join(os.homedir(), ".cache", "cutter-runtime");
-
-interface EngineInfo {
-  engine: { kind: string; version: string; path: string };
-  pathPrefix: string;
-  env: Record<string, string>;
+/** The offline engine environment written by `npm run setup` (cli/offline-engine.ts). */
+export function engineInfo(): OfflineEngine {
+  return readOfflineEngine();
 }
 
-/** The offline engine environment written by `npm run setup`. */
-export function engineInfo(): EngineInfo {
-  const file = path.join(CACHE, "env.json");
-  if (!fs.existsSync(file)) throw new Error(`${file} is missing: run \`npm run setup\` first`);
-  return JSON.parse(fs.readFileSync(file, "utf8"));
-}
-
+/** The engine's environment for a test run; CUTTER_CDK passes on: it is the CDK this run of the suite is on (docs/cdk-terrain.md). */
 export function engineEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const info = engineInfo();
-  const env: NodeJS.ProcessEnv = { ...process.env, ...info.env, FORCE_COLOR: "0", NO_COLOR: "1", CI: "1" };
-  env.PATH = `${info.pathPrefix}:${process.env.PATH}`;
-  // CUTTER_CDK stays: it is the CDK this run of the suite is on (docs/cdk-terrain.md).
-  for (const key of Object.keys(env)) if (key.startsWith("CUTTER_") && !(key in info.env) && key !== "CUTTER_CACHE_DIR" && key !== "CUTTER_CDK") delete env[key];
-  return { ...env, ...extra };
+  return offlineEngineEnv(engineInfo(), extra, { passOn: ["CUTTER_CDK"] });
 }
 
 export interface RunResult {
@@ -50,19 +37,10 @@ export function clean(text: string): string {
   return text.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, "").replace(/\r/g, "\n");
 }
 
+/** A command (the engine, the CLI, npm) in the engine's environment, through the project's one runner (cli/engine.ts runCaptured). */
 export function run(command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number } = {}): RunResult {
-  const result: SpawnSyncReturns<string> = spawnSync(command, args, {
-    cwd: options.cwd ?? REPO,
-    env: options.env ?? engineEnv(),
-    input: options.input,
-    encoding: "utf8",
-    timeout: options.timeoutMs ?? 300_000,
-    maxBuffer: 64 * 1024 * 1024,
-  });
-  if (result.error) throw result.error;
-  const stdout = result.stdout ?? "";
-  const stderr = result.stderr ?? "";
-  return { code: result.status, stdout, stderr, output: clean(stdout + "\n" + stderr) };
+  const result = runCaptured(command, args, { cwd: options.cwd ?? REPO, env: options.env ?? engineEnv(), input: options.input, timeoutMs: options.timeoutMs ?? 300_000 });
+  return { code: result.code, stdout: result.stdout, stderr: result.stderr, output: clean(result.stdout + "\n" + result.stderr) };
 }
 
 /**

@@ -20,9 +20,11 @@ if [ ! -f "$fd" ] || [ "$(stat -L -c %d:%i "$fd")" != "$(stat -c %d:%i -- "$name
   fail "$what: it was swapped while being checked; nothing was changed"
 fi
 # One stat: link count, owner and mode before any change.
-read -r links was_owner was_mode <<STAT
-$(stat -L -c '%h %U:%G %a' "$fd")
+read -r links was_user was_uid was_group was_gid was_mode <<STAT
+$(stat -L -c '%h %U %u %G %g %a' "$fd")
 STAT
+owner_text "$was_user" "$was_uid" "$was_group" "$was_gid"
+was_owner=$owner_text
 [ "$links" = 1 ] || fail "$what: it has $links hard links, so another name (maybe outside the tree) shares this file; nothing was changed. Remove the other link (find it with: find / -xdev -samefile $p), then deploy again."
 acl_before=0
 case $(ls -lLdn -- "$fd") in ??????????+*) acl_before=1 ;; esac

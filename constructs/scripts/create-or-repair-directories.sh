@@ -22,8 +22,6 @@
 # refusal is one line per path on stderr, then one line saying nothing was changed.
 set -eu
 set -f
-refused=0
-refuse() { echo "cutter-runtime: $*" >&2; refused=$((refused + 1)); }
 adopt=""
 existing=""
 present=""
@@ -33,9 +31,9 @@ while [ $# -gt 0 ]; do
   p=$1 parent=$2 key=$4
   shift 4
   case "$existing " in *" $parent "*) ;; *) existing="$existing $parent" ;; esac
-  if [ -L "$p" ]; then refuse "refusing to change owner/mode of $p: it is a symbolic link (remove the link, or put the real directory back, and deploy again)"; continue; fi
+  if [ -L "$p" ]; then problem "refusing to change owner/mode of $p: it is a symbolic link (remove the link, or put the real directory back, and deploy again)"; continue; fi
   [ -e "$p" ] || continue
-  if [ ! -d "$p" ]; then refuse "$p is not a directory; nothing was changed. Move it out of the tree, then deploy again"; continue; fi
+  if [ ! -d "$p" ]; then problem "$p is not a directory; nothing was changed. Move it out of the tree, then deploy again"; continue; fi
   existing="$existing $p"
   present="$present $p"
   record_of "$key"
@@ -43,11 +41,11 @@ while [ $# -gt 0 ]; do
     created|adopted) ;;
     *)
       if [ "$CUTTER_ADOPT" = "1" ]; then adopt="$adopt $p $key"; else
-        refuse "refusing to take over $p: it already exists and this stack did not create it (no record in $CUTTER_RECORD_DIR). Move it away and deploy again, or deploy with CUTTER_ADOPT_EXISTING=1 (adoptExisting in a host file) to adopt it: its owner and mode are then managed, and destroy leaves it and its contents in place."
+        problem "refusing to take over $p: it already exists and this stack did not create it (no record in $CUTTER_RECORD_DIR). Move it away and deploy again, or deploy with CUTTER_ADOPT_EXISTING=1 (adoptExisting in a host file) to adopt it: its owner and mode are then managed, and destroy leaves it and its contents in place."
       fi ;;
   esac
 done
-[ "$refused" -eq 0 ] || fail "deploy stopped before changing anything: $refused path(s) refused above."
+stop_if_problems "deploy stopped before changing anything: $problems path(s) refused above."
 # One `ls` for every existing path and parent: which carry an ACL (to strip), and which
 # parents would hand a default ACL to a directory created in them.
 # shellcheck disable=SC2086 # validated paths, split on purpose
@@ -61,11 +59,11 @@ while [ $# -gt 0 ]; do
   if [ ! -e "$p" ]; then case $acl in *" $parent "*) require_setfacl "$parent (which a new $p would inherit)" ;; esac; fi
 done
 # What every existing directory is before any change, for the lines saying what changed:
-# one stat for all of them ("PATH|OWNER:GROUP|MODE" per line).
+# one stat for all of them ("PATH|USER|UID|GROUP|GID|MODE" per line).
 before=""
 if [ -n "$present" ]; then
   # shellcheck disable=SC2086 # validated paths, split on purpose
-  before=$(stat -c '%n|%U:%G|%a' -- $present)
+  before=$(stat -c '%n|%U|%u|%G|%g|%a' -- $present)
 fi
 want_mode=${CUTTER_MODE#0}
 # Sets `digits` to a `stat %a` mode with four digits, as the layout writes modes (no process).
@@ -106,8 +104,10 @@ while [ $# -gt 0 ]; do
     continue
   fi
   was=""
-  while IFS='|' read -r was_path was_owner was_mode; do
+  while IFS='|' read -r was_path was_user was_uid was_group was_gid was_mode; do
     [ "$was_path" = "$p" ] || continue
+    owner_text "$was_user" "$was_uid" "$was_group" "$was_gid"
+    was_owner=$owner_text
     four_digits "$was_mode"
     if [ "$was_owner" != "$CUTTER_OWNER:$CUTTER_GROUP" ]; then was="$was $was_owner"; fi
     if [ "$digits" != "$want_mode" ]; then was="$was $digits"; fi

@@ -6,8 +6,13 @@
 # their owner and mode explicitly.
 #
 # fail MSG                 prints "cutter-runtime: MSG" to stderr and exits 1.
+# problem MSG              collects a problem: prints "cutter-runtime: MSG" to stderr and counts it
+#                          in `problems`, so a script lists every problem before it stops.
+# stop_if_problems MSG     fails with MSG if any problem was collected (MSG may name $problems).
 # enter_real_dir DIR WHAT  `cd -P` into DIR and checks it resolved to DIR itself (cd -P sets
 #                          PWD to the physical path; no pwd process), so no link in DIR is followed.
+# owner_text USER UID GROUP GID  sets `owner_text` to USER:GROUP as `stat %U %u %G %g` prints them, a
+#                          name replaced by its number when it has none (stat prints UNKNOWN then).
 # count_entries DIR        sets `entries` to the number of entries in DIR, hidden ones included,
 #                          without starting a process.
 # content_sha256 FILE      sets `sha256` to the sha256 (hex) of FILE's first MiB, read with
@@ -27,9 +32,16 @@
 # id earlier releases wrote) is ignored.
 umask 077
 fail() { echo "cutter-runtime: $*" >&2; exit 1; }
+problems=0
+problem() { echo "cutter-runtime: $*" >&2; problems=$((problems + 1)); }
+stop_if_problems() { [ "$problems" -eq 0 ] || fail "$*"; }
 enter_real_dir() {
   cd -P -- "$1" 2>/dev/null || fail "$2: $1 is missing or not a directory; nothing was changed"
   [ "$PWD" = "$1" ] || fail "$2: $1 resolves to $PWD (a symbolic link in the path); nothing was changed. Replace the link with the real directory."
+}
+owner_text() {
+  if [ "$1" = UNKNOWN ]; then owner_text=$2; else owner_text=$1; fi
+  if [ "$3" = UNKNOWN ]; then owner_text=$owner_text:$4; else owner_text=$owner_text:$3; fi
 }
 count_entries() {
   entries=0

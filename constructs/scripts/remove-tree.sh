@@ -22,10 +22,10 @@
 # saying what it removed.
 set -eu
 set -f
-kept=0
 removed_files=0
 removed_directories=0
-keep() { echo "cutter-runtime: kept $*" >&2; kept=$((kept + 1)); }
+# Every path is tried: a path kept is collected (problem), and the destroy fails at the end.
+keep() { problem "kept $*"; }
 in_real_parent() {
   cd -P -- "$1" 2>/dev/null && [ "$PWD" = "$1" ]
 }
@@ -123,7 +123,7 @@ while [ $# -gt 0 ]; do
   removed_directories=$((removed_directories + 1))
   forget "$key"
 done
-[ "$kept" -eq 0 ] || fail "destroy removed everything else the stack created and kept the $kept path(s) above. Move the data out, then destroy again (or keep the tree)."
+stop_if_problems "destroy removed everything else the stack created and kept the $problems path(s) above. Move the data out, then destroy again (or keep the tree)."
 if [ $((removed_directories + removed_files)) -gt 0 ]; then
   echo "removed the tree: the $removed_directories directories and $removed_files files this stack created are gone"
 fi
