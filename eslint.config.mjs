@@ -40,6 +40,8 @@ export default tseslint.config(
       "__tests__/gate-report.test.ts",
       "__tests__/orchestrator-config.test.ts",
       "__tests__/plan-summary.test.ts",
+      "__tests__/resource-roles-upgrade.test.ts",
+      "__tests__/resource-roles.test.ts",
       "__tests__/safety-constructs.test.ts",
       "__tests__/safety-modes.test.ts",
       "__tests__/shell-functions.test.ts",
