@@ -93,21 +93,28 @@ export function validationEngines(): ValidationEngine[] | undefined {
   return reliedOn ? [...reliedOn.values()] : undefined;
 }
 
+/** The first line of `<file> version` per engine file, asked once in this process (null: no answer). */
+const versionLines = new Map<string, string | null>();
+
 /** Whether the validation passes by the engine's known version; false lets cdktf validate (and word any problem) itself. */
 function passesByKnownVersion(versionCommand: string, versionConstraint: string): boolean {
   // A plain name (looked up on PATH) or an absolute path, with nothing the shell would expand.
   const m = /^([A-Za-z0-9._+/-]+) version$/.exec(versionCommand);
   const file = m ? (m[1].startsWith("/") ? m[1] : resolveOnPath(m[1], process.env)) : undefined;
   const fingerprint = file === undefined ? undefined : engineFingerprint(file);
-  // Without a fingerprint the answer could not be kept: cdktf asks, once per process, as before.
-  const answer = fingerprint === undefined ? undefined : engineVersion(file!, process.env).answer;
-  const version = answer ? /\d+\.\d+\.\d+/.exec(answer.line)?.[0] : undefined;
+  // Asked once per file in this process, whatever the constraints (terraform_data's >= 1.4, a
+  // moved block's >= 1.5); kept beyond the process only under a fingerprint (engine-identity).
+  if (file !== undefined && !versionLines.has(file)) versionLines.set(file, engineVersion(file, process.env).answer?.line ?? null);
+  const line = file === undefined ? undefined : versionLines.get(file);
+  const version = line ? /\d+\.\d+\.\d+/.exec(line)?.[0] : undefined;
   const semver = coreSemver();
-  if (!m || file === undefined || fingerprint === undefined || version === undefined || semver === null || !semver.satisfies(version, versionConstraint)) {
+  if (!m || file === undefined || version === undefined || semver === null || !semver.satisfies(version, versionConstraint)) {
     reliedOn = undefined;
     return false;
   }
-  reliedOn?.set(m[1], { name: m[1], file, fingerprint });
+  // Passed; but an answer without a fingerprint cannot be recorded for the next command.
+  if (fingerprint === undefined) reliedOn = undefined;
+  else reliedOn?.set(m[1], { name: m[1], file, fingerprint });
   return true;
 }
 
