@@ -87,8 +87,8 @@ describe("a bad CUTTER_CDK", () => {
     test(`${JSON.stringify(value)} stops the app, the npm scripts and setup with one line naming it and both choices; nothing is written`, () => {
       const entries = {
         app: host.synth({ CUTTER_CDK: value }),
-        "npm scripts (dev/with-engine.sh)": run("bash", [WITH_ENGINE, "node", CUTTER_JS, "synth", "--output", host.outDir], { env: host.env({ CUTTER_CDK: value }) }),
-        setup: run("bash", [path.join(REPO, "dev", "terrain-setup.sh")], { env: host.env({ CUTTER_CDK: value }) }),
+        "npm scripts (cli/with-engine.sh)": run("bash", [WITH_ENGINE, "node", CUTTER_JS, "synth", "--output", host.outDir], { env: host.env({ CUTTER_CDK: value }) }),
+        setup: run("bash", [path.join(REPO, "cli", "terrain-setup.sh")], { env: host.env({ CUTTER_CDK: value }) }),
       };
       for (const [entry, result] of Object.entries(entries)) {
         assert.equal(result.code, 1, `${entry}: ${result.output}`);

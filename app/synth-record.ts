@@ -1,7 +1,7 @@
 /**
  * Synth, skipped when nothing it depends on changed: what the app does before every
  * `npm run plan|deploy|destroy` (in the operator CLI's own process) and every raw
- * `cdktf` command (dev/app.sh -> main.ts).
+ * `cdktf` command (cli/app.sh -> main.ts).
  *
  * A synth writes its outputs and then a record, `<output dir>/cutter-synth.json` (0600),
  * of everything the synthesized files were made from. The next command skips synth (and
