@@ -457,7 +457,7 @@ for (const file of WORKFLOWS) {
         assert.ok(cdktf, `${job}: an operator command: ${line}`);
         seen.add(`cdktf ${cdktf![1]}`);
         if (cdktf![1] === "deploy" || cdktf![1] === "destroy") assert.match(cdktf![2], /--auto-approve/, "no terminal in a pipeline");
-        if (cdktf![1] !== "synth") assert.match(line, /^bash dev\/with-engine\.sh npx --no-install cdktf /, "the engine and provider verified first, the CLI from the lock file");
+        if (cdktf![1] !== "synth") assert.match(line, /^bash cli\/with-engine\.sh npx --no-install cdktf /, "the engine and provider verified first, the CLI from the lock file");
       }
       const saved = seen.has("deploy");
       assert.deepEqual(
