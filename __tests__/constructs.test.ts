@@ -3,6 +3,8 @@ import { describe, test } from "node:test";
 import { LocalProvider } from "../constructs/local-provider";
 import { TerraformStack, Testing } from "../constructs/cdk";
 import { testApp } from "./support/test-app";
+import { composeStacks } from "../app/synth";
+import * as pins from "../pins/engine-pins.json";
 import {
   FileWriteGuard,
   CUTTER_LAYOUT,
@@ -193,21 +195,24 @@ describe("RuntimeTree", () => {
     const [step] = scripts(remover);
     assert.equal(step.when, "destroy");
     assert.equal(scripts(remover).length, 1, "no create-time step: nothing can fail or taint it");
-    assert.match(remover.input.directories, /^\/srv\/cutter\/locks \/srv\/cutter locks [0-9a-f]{64} .* \/srv\/cutter\/runs \/srv\/cutter runs [0-9a-f]{64} \/srv\/cutter \/srv cutter [0-9a-f]{64}$/, "deepest first, the root last");
+    const [first, last] = [CUTTER_LAYOUT.subdirectories[0].name, CUTTER_LAYOUT.subdirectories[CUTTER_LAYOUT.subdirectories.length - 1].name];
+    const entry = (name: string) => `/srv/cutter/${name} /srv/cutter ${name} [0-9a-f]{64}`;
+    assert.match(remover.input.directories, new RegExp(`^${entry(last)} .* ${entry(first)} /srv/cutter /srv cutter [0-9a-f]{64}$`), "deepest first, the root last");
     const guard = Object.values<any>(data).find((r) => r.input?.root_entries);
     assert.equal(guard.input.remover_id, `\${terraform_data.${removerName}.id}`);
   });
 });
 
 describe("RuntimeStack", () => {
-  test("uses local state at the path asked and pins the mirrored local provider", () => {
-    const app = testApp();
-    const stack = new RuntimeStack(app, "cutter-runtime", {
-      inputs: readRuntimeInputs({ CUTTER_RUNTIME_ROOT: "/srv/cutter", CUTTER_STATE_PATH: "/srv/state/s.tfstate" }),
-    });
+  test("uses local state at the path asked; the app's composition pins the mirrored local provider", () => {
+    const inputs = readRuntimeInputs({ CUTTER_RUNTIME_ROOT: "/srv/cutter", CUTTER_STATE_PATH: "/srv/state/s.tfstate" });
+    const [stack] = composeStacks(testApp(), [{ stackName: "cutter-runtime", source: "environment", inputs }]);
     const json = JSON.parse(Testing.synth(stack, true));
     assert.deepEqual(json.terraform.backend, { local: { path: "/srv/state/s.tfstate" } });
-    assert.equal(json.terraform.required_providers.local.version, require("../pins/engine-pins.json").providers.local.version);
+    assert.equal(json.terraform.required_providers.local.version, pins.providers.local.version);
+    // The construct reads no pins: the version is the one it is given.
+    const given = JSON.parse(Testing.synth(new RuntimeStack(testApp(), "given", { inputs, localProviderVersion: "9.9.9" }), true));
+    assert.equal(given.terraform.required_providers.local.version, "9.9.9");
   });
 });
 

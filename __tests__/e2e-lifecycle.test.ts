@@ -41,7 +41,7 @@ describe("deploy, re-deploy, plan and destroy with the defaults (root:root)", ()
   });
   after(() => host.dispose());
 
-  test("deploy creates exactly the tree: 7 directories root:root 0750, config and README 0640", () => {
+  test("deploy creates exactly the tree: the layout's directories root:root 0750, config and README 0640", () => {
     expectSuccess(host.cdktf("deploy"), "deploy");
     assertTree(host, "root", "root");
   });

@@ -34,7 +34,7 @@ describe("plain cdktf CLI with the README's environment, first run, no lock file
 describe("setup run again with its own environment sourced", () => {
   test("still finds the real engine, not its own shim", () => {
     const env = engineEnv();
-    expectSuccess(run("bash", [path.join(REPO, "dev", "setup.sh")], { env: { ...env, CUTTER_SETUP_QUIET: "1" } }), "setup with engine-bin on PATH");
+    expectSuccess(run("bash", [path.join(REPO, "cli", "setup.sh")], { env: { ...env, CUTTER_SETUP_QUIET: "1" } }), "setup with engine-bin on PATH");
     const shim = fs.readFileSync(path.join(engineInfo().pathPrefix, engineInfo().engine.kind), "utf8");
     assert.doesNotMatch(shim, new RegExp(`exec '${engineInfo().pathPrefix}`), "the shim must not call itself");
     expectSuccess(run(engineInfo().engine.path, ["version"], { env }), "engine version through the shim");

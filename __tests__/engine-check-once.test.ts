@@ -45,3 +45,29 @@ describe("synth runs the engine version check once", () => {
     assert.match(result.output, /\[cutter-runtime\/RuntimeTree\/Dirs\/Directories\]/);
   });
 });
+
+describe("the adapter refuses a CDK core it was not written for", () => {
+  // Loaded here (not at the top): the module loads the CDK core, which the tests above run in a child process.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- see above
+  const adapter = require("../app/engine-check-once") as typeof import("../app/engine-check-once");
+  const { CDK_CORE } = require("../constructs/cdk") as typeof import("../constructs/cdk"); // eslint-disable-line @typescript-eslint/no-require-imports -- see above
+
+  test("the core in use is one it was written for", () => {
+    assert.ok(adapter.ADAPTED_CORES.includes(`${CDK_CORE.name} ${CDK_CORE.version}`), `${CDK_CORE.name} ${CDK_CORE.version} not in ${adapter.ADAPTED_CORES.join(", ")}`);
+    assert.doesNotThrow(() => adapter.assertAdaptedCore(CDK_CORE));
+  });
+
+  for (const core of [{ name: "cdktf", version: "0.22.0" }, { name: "cdktn", version: "0.25.0" }, { name: "cdktf", version: "0.24.0" }]) {
+    test(`fails loudly on ${core.name} ${core.version}, naming it and the versions it was written for, before patching anything`, () => {
+      assert.throws(
+        () => adapter.checkEngineVersionOnce(core),
+        (e: Error) =>
+          e instanceof adapter.CdkAdapterError &&
+          e.message.includes(`not ${core.name} ${core.version}: nothing was synthesized`) &&
+          e.message.includes("cdktf 0.21.0 and cdktn 0.24.0") &&
+          e.message.includes(`add "${core.name} ${core.version}" to ADAPTED_CORES`),
+      );
+      assert.equal(adapter.validationEngines()?.length, 0, "nothing was patched, no validation ran");
+    });
+  }
+});

@@ -29,7 +29,7 @@ const ENV_NAMES: readonly string[] = Object.values(DB_ENV_NAMES);
 /** A value per name, planted to prove none ever reaches a report or the audit log. */
 const planted = (name: string) => `planted-${createHash("sha256").update(name).digest("hex").slice(0, 12)}`;
 
-/** `npm run <verb> -- ARGS` as an operator runs it (through dev/with-engine.sh), for `host`. */
+/** `npm run <verb> -- ARGS` as an operator runs it (through cli/with-engine.sh), for `host`. */
 function npm(host: TempHost, verb: string, args: string[] = []): RunResult {
   return run("npm", ["run", "-s", verb, "--", ...args, "--output", host.outDir], { env: host.env() });
 }

@@ -8,6 +8,7 @@ import { describe, test } from "node:test";
 import { File, LocalProvider, SensitiveFile } from "../constructs/local-provider";
 import { Aspects, TerraformStack, Testing } from "../constructs/cdk";
 import { fullSynth, testApp } from "./support/test-app";
+import { composeStacks } from "../app/synth";
 import { Construct } from "constructs";
 import {
   CONNECTION_STRING_RULE,
@@ -18,6 +19,7 @@ import {
   MODE_CEILING_RULE,
   PRIVATE_KEY_RULE,
   RuntimeTree,
+  readRuntimeInputs,
   SECRET_KEY_VALUE_RULE,
   WrittenFilesGuard,
   buildOrchestratorConfig,
@@ -38,23 +40,33 @@ function stackWithFile(content: string, modes: { filePermission?: string; direct
 const synthFails = (stack: TerraformStack, message: RegExp) => assert.throws(() => Testing.synth(stack, true), message);
 const synthPasses = (stack: TerraformStack) => assert.doesNotThrow(() => Testing.synth(stack, true));
 
+/** A stack as the app composes it (app/synth.ts composeStacks: the stack and the app's Aspects). */
+function composedStack(): TerraformStack {
+  const inputs = readRuntimeInputs({ CUTTER_RUNTIME_ROOT: "/srv/cutter", CUTTER_STATE_PATH: "/srv/state/s.tfstate" });
+  return composeStacks(testApp(), [{ stackName: "tree", source: "environment", inputs }])[0];
+}
+
 describe("WrittenFilesGuard over a real RuntimeTree", () => {
   test("Compliance: the config and README the stack writes pass every rule (synth with validations)", () => {
-    const stack = new TerraformStack(testApp(), "tree");
-    new LocalProvider(stack, "local");
-    new RuntimeTree(stack, "Tree", { rootPath: "/srv/cutter" });
+    const stack = composedStack();
+    assert.equal(Aspects.of(stack).all.filter((a) => a instanceof WrittenFilesGuard).length, 1, "the app added the guard");
     synthPasses(stack);
     assert.doesNotThrow(() => fullSynth(stack));
   });
 
-  test("the tree adds the guard once to its stack, so a stranger's file in the same stack is checked too", () => {
-    const stack = new TerraformStack(testApp(), "tree");
-    new LocalProvider(stack, "local");
-    new RuntimeTree(stack, "Tree", { rootPath: "/srv/cutter" });
+  test("the app adds the guard once to each stack it composes, so a stranger's file in the same stack is checked too", () => {
+    const stack = composedStack();
     new File(stack, "Stranger", { filename: "/srv/other/app.env", content: "DB_PASSWORD=hunter2\n", filePermission: "0600", directoryPermission: "0700" });
     synthFails(stack, /CR-SECRET-KEY-VALUE \/srv\/other\/app.env: line 1: DB_PASSWORD = "hu…"/);
     assert.throws(() => fullSynth(stack), /CR-SECRET-KEY-VALUE/);
     assert.equal(Aspects.of(stack).all.filter((a) => a instanceof WrittenFilesGuard).length, 1);
+  });
+
+  test("the tree itself adds no Aspect: the guard is the app's (a tree composed elsewhere is not guarded until its app adds it)", () => {
+    const stack = new TerraformStack(testApp(), "tree");
+    new LocalProvider(stack, "local");
+    new RuntimeTree(stack, "Tree", { rootPath: "/srv/cutter" });
+    assert.equal(Aspects.of(stack).all.length, 0);
   });
 
   test("Testing.synth(stack) without validations would not see it (why the tests use synth(stack, true))", () => {

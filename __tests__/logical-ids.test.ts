@@ -46,7 +46,28 @@ const RETIRED: Record<string, string> = {
 /** The two steps both files share, new since main: no release had them, so no moved block. */
 const SHARED = ["terraform_data.files_guard", "terraform_data.files_mode"];
 
-const addresses = (json: any): string[] => Object.entries<Record<string, unknown>>(json.resource).flatMap(([type, byName]) => Object.keys(byName).map((n) => `${type}.${n}`));
+/** The parts of a synthesized configuration these tests read. */
+type Synthesized = { resource: Record<string, Record<string, unknown>>; moved: { from: string; to: string }[] };
+
+/** main's configuration, as far as the rewrite reads it. */
+type MainConfig = Synthesized & {
+  resource: {
+    terraform_data: Record<string, { triggers_replace: { directories?: Record<string, string> } }>;
+    local_file: Record<string, { filename: string; content: string }>;
+  };
+};
+
+/** One entry of a plan's `resource_changes`, as far as these tests read it. */
+interface PlannedChange {
+  address: string;
+  mode: string;
+  type: string;
+  previous_address?: string;
+  action_reason?: string;
+  change: { actions: string[]; before: { triggers_replace?: unknown } | null; after: { triggers_replace?: unknown } | null };
+}
+
+const addresses = (json: Synthesized): string[] => Object.entries<Record<string, unknown>>(json.resource).flatMap(([type, byName]) => Object.keys(byName).map((n) => `${type}.${n}`));
 const sha256 = (text: string) => createHash("sha256").update(text, "utf8").digest("hex");
 
 /** Where main's configuration was synthesized (CUTTER_RUNTIME_ROOT=/tmp/cutter-fixture/cutter, CUTTER_STATE_PATH=/tmp/cutter-fixture/state/…). */
@@ -56,34 +77,34 @@ const FIXTURE_DIR = "/tmp/cutter-fixture";
  * main's cdk.tf.json (491f3dd) for `host`: its paths, and the values derived from paths (record
  * keys: sha256 of a path) and from the files' contents (which name paths), recomputed.
  */
-function mainConfigFor(host: TempHost): any {
+function mainConfigFor(host: TempHost): Synthesized {
   const fixture = zlib.gunzipSync(fs.readFileSync(path.join(REPO, "__tests__", "golden", "main-491f3dd.cdk.tf.json.gz"))).toString("utf8");
   const swap = (text: string) => text.split(FIXTURE_DIR).join(host.dir);
-  const old = JSON.parse(fixture);
-  const files = Object.values<any>(old.resource.local_file);
+  const old = JSON.parse(fixture) as MainConfig;
+  const files = Object.values(old.resource.local_file);
   const derived = [
     FIXTURE_DIR,
-    ...Object.keys(old.resource.terraform_data.root.triggers_replace.directories),
-    ...Object.keys(old.resource.terraform_data.directories.triggers_replace.directories),
+    ...Object.keys(old.resource.terraform_data.root.triggers_replace.directories ?? {}),
+    ...Object.keys(old.resource.terraform_data.directories.triggers_replace.directories ?? {}),
     ...files.map((f) => f.filename),
     ...files.map((f) => f.content),
   ];
   let text = swap(fixture);
   for (const value of derived) text = text.split(sha256(value)).join(sha256(swap(value)));
-  return JSON.parse(text);
+  return JSON.parse(text) as Synthesized;
 }
 
 /**
  * A configuration as the releases before the short ids synthesized it: every resource under
  * its `moved.from` address, references rewritten, no `moved` blocks.
  */
-function underReleasedAddresses(json: any): any {
+function underReleasedAddresses(json: Synthesized): Synthesized {
   const moves: { from: string; to: string }[] = json.moved;
   let text = JSON.stringify({ ...json, moved: undefined });
   for (const { from, to } of [...moves].sort((a, b) => b.to.length - a.to.length)) {
     text = text.replace(new RegExp(`(?<![\\w.])${to.replace(/\./g, "\\.")}(?![\\w])`, "g"), from);
   }
-  const old = JSON.parse(text);
+  const old = JSON.parse(text) as Synthesized;
   for (const { from, to } of moves) {
     const [type, name] = to.split(".");
     const [, oldName] = from.split(".");
@@ -95,8 +116,8 @@ function underReleasedAddresses(json: any): any {
 
 const deployedAddresses = (host: TempHost): string[] =>
   JSON.parse(expectSuccess(host.engine(["show", "-json"]), "show").stdout)
-    .values.root_module.resources.filter((r: any) => r.mode === "managed")
-    .map((r: any) => r.address)
+    .values.root_module.resources.filter((r: { mode: string }) => r.mode === "managed")
+    .map((r: { address: string }) => r.address)
     .sort();
 
 describe("short logical ids with moved blocks from the released ones; upgrades from main's configuration", () => {
@@ -111,7 +132,7 @@ describe("short logical ids with moved blocks from the released ones; upgrades f
   test("every resource has a short id and one moved block from exactly the address the released stack used; the shared steps have none", () => {
     const json = host.synthesized;
     assert.deepEqual(addresses(json).sort(), [...Object.keys(RELEASED), ...SHARED].sort());
-    assert.deepEqual(Object.fromEntries(json.moved.map((m: any) => [m.to, m.from])), RELEASED);
+    assert.deepEqual(Object.fromEntries(json.moved.map((m: { from: string; to: string }) => [m.to, m.from])), RELEASED);
     assert.ok(addresses(json).every((a) => a.length <= 30), "every address is short");
     assert.deepEqual([...RETIRED_STEP_ADDRESSES].sort(), [...Object.keys(RETIRED), ...Object.values(RETIRED)].sort(), "the plan summary knows every retired address");
   });
@@ -153,7 +174,7 @@ describe("short logical ids with moved blocks from the released ones; upgrades f
         const plan = JSON.parse(expectSuccess(upgraded.engine(["show", "-json", "upgrade.tfplan"]), "show").stdout);
         const text = expectSuccess(upgraded.engine(["show", "-no-color", "upgrade.tfplan"]), "show").stdout;
         fs.rmSync(path.join(upgraded.stackDir, "upgrade.tfplan"));
-        const changes: any[] = plan.resource_changes.filter((rc: any) => rc.mode === "managed");
+        const changes = (plan.resource_changes as PlannedChange[]).filter((rc) => rc.mode === "managed");
         const by = (action: string) => changes.filter((rc) => rc.change.actions.join("/") === action).map((rc) => rc.address).sort();
         assert.deepEqual(by("delete"), [...retired].sort(), "only the retired steps are removed");
         for (const rc of changes.filter((c) => c.change.actions.includes("delete"))) assert.equal(rc.action_reason, "delete_because_no_resource_config", rc.address);
@@ -162,7 +183,7 @@ describe("short logical ids with moved blocks from the released ones; upgrades f
         for (const rc of changes.filter((c) => c.change.actions.includes("update"))) {
           // main's resources carry no role yet: the marker is added to `input`, an update in place that runs nothing.
           assert.equal(rc.type, "terraform_data", rc.address);
-          assert.deepEqual(rc.change.before.triggers_replace, rc.change.after.triggers_replace, `${rc.address}: triggers unchanged`);
+          assert.deepEqual(rc.change.before?.triggers_replace, rc.change.after?.triggers_replace, `${rc.address}: triggers unchanged`);
         }
         assert.deepEqual(by("no-op").filter((a) => a.startsWith("local_file.")), ["local_file.config", "local_file.readme"], "the files are not written");
         if (ids === "released") {

@@ -7,7 +7,7 @@
  *   output, not even inside the engine's error.
  * - Reasons last: a refused destroy ends with the kept path and what to do, among the
  *   last 10 lines; it is not lost (the cdktf CLI used to drop the end of the engine's
- *   output, see dev/setup.sh's engine shim).
+ *   output, see cli/setup.sh's engine shim).
  * - Budgets, after the plan listing's `Plan:` line: a refused destroy ≤ 25 lines; a no-op
  *   deploy ≤ 25 lines in all; a first deploy, through the raw CLI and through npm run, ≤ 40
  *   lines and ≤ 4,000 characters, no line over 200. The raw CLI's first deploy is also held

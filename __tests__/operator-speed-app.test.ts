@@ -1,5 +1,5 @@
 /**
- * dev/app.sh (cdktf.json's app) sources dev/build-if-stale.sh to save a shell;
+ * cli/app.sh (cdktf.json's app) sources cli/build-if-stale.sh to save a shell;
  * the sourced script finds the checkout's root from $0, which is then app.sh's path.
  * Every way the app is started must still land in the checkout's root and compile only
  * when a source is newer than the last build. Run on a copy of the two scripts in a
@@ -13,7 +13,7 @@ import * as path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { REPO, TempHost, expectSuccess, run } from "./support/harness";
 
-describe("dev/app.sh: the checkout's root, however it is started; build only when stale", () => {
+describe("cli/app.sh: the checkout's root, however it is started; build only when stale", () => {
   let top: string;
   let checkout: string;
   let builds: string;
@@ -22,8 +22,8 @@ describe("dev/app.sh: the checkout's root, however it is started; build only whe
   /** Every source an hour old, the build stamp now: nothing is stale. */
   const settle = () => {
     const old = new Date(Date.now() - 3600_000);
-    for (const entry of ["main.ts", "constructs", "constructs/a.ts", "dev", "schema", "tsconfig.json", "package.json", "package-lock.json"]) fs.utimesSync(path.join(checkout, entry), old, old);
-    for (const entry of fs.readdirSync(path.join(checkout, "dev"))) fs.utimesSync(path.join(checkout, "dev", entry), old, old);
+    for (const entry of ["main.ts", "constructs", "constructs/a.ts", "cli", "schema", "tsconfig.json", "package.json", "package-lock.json"]) fs.utimesSync(path.join(checkout, entry), old, old);
+    for (const entry of fs.readdirSync(path.join(checkout, "cli"))) fs.utimesSync(path.join(checkout, "cli", entry), old, old);
     fs.writeFileSync(path.join(checkout, "dist", ".app-build-stamp"), "");
   };
 
@@ -32,9 +32,9 @@ describe("dev/app.sh: the checkout's root, however it is started; build only whe
     // A real path (the app prints process.cwd(), which is one).
     checkout = path.join(fs.realpathSync(top), "checkout");
     builds = path.join(top, "builds.log");
-    for (const dir of ["dev", "constructs", "schema", "dist", "elsewhere"]) fs.mkdirSync(path.join(checkout, dir), { recursive: true });
-    for (const script of ["app.sh", "build-if-stale.sh"]) fs.copyFileSync(path.join(REPO, "dev", script), path.join(checkout, "dev", script));
-    fs.chmodSync(path.join(checkout, "dev", "app.sh"), 0o755);
+    for (const dir of ["cli", "constructs", "schema", "dist", "elsewhere"]) fs.mkdirSync(path.join(checkout, dir), { recursive: true });
+    for (const script of ["app.sh", "build-if-stale.sh"]) fs.copyFileSync(path.join(REPO, "cli", script), path.join(checkout, "cli", script));
+    fs.chmodSync(path.join(checkout, "cli", "app.sh"), 0o755);
     for (const file of ["main.ts", "constructs/a.ts", "tsconfig.json", "package-lock.json"]) fs.writeFileSync(path.join(checkout, file), "{}\n");
     const build = `require("fs").appendFileSync(${JSON.stringify(builds)}, process.cwd() + "\\n")`;
     fs.writeFileSync(path.join(checkout, "package.json"), JSON.stringify({ name: "app-sh-probe", private: true, scripts: { build: `node -e '${build}'` } }));
@@ -46,12 +46,12 @@ describe("dev/app.sh: the checkout's root, however it is started; build only whe
   // [how it is started, working directory (relative to the checkout, or absolute), command and arguments]
   const ways: Array<[string, string, () => [string, string[]]]> = [
     ["cdktf from the project directory (cdktf.json's app through /bin/sh -c)", ".", () => ["/bin/sh", ["-c", JSON.parse(fs.readFileSync(path.join(REPO, "cdktf.json"), "utf8")).app]]],
-    ["sh with the script's relative path", ".", () => ["sh", ["dev/app.sh"]]],
-    ["sh from dev/ (no slash in $0)", "dev", () => ["sh", ["app.sh"]]],
-    ["sh ./app.sh from dev/", "dev", () => ["sh", ["./app.sh"]]],
-    ["executed directly (its #! line)", ".", () => ["./dev/app.sh", []]],
-    ["--app with an absolute path, from another directory", "elsewhere", () => ["/bin/sh", ["-c", `sh ${path.join(checkout, "dev", "app.sh")}`]]],
-    ["--app with an absolute path, from /", "/", () => ["sh", [path.join(checkout, "dev", "app.sh")]]],
+    ["sh with the script's relative path", ".", () => ["sh", ["cli/app.sh"]]],
+    ["sh from cli/ (no slash in $0)", "cli", () => ["sh", ["app.sh"]]],
+    ["sh ./app.sh from cli/", "cli", () => ["sh", ["./app.sh"]]],
+    ["executed directly (its #! line)", ".", () => ["./cli/app.sh", []]],
+    ["--app with an absolute path, from another directory", "elsewhere", () => ["/bin/sh", ["-c", `sh ${path.join(checkout, "cli", "app.sh")}`]]],
+    ["--app with an absolute path, from /", "/", () => ["sh", [path.join(checkout, "cli", "app.sh")]]],
   ];
   for (const [how, cwd, command] of ways) {
     test(`${how}: runs dist/main.js in the checkout's root, no build when nothing is stale`, () => {
@@ -64,16 +64,16 @@ describe("dev/app.sh: the checkout's root, however it is started; build only whe
     });
   }
 
-  test("the npm scripts' check (sh dev/build-if-stale.sh) from the root: no build, and it does not run the app", () => {
+  test("the npm scripts' check (sh cli/build-if-stale.sh) from the root: no build, and it does not run the app", () => {
     const before = buildCount();
-    const result = run("sh", ["dev/build-if-stale.sh"], { cwd: checkout, env: env() });
+    const result = run("sh", ["cli/build-if-stale.sh"], { cwd: checkout, env: env() });
     assert.equal(result.code, 0, result.output);
     assert.equal(result.stdout, "");
     assert.equal(buildCount(), before);
   });
 
-  test("a source newer than the build: app.sh (from dev/, and from elsewhere) builds once in the root, then runs the app", () => {
-    for (const [cwd, args] of [["dev", ["app.sh"]], ["/", [path.join(checkout, "dev", "app.sh")]]] as const) {
+  test("a source newer than the build: app.sh (from cli/, and from elsewhere) builds once in the root, then runs the app", () => {
+    for (const [cwd, args] of [["cli", ["app.sh"]], ["/", [path.join(checkout, "cli", "app.sh")]]] as const) {
       const before = buildCount();
       fs.writeFileSync(path.join(checkout, "constructs", "a.ts"), `// edited ${cwd}\n`);
       const result = run("sh", [...args], { cwd: path.resolve(checkout, cwd), env: env() });
@@ -93,7 +93,7 @@ describe("dev/app.sh: the checkout's root, however it is started; build only whe
     fs.renameSync(path.join(checkout, "dist", "main.js"), path.join(top, "main.js"));
     const before = buildCount();
     // The probe's "build" writes no main.js, so the app cannot run: the build was tried, in the root.
-    const result = run("sh", ["dev/build-if-stale.sh"], { cwd: checkout, env: env() });
+    const result = run("sh", ["cli/build-if-stale.sh"], { cwd: checkout, env: env() });
     fs.renameSync(path.join(top, "main.js"), path.join(checkout, "dist", "main.js"));
     assert.equal(result.code, 0, result.output);
     assert.equal(buildCount(), before + 1);

@@ -12,12 +12,18 @@ const validate = new Ajv({ allErrors: true, strict: true }).compile(schema);
 function allKeysAndStrings(value: unknown, out: string[] = []): string[] {
   if (typeof value === "string") out.push(value);
   else if (Array.isArray(value)) value.forEach((v) => allKeysAndStrings(v, out));
-  else if (value && typeof value === "object") for (const [k, v] of Object.entries(value)) (out.push(k), allKeysAndStrings(v, out));
+  else if (value && typeof value === "object") for (const [k, v] of Object.entries(value)) {
+    out.push(k);
+    allKeysAndStrings(v, out);
+  }
   return out;
 }
 
 function allKeyPaths(value: unknown, at = "$", out: Array<[string, string]> = []): Array<[string, string]> {
-  if (value && typeof value === "object") for (const [k, v] of Object.entries(value)) (out.push([`${at}.${k}`, k]), allKeyPaths(v, `${at}.${k}`, out));
+  if (value && typeof value === "object") for (const [k, v] of Object.entries(value)) {
+    out.push([`${at}.${k}`, k]);
+    allKeyPaths(v, `${at}.${k}`, out);
+  }
   return out;
 }
 

@@ -218,7 +218,7 @@ function problems(wf: Workflow, text: string): string[] {
   for (const [n, line] of text.split("\n").entries()) {
     const m = /^\s*(?:-\s+)?uses:\s*(\S+)\s*(?:#\s*(\S+))?/.exec(line);
     if (!m) continue;
-    if (!/^[\w.-]+\/[\w.\/-]+@[0-9a-f]{40}$/.test(m[1])) problem(`line ${n + 1}: ${m[1]} is not pinned by a full commit SHA`);
+    if (!/^[\w.-]+\/[\w./-]+@[0-9a-f]{40}$/.test(m[1])) problem(`line ${n + 1}: ${m[1]} is not pinned by a full commit SHA`);
     if (!m[2] || !/^v\d+(\.\d+)*$/.test(m[2])) problem(`line ${n + 1}: ${m[1]} has no tag comment (# vX.Y.Z)`);
   }
   if (/\bsecrets:\s*inherit\b/.test(text)) problem("secrets: inherit hands every secret on");
@@ -457,7 +457,7 @@ for (const file of WORKFLOWS) {
         assert.ok(cdktf, `${job}: an operator command: ${line}`);
         seen.add(`cdktf ${cdktf![1]}`);
         if (cdktf![1] === "deploy" || cdktf![1] === "destroy") assert.match(cdktf![2], /--auto-approve/, "no terminal in a pipeline");
-        if (cdktf![1] !== "synth") assert.match(line, /^bash dev\/with-engine\.sh npx --no-install cdktf /, "the engine and provider verified first, the CLI from the lock file");
+        if (cdktf![1] !== "synth") assert.match(line, /^bash cli\/with-engine\.sh npx --no-install cdktf /, "the engine and provider verified first, the CLI from the lock file");
       }
       const saved = seen.has("deploy");
       assert.deepEqual(

@@ -7,7 +7,7 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, test } from "node:test";
-import { resolveLayout, readRuntimeInputs } from "../constructs";
+import { DIRECTORIES_PER_RESOURCE, resolveLayout, readRuntimeInputs } from "../constructs";
 import { expectedTree } from "../cli/expected-tree";
 import { PlanJson, planJsonOf, summarizePlan, writeSetOf } from "../cli/plan-summary";
 import { REPO, TempHost, expectSuccess, run } from "./support/harness";
@@ -29,7 +29,7 @@ describe("plan summary", () => {
   });
   after(() => host.dispose());
 
-  test("a first plan: exactly the root, the 7 directories and the 2 files are created, with owner, mode and hash", () => {
+  test("a first plan: exactly the root, the layout's directories and the 2 files are created, with owner, mode and hash", () => {
     const plan = planJsonOf(host.stackDir, host.env());
     const summary = summarizePlan(plan);
     const expectedDirs = [host.root, ...layout.directories.map((d) => d.path)].sort();
@@ -43,11 +43,11 @@ describe("plan summary", () => {
     const tree = expectedTree(readRuntimeInputs({ CUTTER_RUNTIME_ROOT: host.root, CUTTER_STATE_PATH: host.statePath }));
     assert.match(summary, new RegExp(`\\+ ${layout.configPath} +root:root 0640  sha256 ${tree.config.sha256}\\n`));
     assert.match(summary, new RegExp(`\\+ ${layout.readmePath} +root:root 0640  sha256 ${tree.readme.sha256}\\n`));
-    assert.match(summary, /^  secrets\/DB\/services touched: none /m);
+    assert.match(summary, /^ {2}secrets\/DB\/services touched: none /m);
     assert.doesNotMatch(summary, /drift observed/, "missing paths of a first deploy are not reported as drift");
-    // The root, one resource for the 7 subdirectories; one write guard + 2 writes + one owner/mode step for both files;
+    // The root, one resource per 64 subdirectories; one write guard + 2 writes + one owner/mode step for both files;
     // one destroy guard (carrying the survey); one tree remover.
-    const resources = 1 + 1 + 1 + 2 + 1 + 1 + 1;
+    const resources = 1 + Math.ceil(layout.directories.length / DIRECTORIES_PER_RESOURCE) + 1 + 2 + 1 + 1 + 1;
     assert.match(summary, new RegExp(`engine plan: ${resources} to add, 0 to change, 0 to destroy`));
     assert.match(summary, /safety checks \(write nothing; .*\): 3\n/);
     assert.equal(fs.existsSync(host.root), false, "planning created nothing");

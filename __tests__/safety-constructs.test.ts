@@ -4,7 +4,7 @@ import { describe, test } from "node:test";
 import { LocalProvider } from "../constructs/local-provider";
 import { TerraformStack, Testing } from "../constructs/cdk";
 import { testApp } from "./support/test-app";
-import { DestroyGuard, ManagedFile, PathKind, RuntimeTree, TreeObservation, fromTerraformLiteral, readRuntimeInputs, recordKey } from "../constructs";
+import { CUTTER_LAYOUT, DestroyGuard, ManagedFile, PathKind, RuntimeTree, TreeObservation, fromTerraformLiteral, readRuntimeInputs, recordKey } from "../constructs";
 
 function synthWith(build: (stack: TerraformStack) => void): any {
   const stack = new TerraformStack(testApp(), "safety");
@@ -34,7 +34,8 @@ describe("DestroyGuard", () => {
     const json = tree();
     const guard = Object.entries<any>(json.resource.terraform_data).find(([k]) => k.includes("DestroyGuard"))![1];
     assert.deepEqual(guard.triggers_replace, { root: "/srv/cutter" });
-    assert.equal(guard.input.root_entries, "runs approvals artifacts backups rollback reports locks orchestrator.config.json README.md");
+    const entries = [...CUTTER_LAYOUT.subdirectories.map((s) => s.name), CUTTER_LAYOUT.configFileName, CUTTER_LAYOUT.readmeFileName];
+    assert.equal(guard.input.root_entries, entries.join(" "));
     assert.equal(guard.input.record_dir, "/srv/state/own");
     const [record, check, forget] = guard.provisioner.map((p: any) => p["local-exec"]);
     assert.equal(guard.provisioner.length, 3);

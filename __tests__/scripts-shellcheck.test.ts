@@ -43,7 +43,7 @@ describe("shellcheck", () => {
   });
 
   test("the shared library on its own, the tools' scripts and .ci/run are clean", () => {
-    assert.ok(projectScripts.includes(".ci/run") && projectScripts.includes("dev/setup.sh"), projectScripts.join(", "));
+    assert.ok(projectScripts.includes(".ci/run") && projectScripts.includes("cli/setup.sh"), projectScripts.join(", "));
     const result = shellcheck([path.join("constructs", "scripts", "lib.sh"), ...projectScripts]);
     assert.equal(result.code, 0, result.output);
   });

@@ -1,8 +1,8 @@
 /**
- * dev/setup.sh and dev/with-engine.sh against a cache someone got at (issue 16 item 12), and
+ * cli/setup.sh and cli/with-engine.sh against a cache someone got at (issue 16 item 12), and
  * the stamp that lets every npm command skip the full check (issue 13).
  *
- * Each test gets its own copy of dev/ (setup.sh, with-engine.sh) and pins/ (engine-pins.json) and its own
+ * Each test gets its own copy of cli/ (setup.sh, with-engine.sh) and pins/ (engine-pins.json) and its own
  * temporary cache, copied from one base cache that is set up once for the file: its provider build
  * comes from this run's own cache (verified by the npm test wrapper against the pins), so only the
  * tests that are about building run Go (seconds, with Go's build cache warm). Planted programs
@@ -36,7 +36,7 @@ function plainEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   return { ...env, CUTTER_SETUP_QUIET: "", ...extra };
 }
 
-/** A copy of dev/ and pins/ and a cache of its own, below one temporary directory. */
+/** A copy of cli/ and pins/ and a cache of its own, below one temporary directory. */
 class Workspace {
   public readonly dir: string;
   public readonly tools: string;
@@ -46,13 +46,13 @@ class Workspace {
 
   constructor(from?: Workspace) {
     this.dir = fs.mkdtempSync(path.join(os.tmpdir(), "cutter-setup-"));
-    this.tools = path.join(this.dir, "dev");
+    this.tools = path.join(this.dir, "cli");
     this.pins = path.join(this.dir, "pins");
     this.cache = path.join(this.dir, "cache");
     this.marker = path.join(this.dir, "ran");
     fs.mkdirSync(this.tools);
     fs.mkdirSync(this.pins);
-    for (const f of ["setup.sh", "with-engine.sh"]) fs.copyFileSync(path.join(REPO, "dev", f), path.join(this.tools, f));
+    for (const f of ["setup.sh", "with-engine.sh"]) fs.copyFileSync(path.join(REPO, "cli", f), path.join(this.tools, f));
     fs.copyFileSync(path.join(REPO, "pins", "engine-pins.json"), path.join(this.pins, "engine-pins.json"));
     if (from) fs.cpSync(from.cache, this.cache, { recursive: true, preserveTimestamps: true, verbatimSymlinks: true });
   }

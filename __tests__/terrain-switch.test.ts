@@ -68,6 +68,7 @@ describe("CUTTER_CDK selects the CDK core and its local provider bindings togeth
     assert.deepEqual(modulesOf(facts.modules, "/node_modules/@cdktf/provider-local/"), [], "the prebuilt bindings (made for cdktf) are not loaded");
     assert.deepEqual(constructsModules(facts.modules), [path.join(REPO, "node_modules", "constructs", "lib", "index.js")], "one constructs: the project's, which cdktn resolves too");
     const constructsVersion = JSON.parse(fs.readFileSync(path.join(REPO, "node_modules", "constructs", "package.json"), "utf8")).version;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- cdktn's own semver, found by path
     const semver = require(path.join(TERRAIN_DIR, "node_modules", "cdktn", "node_modules", "semver"));
     for (const pkg of [path.join(TERRAIN_DIR, "node_modules", "cdktn"), path.join(REPO, "node_modules", "cdktf"), path.join(REPO, "node_modules", "@cdktf", "provider-local")]) {
       const manifest = JSON.parse(fs.readFileSync(path.join(pkg, "package.json"), "utf8"));
@@ -86,8 +87,8 @@ describe("a bad CUTTER_CDK", () => {
     test(`${JSON.stringify(value)} stops the app, the npm scripts and setup with one line naming it and both choices; nothing is written`, () => {
       const entries = {
         app: host.synth({ CUTTER_CDK: value }),
-        "npm scripts (dev/with-engine.sh)": run("bash", [WITH_ENGINE, "node", CUTTER_JS, "synth", "--output", host.outDir], { env: host.env({ CUTTER_CDK: value }) }),
-        setup: run("bash", [path.join(REPO, "dev", "terrain-setup.sh")], { env: host.env({ CUTTER_CDK: value }) }),
+        "npm scripts (cli/with-engine.sh)": run("bash", [WITH_ENGINE, "node", CUTTER_JS, "synth", "--output", host.outDir], { env: host.env({ CUTTER_CDK: value }) }),
+        setup: run("bash", [path.join(REPO, "cli", "terrain-setup.sh")], { env: host.env({ CUTTER_CDK: value }) }),
       };
       for (const [entry, result] of Object.entries(entries)) {
         assert.equal(result.code, 1, `${entry}: ${result.output}`);

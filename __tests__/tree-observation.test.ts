@@ -70,7 +70,8 @@ describe("TreeObservation in a RuntimeTree", () => {
 
   test("one check per managed path whose message names the path", () => {
     const names = Object.keys(json.check).sort();
-    assert.deepEqual(names, ["drift_README_md", "drift_approvals", "drift_artifacts", "drift_backups", "drift_locks", "drift_orchestrator_config_json", "drift_reports", "drift_rollback", "drift_root", "drift_runs"]);
+    const named = [...layout.layout.subdirectories.map((s) => s.name), layout.layout.configFileName, layout.layout.readmeFileName, "root"];
+    assert.deepEqual(names, named.map((n) => `drift_${n.replace(/[^A-Za-z0-9]/g, "_")}`).sort());
     assert.equal(json.check.drift_runs.assert[0].error_message, `drift observed at plan: /srv/cutter/runs: \${local.${local("/srv/cutter/runs")}}`);
     // A missing path the records do not name was never created (a first deploy): no warning,
     // unless its text tells a hazard (a parent's POSIX ACL). Below a missing root, only the root's check reports.

@@ -8,7 +8,7 @@
  * record (app/synth-record.ts), under the same fingerprint.
  *
  * The fingerprint of an engine file: the file (real path, device, inode, size, mtime,
- * ctime, mode, owner); if it is a script (setup's shim, dev/setup.sh), its text and
+ * ctime, mode, owner); if it is a script (setup's shim, cli/setup.sh), its text and
  * the fingerprint of every absolute path it `exec`s. A script that runs anything else
  * (a name looked up on PATH, a variable) has no fingerprint: its answer is never kept
  * beyond the process, and the version is asked each time.

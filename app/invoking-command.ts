@@ -2,7 +2,7 @@
  * Which operator command runs the app: `cdktf <verb>`, `cdktn <verb>` (CDK Terrain's CLI,
  * docs/cdk-terrain.md) or the operator CLI (`cutter.js <verb>`). cdktf passes the app no hint of what it is about to do, so
  * the app reads its ancestors' command lines (/proc/<pid>/cmdline, up to a few levels:
- * cdktf -> /bin/sh -c -> sh dev/app.sh -> node dist/main.js). Undefined when no such
+ * cdktf -> /bin/sh -c -> sh cli/app.sh -> node dist/main.js). Undefined when no such
  * ancestor is found (the app run by hand, or an unknown wrapper).
  */
 import * as fs from "fs";

@@ -26,7 +26,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { StackSpec } from "../constructs/host-files";
 import { RuntimeInputs } from "../constructs/runtime-inputs";
-import { describeStack } from "../cli/command-line";
+import { describeStack } from "./describe-stack";
 import { privateDirectoryProblems, privateFileProblems, privateTreeProblems } from "./private-paths";
 
 /** What an engine run is about to do; "unknown" is treated like destroy where that is the safer reading. */
@@ -77,7 +77,7 @@ function readStateFile(file: string): StateFile {
     return { file, kind: "invalid", reason: `cannot be read (${code})` };
   }
   if (bytes.length === 0) return { file, kind: "empty", size: 0, reason: "is empty (0 bytes)" };
-  let state: any;
+  let state: { version?: unknown; lineage?: unknown; serial?: unknown; resources?: unknown } | null;
   try {
     state = JSON.parse(bytes.toString("utf8"));
   } catch {
@@ -86,9 +86,9 @@ function readStateFile(file: string): StateFile {
   if (typeof state !== "object" || state === null || state.version !== 4 || typeof state.lineage !== "string" || typeof state.serial !== "number" || !Array.isArray(state.resources)) {
     return { file, kind: "invalid", size: bytes.length, reason: "is not an engine state file (version 4 with a lineage, a serial and resources)" };
   }
-  const resources = state.resources
-    .filter((r: any) => r && r.mode === "managed")
-    .reduce((n: number, r: any) => n + (Array.isArray(r.instances) ? r.instances.length : 0), 0);
+  const resources = (state.resources as Array<{ mode?: unknown; instances?: unknown } | null>)
+    .filter((r) => r && r.mode === "managed")
+    .reduce((n, r) => n + (Array.isArray(r?.instances) ? r.instances.length : 0), 0);
   return { file, kind: "valid", lineage: state.lineage, serial: state.serial, resources, size: bytes.length, sha256: createHash("sha256").update(bytes).digest("hex") };
 }
 

@@ -12,7 +12,7 @@
  */
 import { resolveStackSpecs } from "../constructs/host-files";
 import { ENGINE_PG_CONN_ENV } from "../constructs/runtime-inputs";
-import { describeStack } from "../cli/command-line";
+import { describeStack } from "./describe-stack";
 import { checkConnectionString, connectionStringError } from "./pg-connection";
 
 /** Set by the operator CLI (cli/engine.ts synthesize) for the app: it hands each stack its own engine environment. */

@@ -1,7 +1,7 @@
 /**
  * Synth, skipped when nothing it depends on changed: what the app does before every
  * `npm run plan|deploy|destroy` (in the operator CLI's own process) and every raw
- * `cdktf` command (dev/app.sh -> main.ts).
+ * `cdktf` command (cli/app.sh -> main.ts).
  *
  * A synth writes its outputs and then a record, `<output dir>/cutter-synth.json` (0600),
  * of everything the synthesized files were made from. The next command skips synth (and
@@ -34,6 +34,7 @@
 import { createHash } from "crypto";
 import * as fs from "fs";
 // The module object itself (an `import * as` namespace is a read-only view of it): its functions are observed while synth runs.
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- see above: the mutable module object, not a namespace
 import fsModule = require("fs");
 import * as path from "path";
 import { StackSpec } from "../constructs/host-files";
@@ -306,11 +307,13 @@ export function synthesizeUnlessUnchanged(outdir: string, env: NodeJS.ProcessEnv
     skipped = true;
   } else {
     fs.rmSync(path.join(outdir, SYNTH_RECORD), { force: true });
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { result: validated, observations, written, unobserved } = observed(outdir, () => {
+      // Loaded only when synth runs: a skipped synth loads neither cdktf nor the constructs.
+      /* eslint-disable @typescript-eslint/no-require-imports -- see above */
       const synth = require("./synth") as typeof import("./synth");
       synth.synthesizeInProcess(outdir, specs);
       return (require("./engine-check-once") as typeof import("./engine-check-once")).validationEngines();
+      /* eslint-enable @typescript-eslint/no-require-imports */
     });
     const code = codeIdentities();
     // The CLI's engine is asked right after synth anyway; asked now, its answer goes into the record (when it is not the engine cdktf's check found on PATH).

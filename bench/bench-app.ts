@@ -6,12 +6,14 @@ import { App } from "../constructs/cdk";
 import { RuntimeStack, readRuntimeInputs } from "../constructs";
 import { benchLayout } from "./layout";
 import { checkEngineVersionOnce } from "../app/engine-check-once";
+import { LOCAL_PROVIDER_VERSION, addAppAspects } from "../app/synth";
 
 try {
   checkEngineVersionOnce();
   const count = Number(process.env.BENCH_DIRECTORIES ?? "7");
   const app = new App();
-  new RuntimeStack(app, "cutter-runtime", { inputs: readRuntimeInputs(process.env), layout: benchLayout(count) });
+  const stack = new RuntimeStack(app, "cutter-runtime", { inputs: readRuntimeInputs(process.env), layout: benchLayout(count), localProviderVersion: LOCAL_PROVIDER_VERSION });
+  addAppAspects(stack);
   app.synth();
 } catch (error) {
   console.error(error instanceof Error ? error.message : String(error));

@@ -201,7 +201,7 @@ type Round = Partial<Record<Phase, number>>;
 const PHASE_LABEL: Record<Phase, string> = {
   node: "node start (`node -e 0`: the floor of any node command)",
   npm: "npm start (`npm run env`: what `npm run` costs before a script)",
-  wrapper: "npm-script wrapper (dev/with-engine.sh: setup check)",
+  wrapper: "npm-script wrapper (cli/with-engine.sh: setup check)",
   app: "app command (cdktf.json: build + synth)",
   appNoop: "app command, nothing changed (cdktf.json's app run again)",
   synth: "synth",
@@ -409,7 +409,7 @@ function cliSubject(cdk: CdkFlavour): Subject {
       const round: Round = {};
       round.node = timed("node", ["-e", "0"], REPO, envOf(host), "node -e 0").ms;
       round.npm = timed("npm", ["run", "env"], REPO, envOf(host), "npm run env").ms;
-      round.wrapper = timed("bash", [path.join(REPO, "dev", "with-engine.sh"), "true"], REPO, envOf(host), "dev/with-engine.sh").ms;
+      round.wrapper = timed("bash", [path.join(REPO, "cli", "with-engine.sh"), "true"], REPO, envOf(host), "cli/with-engine.sh").ms;
       // The app as the CLI runs it (cdktf's environment for the app: @cdktf/cli-core synth-stack.ts): first in a fresh output
       // directory, then again with nothing changed.
       const appEnv = envOf(host, {
@@ -558,7 +558,7 @@ function operatorTargets(m: Medians): Target[] {
     const engineCycle = engine.deploy! + engine.destroy!;
     const npmStart = m[size]?.cli?.npm;
     list.push({
-      name: `where the operator full cycle goes, ${size} dirs (engine run directly on the stack's configuration: deploy + destroy; the rest: npm, dev/with-engine.sh, the CLI and every check, two commands${npmStart === undefined ? "" : `, npm's own start ${sec(npmStart)} s each`})`,
+      name: `where the operator full cycle goes, ${size} dirs (engine run directly on the stack's configuration: deploy + destroy; the rest: npm, cli/with-engine.sh, the CLI and every check, two commands${npmStart === undefined ? "" : `, npm's own start ${sec(npmStart)} s each`})`,
       value: `engine on the stack ${sec(engineCycle)} s (${ratio(engineCycle, hand.cycle)} of the minimal file's ${sec(hand.cycle)} s) + the rest ${sec(op.cycle! - engineCycle)} s`,
     });
     list.push({

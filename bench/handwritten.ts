@@ -77,7 +77,7 @@ function withSettings(tree: HandwrittenTree, terraformData: object, localFiles: 
  */
 export function minimalHandwrittenConfig(tree: HandwrittenTree): object {
   const quietly = (provisioner: { "local-exec": Record<string, unknown> }) => ({ "local-exec": { ...provisioner["local-exec"], quiet: true } });
-  const data: Record<string, any> = {};
+  const data: Record<string, object> = {};
   const add = (name: string, p: string, dependsOn: string[]) => {
     const d = directory(p, tree, dependsOn);
     data[name] = { ...d, provisioner: d.provisioner.map(quietly) };

@@ -252,7 +252,5 @@ export function selectStack(specs: readonly StackSpec[], host: string | undefine
   return spec;
 }
 
-/** How messages name a stack: the host and its file, or the stack from environment variables. */
-export function describeStack(spec: StackSpec): string {
-  return spec.hostName ? `host ${spec.hostName} (${spec.source}, stack ${spec.stackName})` : `stack ${spec.stackName} (from environment variables)`;
-}
+/** Where messages of the app and of these commands name a stack (the app imports nothing from cli/). */
+export { describeStack } from "../app/describe-stack";

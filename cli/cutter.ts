@@ -13,7 +13,7 @@
  * A saved plan (`--out`) is one archive: the engine's plan file, the configuration it was
  * made from, the engine's reading of it and a manifest. `deploy --plan` applies exactly that
  * plan, and only when it is what was reviewed and what the code synthesizes now
- * (cli/saved-plan.ts). Runs under dev/with-engine.sh (the npm scripts do that).
+ * (cli/saved-plan.ts). Runs under cli/with-engine.sh (the npm scripts do that).
  */
 import * as path from "path";
 import { StackSpec, resolveStackSpecs } from "../constructs/host-files";

@@ -75,22 +75,6 @@ export function parseEngineOutput(output: string): ParsedOutput {
   return { text, diagnostics };
 }
 
-/** What one step (a provisioner of one resource) printed, in order. */
-export interface StepLine {
-  readonly address: string;
-  readonly text: string;
-}
-
-/** The lines the stack's steps printed (without the engine's `Executing: Suppressed` line). */
-export function stepLines(output: string): StepLine[] {
-  const found: StepLine[] = [];
-  for (const line of output.replace(/\r/g, "").split("\n")) {
-    const m = STEP.exec(line);
-    if (m && !SUPPRESSED.test(m[2])) found.push({ address: m[1], text: m[2] });
-  }
-  return found;
-}
-
 /** A step's line as shown: the script's own prefix is not repeated (every line is the stack's). */
 const shown = (text: string) => text.replace(/^cutter-runtime: /, "");
 

@@ -1,6 +1,6 @@
 /**
  * The engine as the operator commands use it: found in the offline environment
- * (dev/with-engine.sh), run in a synthesized stack directory with its output
+ * (cli/with-engine.sh), run in a synthesized stack directory with its output
  * echoed, and failures turned into one operator message with a hint.
  */
 import { spawnSync } from "child_process";
@@ -23,7 +23,7 @@ export interface Engine {
 /** The engine of the offline environment, its kind and version asked once per engine binary (app/engine-identity.ts). */
 export function engineFromEnvironment(env: NodeJS.ProcessEnv): Engine {
   const enginePath = env.CUTTER_ENGINE_PATH;
-  if (!enginePath) throw new CutterError("no engine environment: run through the npm scripts (they use dev/with-engine.sh), or `. ~/.cache/cutter-runtime/env` first");
+  if (!enginePath) throw new CutterError("no engine environment: run through the npm scripts (they use cli/with-engine.sh), or `. ~/.cache/cutter-runtime/env` first");
   const { answer, failure } = engineVersion(enginePath, env);
   if (!answer) throw new CutterError(`${enginePath} version failed: ${failure}`);
   return { path: enginePath, kind: answer.kind, version: answer.version };

@@ -1,5 +1,5 @@
 /**
- * The offline engine environment `npm run setup` wrote (dev/setup.sh: `$CACHE/env.json`),
+ * The offline engine environment `npm run setup` wrote (cli/setup.sh: `$CACHE/env.json`),
  * as programs that start the engine from outside the npm scripts use it: the bench and the
  * tests. The one place that turns it into a process environment.
  */
@@ -12,11 +12,11 @@ export interface OfflineEngine {
   readonly engine: { readonly kind: string; readonly version: string; readonly path: string };
   /** The directory holding the engine shim, put first on PATH. */
   readonly pathPrefix: string;
-  /** The variables dev/with-engine.sh exports (TF_CLI_CONFIG_FILE, CUTTER_ENGINE_PATH, …). */
+  /** The variables cli/with-engine.sh exports (TF_CLI_CONFIG_FILE, CUTTER_ENGINE_PATH, …). */
   readonly env: Readonly<Record<string, string>>;
 }
 
-/** setup's cache: CUTTER_CACHE_DIR, else ~/.cache/cutter-runtime (as dev/setup.sh derives it). */
+/** setup's cache: CUTTER_CACHE_DIR, else ~/.cache/cutter-runtime (as cli/setup.sh derives it). */
 export function cacheDirectory(env: NodeJS.ProcessEnv = process.env): string {
   return env.CUTTER_CACHE_DIR || path.join(os.homedir(), ".cache", "cutter-runtime");
 }

@@ -2,7 +2,6 @@
  * The write set of a plan, for reviewers who should not have to read JSON.
  *
  *   summarizePlan(JSON.parse(`<engine> show -json PLANFILE`)) -> text
- *   npm run plan-summary            synth, plan into a temp file, print the summary
  *   node dist/cli/plan-summary.js STACK_DIR [--plan-json FILE]
  *
  * It reads what each resource is from the role it carries (constructs/resource-role.ts:

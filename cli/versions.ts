@@ -23,7 +23,7 @@ function commit(): string | undefined {
   return result.status === 0 ? result.stdout.trim() : undefined;
 }
 
-/** The engine the commands would run: the one dev/with-engine.sh put in the environment. */
+/** The engine the commands would run: the one cli/with-engine.sh put in the environment. */
 function engineVersion(env: NodeJS.ProcessEnv): string {
   const enginePath = env.CUTTER_ENGINE_PATH;
   if (!enginePath) return "not set up here (run through npm run, or `. ~/.cache/cutter-runtime/env` first; npm run setup installs it)";

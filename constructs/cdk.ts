@@ -19,6 +19,7 @@ function orStop<T>(load: () => T): T {
     return load();
   } catch (error) {
     if (!(error instanceof CdkFlavourError)) throw error;
+    // eslint-disable-next-line no-console -- no construct exists yet: the CDK itself could not be loaded
     console.error(`cutter-runtime: ${error.message}`);
     process.exit(1);
   }
@@ -28,8 +29,10 @@ function orStop<T>(load: () => T): T {
 export const CDK_FLAVOUR: CdkFlavour = orStop(() => cdkFlavourOf(process.env));
 
 const core: typeof Cdktf = orStop(() => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the core is chosen at run time (CUTTER_CDK)
   if (CDK_FLAVOUR === "cdktf") return require("cdktf");
   assertTerrainInstalled();
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the core is chosen at run time (CUTTER_CDK)
   return require(cdkCoreDirectory("cdktn"));
 });
 
@@ -41,6 +44,8 @@ export const CDK_CORE: { readonly name: string; readonly version: string } = (()
 
 export const App = core.App;
 export type App = Cdktf.App;
+export const Annotations = core.Annotations;
+export type Annotations = Cdktf.Annotations;
 export const Aspects = core.Aspects;
 export type Aspects = Cdktf.Aspects;
 export const DataResource = core.DataResource;

@@ -22,6 +22,7 @@ interface LocalBindings {
 
 function loadBindings(): LocalBindings {
   if (CDK_FLAVOUR === "cdktf") {
+    /* eslint-disable @typescript-eslint/no-require-imports -- the bindings are chosen at run time (CUTTER_CDK); only the flavour in use is loaded */
     return {
       LocalProvider: require("@cdktf/provider-local/lib/provider").LocalProvider,
       File: require("@cdktf/provider-local/lib/file").File,
@@ -31,6 +32,7 @@ function loadBindings(): LocalBindings {
   }
   // Generated layout: one namespace per resource (index.ts: `export * as file from './file/index'`).
   const generated = require(TERRAIN_LOCAL_PROVIDER_DIR);
+  /* eslint-enable @typescript-eslint/no-require-imports */
   return {
     LocalProvider: generated.provider.LocalProvider,
     File: generated.file.File,

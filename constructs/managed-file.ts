@@ -5,7 +5,7 @@ import { createHash } from "crypto";
 import { CUTTER_LAYOUT } from "./layout";
 import { FileWriteGuard } from "./file-write-guard";
 import { OwnershipRecord, checkOwnershipRecord } from "./ownership-record";
-import { PermissionCommand, checkPermissions } from "./permission-command";
+import { PermissionCommand, PermissionProps, checkPermissions } from "./permission-command";
 import { PathKind, Problems } from "./validation";
 
 /** The steps a set of files written together share (one of each: issue 11's budget). */
@@ -16,15 +16,11 @@ export interface SharedFileSteps {
   readonly permissions: PermissionCommand;
 }
 
-export interface ManagedFileProps {
+export interface ManagedFileProps extends PermissionProps {
   /** Absolute, normalised path of the file; its directory must already exist. */
   readonly path: string;
   /** The exact bytes to write (UTF-8). */
   readonly content: string;
-  /** User name. @default "root" */
-  readonly owner?: string;
-  /** Group name. @default "root" */
-  readonly group?: string;
   /** Octal mode, 0640 at most. @default - the layout's file mode, "0640" */
   readonly mode?: string;
   /** The directory resource(s) the file lives in. @default - nothing */

@@ -3,6 +3,7 @@ import { Construct } from "constructs";
 import { ResolvedLayout } from "./layout";
 import { BackupKeyStatus, DEFAULT_BACKUP_KEY_STATUS, backupKeyStatusRule } from "./gate-inputs";
 import { ManagedFile, SharedFileSteps } from "./managed-file";
+import { PermissionProps } from "./permission-command";
 import { OwnershipRecord } from "./ownership-record";
 import { DEFAULT_ENV_FILE } from "./runtime-inputs";
 import { Problems, absolutePathRule } from "./validation";
@@ -100,16 +101,12 @@ export function renderOrchestratorConfig(document: OrchestratorConfigDocument): 
   return JSON.stringify(document, null, 2) + "\n";
 }
 
-export interface OrchestratorConfigProps {
+export interface OrchestratorConfigProps extends PermissionProps {
   readonly layout: ResolvedLayout;
   /** Absolute path of the file holding the secret values. @default "/opt/incomex/docker/.env" */
   readonly envFilePath?: string;
   /** Whether BACKUP_GPG_FPR is provisioned on the host. @default "not-provisioned" */
   readonly backupKeyStatus?: BackupKeyStatus;
-  /** User name. @default "root" */
-  readonly owner?: string;
-  /** Group name. @default "root" */
-  readonly group?: string;
   /** Octal mode, 0640 at most. @default "0640" */
   readonly mode?: string;
   readonly dependsOn?: ITerraformDependable[];

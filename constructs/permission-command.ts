@@ -11,15 +11,24 @@ import { PathKind, Problems, absolutePathRule, modeCeilingRule, posixNameRule } 
  */
 export const REVIEW_SCOPE = "nothing removed; no secret, database or service is touched";
 
-/** A managed path and the owner, group and mode it must have. */
-export interface PathPermissions {
-  /** Absolute, normalised path. */
-  readonly path: string;
-  readonly kind: PathKind;
+/**
+ * Owner, group and mode of a managed path: the props every construct that sets them
+ * extends (each states its own default mode).
+ */
+export interface PermissionProps {
   /** User name. @default "root" */
   readonly owner?: string;
   /** Group name. @default "root" */
   readonly group?: string;
+  /** Octal mode, at most 0750 for directories and 0640 for files (MODE_CEILING). @default - the construct's */
+  readonly mode?: string;
+}
+
+/** A managed path and the owner, group and mode it must have. */
+export interface PathPermissions extends PermissionProps {
+  /** Absolute, normalised path. */
+  readonly path: string;
+  readonly kind: PathKind;
   /** Octal mode, at most 0750 for directories and 0640 for files (MODE_CEILING). */
   readonly mode: string;
 }
@@ -56,13 +65,9 @@ export interface PermissionFile {
   readonly revision?: string;
 }
 
-export interface PermissionCommandProps {
+export interface PermissionCommandProps extends PermissionProps {
   /** The files (more with `addFile`). @default - none yet */
   readonly files?: readonly PermissionFile[];
-  /** User name. @default "root" */
-  readonly owner?: string;
-  /** Group name. @default "root" */
-  readonly group?: string;
   /** Octal mode, 0640 at most. */
   readonly mode: string;
   /** What must exist before the command runs (the files; `addFile` adds nothing here). @default - nothing */

@@ -2,7 +2,7 @@ import { DataResource, ITerraformDependable, Lazy } from "./cdk";
 import { Construct } from "constructs";
 import { CUTTER_LAYOUT } from "./layout";
 import { OwnershipRecord, checkOwnershipRecord, recordEntries } from "./ownership-record";
-import { REVIEW_SCOPE, checkOwnerAndMode } from "./permission-command";
+import { PermissionProps, REVIEW_SCOPE, checkOwnerAndMode } from "./permission-command";
 import { scriptProvisioner } from "./shell";
 import { roleInput } from "./resource-role";
 import { PathKind, Problems, absolutePathRule, formatMode, parseMode } from "./validation";
@@ -10,13 +10,9 @@ import { PathKind, Problems, absolutePathRule, formatMode, parseMode } from "./v
 /** Most directories one resource creates: one provisioner process per chunk, not per directory. */
 export const DIRECTORIES_PER_RESOURCE = 64;
 
-export interface RuntimeDirectoriesProps {
+export interface RuntimeDirectoriesProps extends PermissionProps {
   /** Absolute, normalised paths of the directories, each once; each parent must exist first. */
   readonly paths: readonly string[];
-  /** User name. @default "root" */
-  readonly owner?: string;
-  /** Group name. @default "root" */
-  readonly group?: string;
   /** Octal mode, 0750 at most. @default - the layout's directory mode, "0750" */
   readonly mode?: string;
   /** What must exist first (the parent directory). @default - nothing */

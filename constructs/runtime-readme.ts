@@ -2,6 +2,7 @@ import { ITerraformDependable } from "./cdk";
 import { Construct } from "constructs";
 import { ResolvedLayout } from "./layout";
 import { ManagedFile, SharedFileSteps } from "./managed-file";
+import { PermissionProps } from "./permission-command";
 import { OwnershipRecord } from "./ownership-record";
 
 /** Draws the tree as the original gate report did, from the layout. */
@@ -22,7 +23,7 @@ export function renderRuntimeReadme(layout: ResolvedLayout, owner: string, group
   return [
     "# cutter runtime tree",
     "",
-    "Provisioned by cutter-runtime (CDKTF). Do not edit by hand: `cdktf plan` shows drift and `cdktf deploy` repairs it.",
+    "Provisioned by cutter-runtime (CDKTF). Do not edit by hand: `npm run plan` shows drift and `npm run deploy` repairs it.",
     "",
     "```",
     renderLayoutTree(layout, owner, group),
@@ -36,17 +37,13 @@ export function renderRuntimeReadme(layout: ResolvedLayout, owner: string, group
     "",
     "## Rollback",
     "",
-    "`cdktf destroy` removes this tree only while it holds no data; once a run has written anything, it stops and removes nothing that holds data.",
+    "`npm run destroy` removes this tree only while it holds no data; once a run has written anything, it stops and removes nothing that holds data.",
     "",
   ].join("\n");
 }
 
-export interface RuntimeReadmeProps {
+export interface RuntimeReadmeProps extends PermissionProps {
   readonly layout: ResolvedLayout;
-  /** User name. @default "root" */
-  readonly owner?: string;
-  /** Group name. @default "root" */
-  readonly group?: string;
   /** Octal mode, 0640 at most. @default "0640" */
   readonly mode?: string;
   readonly dependsOn?: ITerraformDependable[];

@@ -1,7 +1,6 @@
 import { LocalProvider } from "./local-provider";
 import { LocalBackend, TerraformBackend, TerraformRemoteState, TerraformStack } from "./cdk";
 import { Construct } from "constructs";
-import * as pins from "../pins/engine-pins.json";
 import { RuntimeLayout } from "./layout";
 import { RuntimeInputs } from "./runtime-inputs";
 import { RuntimeTree } from "./runtime-tree";
@@ -10,6 +9,12 @@ export interface RuntimeStackProps {
   readonly inputs: RuntimeInputs;
   /** The layout to build (the bench passes generated ones). @default CUTTER_LAYOUT */
   readonly layout?: RuntimeLayout;
+  /**
+   * The version of the local provider the configuration requires exactly (the app passes the
+   * one built into the offline mirror, pins/engine-pins.json).
+   * @default - the version the provider bindings were generated for (their own required_providers entry)
+   */
+  readonly localProviderVersion?: string;
 }
 
 /**
@@ -45,8 +50,7 @@ export class RuntimeStack extends TerraformStack {
     if (inputs.stateBackend === "pg") new PgSchemaBackend(this, inputs.statePgSchema);
     else new LocalBackend(this, { path: inputs.statePath });
     new LocalProvider(this, "local");
-    // The provider built into the offline mirror (pins/engine-pins.json), exactly.
-    this.addOverride("terraform.required_providers.local.version", pins.providers.local.version);
+    if (props.localProviderVersion !== undefined) this.addOverride("terraform.required_providers.local.version", props.localProviderVersion);
     this.tree = new RuntimeTree(this, "RuntimeTree", {
       rootPath: inputs.rootPath,
       owner: inputs.owner,
@@ -66,7 +70,7 @@ export class RuntimeStack extends TerraformStack {
    * append the construct path to every output line that names a resource, which ran the
    * step lines of `npx cdktf deploy` past 200 characters. The stack's own `"//"` stays.
    */
-  public toTerraform(): any {
+  public toTerraform(): ReturnType<TerraformStack["toTerraform"]> {
     const tf = super.toTerraform();
     for (const kind of ["resource", "data"]) {
       for (const byName of Object.values((tf[kind] ?? {}) as Record<string, Record<string, Record<string, unknown>>>)) {

@@ -1,7 +1,6 @@
-import { Aspects, ITerraformDependable, TerraformResource, TerraformStack } from "./cdk";
+import { ITerraformDependable, TerraformResource, TerraformStack } from "./cdk";
 import { Construct } from "constructs";
 import { DestroyGuard } from "./destroy-guard";
-import { WrittenFilesGuard } from "./guards";
 import { OwnershipRecord, checkOwnershipRecord, defaultOwnershipDirectory } from "./ownership-record";
 import { DriftChecks } from "./drift-checks";
 import { FileWriteGuard } from "./file-write-guard";
@@ -162,10 +161,6 @@ export class RuntimeTree extends Construct {
       survey: this.survey,
       dependsOn: everything,
     });
-
-    // Every file any construct of the stack writes is checked for secrets and modes.
-    const stackAspects = Aspects.of(TerraformStack.of(this));
-    if (!stackAspects.all.some((a) => a instanceof WrittenFilesGuard)) stackAspects.add(new WrittenFilesGuard());
   }
 
   /**

@@ -1,9 +1,10 @@
 /**
  * Rules for every value that can reach a command line or the filesystem.
  *
- * Values are checked against strict allow-lists (not deny-lists): what passes can
- * be handed to a provisioner as an environment variable and used quoted, with no
- * way to inject a command, an option or a glob.
+ * Values are checked against strict allow-lists (not deny-lists): what passes
+ * reaches a script only as an environment variable or an argument (the scripts
+ * quote every expansion: scripts-shellcheck), with no way to inject a command, an
+ * option or a glob.
  */
 import * as os from "os";
 import { isInside } from "./path-inside";
@@ -17,10 +18,12 @@ export class Problems {
     this.lines.push(`${label}: ${show(value)} ${rule}`);
   }
 
+  /** Records problems already worded (a label and the rule in each). */
   public addAll(problems: readonly string[]): void {
     this.lines.push(...problems);
   }
 
+  /** The problems recorded so far (tests compare what props and the guard refuse). */
   public get list(): readonly string[] {
     return this.lines;
   }

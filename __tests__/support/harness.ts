@@ -45,7 +45,7 @@ export function run(command: string, args: string[], options: { cwd?: string; en
 
 /**
  * The CDK CLI of the CDK the suite runs on: cdktf, or CDK Terrain's cdktn with CUTTER_CDK=cdktn
- * (its Node 22 is first on PATH then: dev/with-engine.sh puts it there).
+ * (its Node 22 is first on PATH then: cli/with-engine.sh puts it there).
  */
 export const CDK_CLI = cdkFlavourOf(process.env) === "cdktn" ? path.join(TERRAIN_DIR, "node_modules", ".bin", "cdktn") : path.join(REPO, "node_modules", ".bin", "cdktf");
 export const STACK = "cutter-runtime";

@@ -8,7 +8,7 @@ import { CdkFlavour, TERRAIN_DIR } from "../../constructs/cdk-flavour";
 import { REPO, RunResult, TempHost, run } from "./harness";
 import { CUTTER_JS } from "./operator";
 
-export const WITH_ENGINE = path.join(REPO, "dev", "with-engine.sh");
+export const WITH_ENGINE = path.join(REPO, "cli", "with-engine.sh");
 /** The operator's wrapper for CDK Terrain's CLI. */
 export const TERRAIN_CLI = path.join(TERRAIN_DIR, "cdktn");
 export const TERRAIN_STAMP = path.join(TERRAIN_DIR, "build", ".terrain-stamp");
@@ -23,7 +23,7 @@ export function needsTerrain(): { skip?: string } {
   return { skip: "CDK Terrain is not installed: `CUTTER_CDK=cdktn npm run setup` installs it" };
 }
 
-/** `npm run <verb> -- ARGS` on a CDK: the operator CLI through dev/with-engine.sh, as the npm scripts run it. */
+/** `npm run <verb> -- ARGS` on a CDK: the operator CLI through cli/with-engine.sh, as the npm scripts run it. */
 export function npmRun(host: TempHost, cdk: CdkFlavour, args: string[], extraEnv: Record<string, string> = {}): RunResult {
   return run("bash", [WITH_ENGINE, "node", CUTTER_JS, ...args, "--output", host.outDir], { env: host.env({ CUTTER_CDK: cdk, ...extraEnv }) });
 }

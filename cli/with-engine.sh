@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs a command with the offline engine environment (see dev/setup.sh):
+# Runs a command with the offline engine environment (see cli/setup.sh):
 # TF_CLI_CONFIG_FILE pointing at the filesystem mirror, the engine on PATH,
 # no calls home.
 #
@@ -12,7 +12,7 @@
 # itself are checked against setup's trust rule on every run, independently of the
 # stamp. Anything unexpected runs the full setup first, which repairs or refuses.
 set -euo pipefail
-# The same derivations as dev/setup.sh (the stamp's key is built from them).
+# The same derivations as cli/setup.sh (the stamp's key is built from them).
 src=${BASH_SOURCE[0]}
 case $src in */*) here=${src%/*} ;; *) here=. ;; esac
 case $here in /*) ;; *) here=$PWD/$here ;; esac

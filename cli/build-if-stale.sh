@@ -2,7 +2,7 @@
 # Compiles (tsc) only when a source is newer than the last build; a fresh clone has
 # no dist/ and builds. `tsc` costs about 2 s even when nothing changed; this check
 # costs milliseconds (one `find`, stopping at the first newer file). Used by
-# cdktf.json's app (dev/app.sh sources it) and the npm scripts.
+# cdktf.json's app (cli/app.sh sources it) and the npm scripts.
 set -eu
 case $0 in */*) cd "${0%/*}/.." ;; *) cd .. ;; esac
 stamp=dist/.app-build-stamp

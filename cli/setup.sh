@@ -16,10 +16,10 @@
 # ancestor such as /tmp is fine), and nothing on the way may be a symbolic link.
 # After a full verification setup writes $CACHE/setup.stamp: device, inode, mode,
 # owner, size, mtime and ctime of everything it verified, for this user, cache,
-# checkout and engine. dev/with-engine.sh compares that with one `stat` and runs
+# checkout and engine. cli/with-engine.sh compares that with one `stat` and runs
 # this script again when anything differs.
 #
-# Outputs (read by dev/with-engine.sh, the tests and the bench):
+# Outputs (read by cli/with-engine.sh, the tests and the bench):
 #   $CACHE/terraform.rc   CLI config: filesystem_mirror only, no direct install
 #   $CACHE/mirror/...     registry layout for registry.terraform.io and registry.opentofu.org
 #   $CACHE/env            `export` lines for a shell (README's environment line)
@@ -29,7 +29,7 @@
 # CUTTER_ENGINE=auto|terraform|tofu picks the engine (auto: tofu, then terraform,
 # from PATH, else build tofu). CUTTER_ENGINE=tofu builds OpenTofu when none is on PATH.
 #
-# Maintainers: `bash dev/setup.sh --print-pins [provider|opentofu]` builds for
+# Maintainers: `bash cli/setup.sh --print-pins [provider|opentofu]` builds for
 # linux_amd64 and linux_arm64 in a temporary directory (nothing is installed) and
 # prints the sha256 values to put into pins/engine-pins.json.
 set -euo pipefail
@@ -40,7 +40,7 @@ what=all
 case ${1-} in
   "") ;;
   --print-pins) mode=print-pins; what=${2:-all} ;;
-  *) printf 'setup: error: unknown argument %q; usage: bash dev/setup.sh [--print-pins [provider|opentofu]]\n' "$1" >&2; exit 2 ;;
+  *) printf 'setup: error: unknown argument %q; usage: bash cli/setup.sh [--print-pins [provider|opentofu]]\n' "$1" >&2; exit 2 ;;
 esac
 case $what in all|provider|opentofu) ;; *) printf 'setup: error: --print-pins takes provider or opentofu, not %q\n' "$what" >&2; exit 2 ;; esac
 
@@ -49,7 +49,7 @@ say() { [ -n "$quiet" ] || printf 'setup: %s\n' "$*" >&2; }
 warn() { printf 'setup: warning: %s\n' "$*" >&2; }
 die() { printf 'setup: error: %s\n' "$*" >&2; exit 1; }
 
-# The same derivation as dev/with-engine.sh: both write/compare the stamp's key with it.
+# The same derivation as cli/with-engine.sh: both write/compare the stamp's key with it.
 src=${BASH_SOURCE[0]}
 case $src in */*) here=${src%/*} ;; *) here=. ;; esac
 case $here in /*) ;; *) here=$PWD/$here ;; esac
@@ -239,7 +239,7 @@ check_built() { # binary what pin-key
   toolchain=${info#*: }; toolchain=${toolchain%%$'\n'*}
   settings=$(printf '%s\n' "$info" | sed -n 's/^[[:space:]]*build[[:space:]]*//p' | grep -E '^(-trimpath|CGO_ENABLED|GOARCH|GOOS|GOAMD64|GOARM64|GOEXPERIMENT|-tags|-ldflags)' | tr '\n' ' ' || true)
   if [ -z "$want" ]; then
-    die "$2 built here has sha256 $got, but pins/engine-pins.json pins none for $platform ($3): it was not installed and will not run. A maintainer pins it with: bash dev/setup.sh --print-pins"
+    die "$2 built here has sha256 $got, but pins/engine-pins.json pins none for $platform ($3): it was not installed and will not run. A maintainer pins it with: bash cli/setup.sh --print-pins"
   fi
   if [ "$toolchain" != "$go_toolchain" ]; then
     die "$2 built here has sha256 $got, not the pinned $want: it was built by $toolchain, the pin by $go_toolchain. It was not installed and will not run; install $go_toolchain (or let go fetch it: check GOPROXY) and run setup again."
@@ -276,7 +276,7 @@ cache_dir
 # One setup at a time per cache (two would build into and verify the same files).
 exec 9>>"$cache/setup.lock"
 if command -v flock >/dev/null; then flock -w 900 9 || die "another setup has held $cache/setup.lock for 15 minutes"; fi
-# Written again only after everything below is verified: until then dev/with-engine.sh runs setup.
+# Written again only after everything below is verified: until then cli/with-engine.sh runs setup.
 rm -f -- "$cache/setup.stamp"
 rm -rf -- "$cache"/tmp.*
 
@@ -287,7 +287,7 @@ version_at_least() { # $1 >= $2 (dotted numbers)
 
 # First executable regular file named $1 in an absolute PATH directory, never our own
 # engine-bin (on PATH once the env file is sourced: finding the shim would make it call
-# itself). dev/with-engine.sh resolves the engine with the same rule.
+# itself). cli/with-engine.sh resolves the engine with the same rule.
 find_engine() {
   local dir dirs
   IFS=: read -r -a dirs <<<"$PATH"
@@ -302,7 +302,7 @@ tofu_bin=$cache/bin/tofu-$tofu_version
 ensure_tofu() {
   local got
   [ -n "${PIN[opentofu.sha256.$platform]-}" ] \
-    || die "pins/engine-pins.json pins no sha256 for OpenTofu $tofu_version on $platform: setup runs no unverified binary. Put terraform or tofu on PATH, or have a maintainer pin it: bash dev/setup.sh --print-pins opentofu"
+    || die "pins/engine-pins.json pins no sha256 for OpenTofu $tofu_version on $platform: setup runs no unverified binary. Put terraform or tofu on PATH, or have a maintainer pin it: bash cli/setup.sh --print-pins opentofu"
   mkdir -p "$cache/bin"
   if [[ -e $tofu_bin || -L $tofu_bin ]]; then
     got=
@@ -373,7 +373,7 @@ for name in $providers; do
   pin "providers.$name.source"; source=$REPLY
   pin "providers.$name.version"; provider_version=$REPLY
   [ -n "${PIN[providers.$name.sha256.$platform]-}" ] \
-    || die "pins/engine-pins.json pins no sha256 for provider $source $provider_version on $platform: setup runs no unverified binary. A maintainer pins it with: bash dev/setup.sh --print-pins provider"
+    || die "pins/engine-pins.json pins no sha256 for provider $source $provider_version on $platform: setup runs no unverified binary. A maintainer pins it with: bash cli/setup.sh --print-pins provider"
   built=$cache/build/$name-$provider_version/terraform-provider-$name
   provider_builds+=("$name|$source|$provider_version|$built")
   binaries+=("$built"); binary_pin[$built]=${PIN[providers.$name.sha256.$platform]}
@@ -457,7 +457,7 @@ shim=$cache/engine-bin/$engine_kind
 # run …, tests) loses nothing and is not delayed. A Ctrl+C still reaches the engine (the
 # trap only keeps the shim waiting for it).
 shim_text="#!/bin/sh
-# Written by cutter-runtime dev/setup.sh: $engine_kind $engine_version, offline.
+# Written by cutter-runtime cli/setup.sh: $engine_kind $engine_version, offline.
 if [ \"\$1\" = providers ] && [ \"\$2\" = lock ]; then
   shift 2
   exec '$engine_real' providers lock -fs-mirror='$cache/mirror' \"\$@\"
@@ -470,7 +470,7 @@ if [ -t 1 ]; then
   exit \$code
 fi
 exec '$engine_real' \"\$@\""
-rc_text="# Written by cutter-runtime dev/setup.sh: providers come only from the local
+rc_text="# Written by cutter-runtime cli/setup.sh: providers come only from the local
 # filesystem mirror; there is no direct{} block, so no registry is ever asked.
 provider_installation {
   filesystem_mirror {
@@ -575,7 +575,7 @@ mkdir -p "$cache/plugin-cache" "$cache/build" "$cache/mirror" "$cache/engine-bin
 stamp_entries
 verified=
 # What must not change while verified: files in full; directories others write into (up, dir:
-# /tmp, the plugin cache) without size and times, as dev/with-engine.sh compares them.
+# /tmp, the plugin cache) without size and times, as cli/with-engine.sh compares them.
 stable_view() { # stat output
   local line i=0 out=
   while IFS= read -r line; do
