@@ -6,8 +6,8 @@
  * both files and the destroy guard carries the survey, five steps of earlier releases are
  * retired (RETIRED_STEP_ADDRESSES).
  *
- * Upgrades are tested from main's real configuration (main at 491f3dd, synthesized and kept in
- * __tests__/golden/main-491f3dd.cdk.tf.json.gz, rewritten to each test's paths), under main's
+ * Upgrades are tested from main's real configuration (main at 4b176ea, synthesized and kept in
+ * __tests__/golden/main-4b176ea.cdk.tf.json.gz, rewritten to each test's paths), under main's
  * short ids and under the construct ids of the releases before: the plan moves what continues,
  * creates the two shared steps, forgets the retired ones and replaces, writes or removes nothing
  * in the tree; the apply leaves the tree, the records and the survey as they were, runs no step
@@ -74,11 +74,11 @@ const sha256 = (text: string) => createHash("sha256").update(text, "utf8").diges
 const FIXTURE_DIR = "/tmp/cutter-fixture";
 
 /**
- * main's cdk.tf.json (491f3dd) for `host`: its paths, and the values derived from paths (record
+ * main's cdk.tf.json (4b176ea) for `host`: its paths, and the values derived from paths (record
  * keys: sha256 of a path) and from the files' contents (which name paths), recomputed.
  */
 function mainConfigFor(host: TempHost): Synthesized {
-  const fixture = zlib.gunzipSync(fs.readFileSync(path.join(REPO, "__tests__", "golden", "main-491f3dd.cdk.tf.json.gz"))).toString("utf8");
+  const fixture = zlib.gunzipSync(fs.readFileSync(path.join(REPO, "__tests__", "golden", "main-4b176ea.cdk.tf.json.gz"))).toString("utf8");
   const swap = (text: string) => text.split(FIXTURE_DIR).join(host.dir);
   const old = JSON.parse(fixture) as MainConfig;
   const files = Object.values(old.resource.local_file);
@@ -181,7 +181,7 @@ describe("short logical ids with moved blocks from the released ones; upgrades f
         assert.deepEqual(by("create"), SHARED, "only the shared steps are new");
         assert.deepEqual(changes.filter((rc) => rc.change.actions.length > 1).map((rc) => rc.address), [], "nothing is replaced");
         for (const rc of changes.filter((c) => c.change.actions.includes("update"))) {
-          // main's resources carry no role yet: the marker is added to `input`, an update in place that runs nothing.
+          // An update in place (e.g. a role marker added to a state that has none) changes `input` only and runs nothing.
           assert.equal(rc.type, "terraform_data", rc.address);
           assert.deepEqual(rc.change.before?.triggers_replace, rc.change.after?.triggers_replace, `${rc.address}: triggers unchanged`);
         }
