@@ -12,6 +12,11 @@
  * creates the two shared steps, forgets the retired ones and replaces, writes or removes nothing
  * in the tree; the apply leaves the tree, the records and the survey as they were, runs no step
  * of a retired resource and prints no step line; the destroy guard and tree remover then act.
+ * If main's config or README text changes, an upgrade rewrites that file and this test says so: make the
+ * fixture again from that main (`git archive MAIN | tar -x -C DIR`, build there, then in DIR
+ * `CUTTER_HOSTS_DIR=none CUTTER_RUNTIME_ROOT=/tmp/cutter-fixture/cutter
+ * CUTTER_STATE_PATH=/tmp/cutter-fixture/state/cutter-runtime.tfstate CDKTF_OUTDIR=OUT node dist/main.js`,
+ * `gzip -9n` OUT's stacks/cutter-runtime/cdk.tf.json).
  */
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
