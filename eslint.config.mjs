@@ -56,7 +56,10 @@ export default tseslint.config(
   {
     files: ["constructs/**/*.ts"],
     rules: {
-      ...notFrom(["app", "cli", "dev", "bench", "pins"], "constructs take typed values; they import no app, operator, dev, bench or pinned data (pass it as a prop)"),
+      ...notFrom(
+        ["app", "cli", "dev", "bench", "pins"],
+        "constructs take typed values; they import no app, operator, dev, bench or pinned data (pass it as a prop)",
+      ),
       // A construct reports through the tree: Annotations.of(this).addWarning / addError, or a validation.
       "no-console": "error",
     },

@@ -28,7 +28,11 @@ describe("item 14: the operator command refuses hostile arguments in one line, b
     ["an unknown option", ["plan", "--force"], /^cutter: unknown option "--force"$/],
     ["an option of another command", ["deploy", "--out", "x.tgz"], /^cutter: --out is not an option of deploy \(an option of plan\)$/],
     ["an option without its value", ["plan", "--output"], /^cutter: --output needs a value$/],
-    ["a lock timeout with shell in it", ["plan", "--lock-timeout", "0s; touch /tmp/PWNED-ARGS"], /^cutter: --lock-timeout "0s; touch \/tmp\/PWNED-ARGS" is not a duration/],
+    [
+      "a lock timeout with shell in it",
+      ["plan", "--lock-timeout", "0s; touch /tmp/PWNED-ARGS"],
+      /^cutter: --lock-timeout "0s; touch \/tmp\/PWNED-ARGS" is not a duration/,
+    ],
     ["a lock timeout of a day and more", ["plan", "--lock-timeout=25h"], /^cutter: --lock-timeout "25h" is not a duration: .*at most 24h/],
     ["two hosts", ["plan", "a", "b"], /^cutter: one host at a time: got "a" and "b"$/],
     ["a host path", ["plan", "../../etc/passwd"], /^cutter: host "\.\.\/\.\.\/etc\/passwd" was named, but no host files are in use/],
@@ -52,20 +56,62 @@ describe("item 14: the app, verify, plan-summary and bench answer bad input in o
   after(() => host.dispose());
 
   const cases: Array<[string, string[], Record<string, string>, number, RegExp]> = [
-    ["main.js: a relative root", [path.join(DIST, "main.js")], { CUTTER_RUNTIME_ROOT: "var/lib/cutter" }, 1, /^cutter-runtime inputs \(fix the environment variables named below\): 1 invalid value\(s\)/],
-    ["main.js: a hosts directory that is missing", [path.join(DIST, "main.js")], { CUTTER_HOSTS_DIR: "/nonexistent/hosts" }, 1, /^cutter-runtime inputs: CUTTER_HOSTS_DIR: "\/nonexistent\/hosts" is not a directory/],
+    [
+      "main.js: a relative root",
+      [path.join(DIST, "main.js")],
+      { CUTTER_RUNTIME_ROOT: "var/lib/cutter" },
+      1,
+      /^cutter-runtime inputs \(fix the environment variables named below\): 1 invalid value\(s\)/,
+    ],
+    [
+      "main.js: a hosts directory that is missing",
+      [path.join(DIST, "main.js")],
+      { CUTTER_HOSTS_DIR: "/nonexistent/hosts" },
+      1,
+      /^cutter-runtime inputs: CUTTER_HOSTS_DIR: "\/nonexistent\/hosts" is not a directory/,
+    ],
     ["verify.js: an unknown argument", [tool("verify"), "--fix"], {}, 2, /^cutter-runtime verify: unknown argument "--fix"/],
     ["verify.js: --markdown without a file", [tool("verify"), "--markdown"], {}, 2, /^cutter-runtime verify: --markdown needs a file path/],
     ["verify.js: a state path with shell in it", [tool("verify")], { CUTTER_STATE_PATH: "/x;rm -rf /" }, 2, /^cutter-runtime verify: cutter-runtime inputs/],
     ["plan-summary.js: no arguments", [tool("plan-summary")], {}, 1, /^cutter-runtime plan-summary: usage: plan-summary STACK_DIR/],
-    ["plan-summary.js: a missing file", [tool("plan-summary"), "--plan-json", "/nonexistent.json"], {}, 1, /^cutter-runtime plan-summary: --plan-json \/nonexistent\.json: cannot be read \(ENOENT\)/],
-    ["plan-summary.js: a file that is not JSON", [tool("plan-summary"), "--plan-json", "/etc/hostname"], {}, 1, /^cutter-runtime plan-summary: --plan-json \/etc\/hostname: is not valid JSON/],
-    ["plan-summary.js: JSON that is not a plan (never summarized as 'no writes')", [tool("plan-summary"), "--plan-json", "EMPTY_OBJECT"], {}, 1, /^cutter-runtime plan-summary: --plan-json \S+ is not a plan/],
+    [
+      "plan-summary.js: a missing file",
+      [tool("plan-summary"), "--plan-json", "/nonexistent.json"],
+      {},
+      1,
+      /^cutter-runtime plan-summary: --plan-json \/nonexistent\.json: cannot be read \(ENOENT\)/,
+    ],
+    [
+      "plan-summary.js: a file that is not JSON",
+      [tool("plan-summary"), "--plan-json", "/etc/hostname"],
+      {},
+      1,
+      /^cutter-runtime plan-summary: --plan-json \/etc\/hostname: is not valid JSON/,
+    ],
+    [
+      "plan-summary.js: JSON that is not a plan (never summarized as 'no writes')",
+      [tool("plan-summary"), "--plan-json", "EMPTY_OBJECT"],
+      {},
+      1,
+      /^cutter-runtime plan-summary: --plan-json \S+ is not a plan/,
+    ],
     ["plan-summary.js: null", [tool("plan-summary"), "--plan-json", "NULL"], {}, 1, /^cutter-runtime plan-summary: --plan-json \S+ is not a plan/],
-    ["plan-summary.js: a stack directory that does not exist", [tool("plan-summary"), "/nonexistent/stack"], {}, 1, /^cutter-runtime plan-summary: \/nonexistent\/stack holds no cdk\.tf\.json/],
+    [
+      "plan-summary.js: a stack directory that does not exist",
+      [tool("plan-summary"), "/nonexistent/stack"],
+      {},
+      1,
+      /^cutter-runtime plan-summary: \/nonexistent\/stack holds no cdk\.tf\.json/,
+    ],
     ["bench.js: --sizes without a value", [tool("bench"), "--sizes"], {}, 1, /^bench: --sizes needs a value/],
     ["bench.js: --out without a value", [tool("bench"), "--quick", "--out"], {}, 1, /^bench: --out needs a value/],
-    ["bench.js: no engine set up", [tool("bench"), "--quick"], { CUTTER_CACHE_DIR: "/nonexistent/cache" }, 1, /^bench: \/nonexistent\/cache\/env\.json is missing: run `npm run setup` first/],
+    [
+      "bench.js: no engine set up",
+      [tool("bench"), "--quick"],
+      { CUTTER_CACHE_DIR: "/nonexistent/cache" },
+      1,
+      /^bench: \/nonexistent\/cache\/env\.json is missing: run `npm run setup` first/,
+    ],
   ];
   for (const [what, argv, env, code, message] of cases) {
     test(what, () => {
@@ -90,7 +136,8 @@ describe("item 14: verify on a directory chain deeper than a path can be", () =>
     host = new TempHost();
     expectSuccess(cutter(host, ["deploy"]), "deploy");
     // 2200 levels: the full path is far beyond PATH_MAX (4096); built relative to each level.
-    const chain = "process.chdir(process.argv[1]); for (let i = 0; i < 2200; i++) { require('fs').mkdirSync('d'); process.chdir('d'); } require('fs').writeFileSync('deepest-file', '');";
+    const chain =
+      "process.chdir(process.argv[1]); for (let i = 0; i < 2200; i++) { require('fs').mkdirSync('d'); process.chdir('d'); } require('fs').writeFileSync('deepest-file', '');";
     expectSuccess(run("node", ["-e", chain, path.join(host.root, "runs")], { env: process.env }), "chain");
   });
   after(() => {
@@ -141,7 +188,11 @@ describe("item 7: the operator command's temporary files are removed on every ex
     assert.deepEqual(workDirs(), [], "removed by the next command");
   });
 
-  for (const [signal, whom] of [["SIGINT", "the process group (Ctrl-C)"], ["SIGTERM", "the process group"], ["SIGTERM", "the command alone"]] as const) {
+  for (const [signal, whom] of [
+    ["SIGINT", "the process group (Ctrl-C)"],
+    ["SIGTERM", "the process group"],
+    ["SIGTERM", "the command alone"],
+  ] as const) {
     test(`${signal} to ${whom}: no temporary files left`, async () => {
       const plan = await planUntilWorkDirectory();
       if (whom === "the command alone") process.kill(plan.child.pid!, signal);

@@ -43,7 +43,8 @@ describe("item 13: hostile host files are refused, naming file and field, never 
   for (const key of ["__proto__", "constructor", "toString", "valueOf", "hasOwnProperty", "__defineGetter__"]) {
     for (const where of ["top", "state"] as const) {
       test(`a ${where}-level key ${key}`, () => {
-        const text = where === "top" ? `{"runtimeRoot": "/srv/cutter", "${key}": "${SECRET}"}` : `{"state": {"backend": "local", "${key}": {"x": "${SECRET}"}}}`;
+        const text =
+          where === "top" ? `{"runtimeRoot": "/srv/cutter", "${key}": "${SECRET}"}` : `{"state": {"backend": "local", "${key}": {"x": "${SECRET}"}}}`;
         const message = refusal((dir) => hostFile(dir, text));
         const field = where === "top" ? key : `state.${key}`;
         assert.ok(message.includes(`bad.json: "${field}" is not a known field (its value is not shown)`), message);
@@ -53,7 +54,9 @@ describe("item 13: hostile host files are refused, naming file and field, never 
   }
 
   test("an unknown field's value is never printed (a misspelt field holding a password)", () => {
-    const message = refusal((dir) => hostFile(dir, JSON.stringify({ runtimeRoot: "/srv/cutter", pasword: SECRET, state: { pgConnString: `postgres://u:${SECRET}@db/x` } })));
+    const message = refusal((dir) =>
+      hostFile(dir, JSON.stringify({ runtimeRoot: "/srv/cutter", pasword: SECRET, state: { pgConnString: `postgres://u:${SECRET}@db/x` } })),
+    );
     assert.match(message, /bad\.json: "pasword" is not a known field \(its value is not shown\)/);
     assert.match(message, /bad\.json: "state\.pgConnString" is not a known field \(its value is not shown\)/);
     assert.ok(!message.includes(SECRET), message);
@@ -75,15 +78,24 @@ describe("item 13: hostile host files are refused, naming file and field, never 
   }
 
   test("state that is not an object, and a top level that is not an object, are named without their value", () => {
-    assert.match(refusal((dir) => hostFile(dir, JSON.stringify({ state: SECRET }))), /bad\.json: state: must be an object with the fields backend, path, pgSchema, pgConnEnv, ownershipDir, auditLog, not a string/);
+    assert.match(
+      refusal((dir) => hostFile(dir, JSON.stringify({ state: SECRET }))),
+      /bad\.json: state: must be an object with the fields backend, path, pgSchema, pgConnEnv, ownershipDir, auditLog, not a string/,
+    );
     const top = refusal((dir) => hostFile(dir, JSON.stringify(SECRET)));
     assert.match(top, /bad\.json: must be a JSON object with the fields .*, not a string/);
     assert.ok(!top.includes(SECRET));
   });
 
   test("a duplicate key (JSON.parse would keep the last) is refused where it is, at the top and in state", () => {
-    assert.match(refusal((dir) => hostFile(dir, '{"runtimeRoot": "/srv/a",\n "runtimeRoot": "/srv/b"}')), /bad\.json: is not valid JSON \(duplicate key "runtimeRoot" \(first at line 1 column 2\) at line 2 column 2\)/);
-    assert.match(refusal((dir) => hostFile(dir, '{"state": {"path": "/srv/a.tfstate", "path": "/etc/x"}}')), /duplicate key "state\.path"/);
+    assert.match(
+      refusal((dir) => hostFile(dir, '{"runtimeRoot": "/srv/a",\n "runtimeRoot": "/srv/b"}')),
+      /bad\.json: is not valid JSON \(duplicate key "runtimeRoot" \(first at line 1 column 2\) at line 2 column 2\)/,
+    );
+    assert.match(
+      refusal((dir) => hostFile(dir, '{"state": {"path": "/srv/a.tfstate", "path": "/etc/x"}}')),
+      /duplicate key "state\.path"/,
+    );
   });
 
   test("nesting 5000 deep is refused by depth, not by a stack overflow", () => {
@@ -93,15 +105,30 @@ describe("item 13: hostile host files are refused, naming file and field, never 
   });
 
   test("syntax errors name line and column, not content", () => {
-    assert.match(refusal((dir) => hostFile(dir, `{"owner": "root", // ${SECRET}\n}`)), /bad\.json: is not valid JSON \(unexpected character "\/"; expected a key in double quotes at line 1 column 19\)/);
-    assert.match(refusal((dir) => hostFile(dir, `{"owner": "root"} ${SECRET}`)), /unexpected character "h" after the JSON value at line 1 column 19/);
-    assert.match(refusal((dir) => hostFile(dir, "")), /unexpected end of input at line 1 column 1/);
+    assert.match(
+      refusal((dir) => hostFile(dir, `{"owner": "root", // ${SECRET}\n}`)),
+      /bad\.json: is not valid JSON \(unexpected character "\/"; expected a key in double quotes at line 1 column 19\)/,
+    );
+    assert.match(
+      refusal((dir) => hostFile(dir, `{"owner": "root"} ${SECRET}`)),
+      /unexpected character "h" after the JSON value at line 1 column 19/,
+    );
+    assert.match(
+      refusal((dir) => hostFile(dir, "")),
+      /unexpected end of input at line 1 column 1/,
+    );
     assert.ok(!refusal((dir) => hostFile(dir, `{"owner": "${SECRET}`)).includes(SECRET));
   });
 
   test("invalid UTF-8 and UTF-16 are refused; a UTF-8 byte order mark is accepted", () => {
-    assert.match(refusal((dir) => fs.writeFileSync(path.join(dir, "bad.json"), Buffer.from([0x7b, 0xff, 0xfe, 0x7d]))), /bad\.json: is not valid UTF-8 text; save it as UTF-8/);
-    assert.match(refusal((dir) => fs.writeFileSync(path.join(dir, "bad.json"), Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('{"owner":"root"}', "utf16le")]))), /bad\.json: is not valid UTF-8 text/);
+    assert.match(
+      refusal((dir) => fs.writeFileSync(path.join(dir, "bad.json"), Buffer.from([0x7b, 0xff, 0xfe, 0x7d]))),
+      /bad\.json: is not valid UTF-8 text; save it as UTF-8/,
+    );
+    assert.match(
+      refusal((dir) => fs.writeFileSync(path.join(dir, "bad.json"), Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('{"owner":"root"}', "utf16le")]))),
+      /bad\.json: is not valid UTF-8 text/,
+    );
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cutter-bom-"));
     try {
       fs.writeFileSync(path.join(dir, "ok.json"), Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('{"runtimeRoot": "/srv/cutter"}')]));
@@ -112,12 +139,21 @@ describe("item 13: hostile host files are refused, naming file and field, never 
   });
 
   test("a file larger than 64 KiB is refused before it is read", () => {
-    assert.match(refusal((dir) => hostFile(dir, `{"owner": "root", "x": "${"a".repeat(70_000)}"}`)), /bad\.json: is 70\d{3} bytes; a host file is at most 65536 bytes/);
+    assert.match(
+      refusal((dir) => hostFile(dir, `{"owner": "root", "x": "${"a".repeat(70_000)}"}`)),
+      /bad\.json: is 70\d{3} bytes; a host file is at most 65536 bytes/,
+    );
   });
 
   test("a directory and a FIFO named like host files are refused (the FIFO is never opened)", () => {
-    assert.match(refusal((dir) => fs.mkdirSync(path.join(dir, "bad.json"))), /bad\.json: is not a regular file/);
-    assert.match(refusal((dir) => expectSuccess(run("mkfifo", [path.join(dir, "bad.json")], { env: process.env }), "mkfifo")), /bad\.json: is not a regular file/);
+    assert.match(
+      refusal((dir) => fs.mkdirSync(path.join(dir, "bad.json"))),
+      /bad\.json: is not a regular file/,
+    );
+    assert.match(
+      refusal((dir) => expectSuccess(run("mkfifo", [path.join(dir, "bad.json")], { env: process.env }), "mkfifo")),
+      /bad\.json: is not a regular file/,
+    );
   });
 
   test("a host file owned by another user, or writable by others, is refused (it decides where root writes)", () => {
@@ -125,7 +161,10 @@ describe("item 13: hostile host files are refused, naming file and field, never 
       refusal((dir) => fs.chownSync(hostFile(dir, "{}"), idOf("user", "nobody"), 0)),
       /bad\.json: is owned by uid \d+, not by you \(uid 0\) or root; a host file decides where root writes/,
     );
-    assert.match(refusal((dir) => fs.chmodSync(hostFile(dir, "{}"), 0o666)), /bad\.json: is writable by others \(mode 0666\)/);
+    assert.match(
+      refusal((dir) => fs.chmodSync(hostFile(dir, "{}"), 0o666)),
+      /bad\.json: is writable by others \(mode 0666\)/,
+    );
   });
 
   test("a hosts directory others can write is refused", () => {
@@ -134,7 +173,10 @@ describe("item 13: hostile host files are refused, naming file and field, never 
       fs.mkdirSync(path.join(project, "hosts"));
       fs.writeFileSync(path.join(project, "hosts", "a.json"), "{}");
       fs.chmodSync(path.join(project, "hosts"), 0o777);
-      assert.throws(() => resolveStackSpecs({}, project), /the hosts directory "hosts" is writable by others \(mode 0777\); anyone who can add a host file there decides where root writes/);
+      assert.throws(
+        () => resolveStackSpecs({}, project),
+        /the hosts directory "hosts" is writable by others \(mode 0777\); anyone who can add a host file there decides where root writes/,
+      );
       fs.chmodSync(path.join(project, "hosts"), 0o1777);
       assert.throws(() => resolveStackSpecs({}, project), /is writable by others \(mode 1777\)/);
     } finally {
@@ -154,7 +196,10 @@ describe("item 13 through the operator command: one line, no value, no stack tra
     fs.symlinkSync(secrets, path.join(hosts.hostsDir, "prod.json"));
     try {
       const result = hosts.cutter(["plan", "prod"]);
-      assertOneLineError(result, /^cutter: cutter-runtime host files in \S+ \(fix the files and fields named below\): 1 invalid value\(s\); nothing was changed\./);
+      assertOneLineError(
+        result,
+        /^cutter: cutter-runtime host files in \S+ \(fix the files and fields named below\): 1 invalid value\(s\); nothing was changed\./,
+      );
       assert.match(result.output, /prod\.json: is a symbolic link; host files are read only as regular files/);
       assert.ok(!result.output.includes(SECRET), result.output);
     } finally {

@@ -28,7 +28,8 @@ function pgHost(connStr: string, schema: string, connEnv = CONN_ENV): TempHost {
 
 /** No 6-character piece of `secret` appears in `output`. */
 function assertNoPieceOf(output: string, secret: string, what: string): void {
-  for (let i = 0; i + 6 <= secret.length; i++) assert.ok(!output.includes(secret.slice(i, i + 6)), `${what}: a piece of the password (${i}) was printed:\n${output.slice(-2000)}`);
+  for (let i = 0; i + 6 <= secret.length; i++)
+    assert.ok(!output.includes(secret.slice(i, i + 6)), `${what}: a piece of the password (${i}) was printed:\n${output.slice(-2000)}`);
 }
 
 const schemaExists = (pg: TempPostgres, schema: string) => pg.query(`SELECT count(*) FROM information_schema.schemata WHERE schema_name = '${schema}'`) === "1";
@@ -61,9 +62,17 @@ describe("pg backend under faults and attack", () => {
       ["bad port", `postgres://cutter:${secret}@127.0.0.1:5x32/cutter_state`, /has a port that is not a number from 1 to 65535/],
       ["bad % escape", `postgres://cutter:${secret}%zz@${base}`, /holds a "%" that does not start a %XX escape/],
       ["/ in the password", `postgres://cutter:${secret}/x${secret}@${base}`, /has a port that is not a number|has a host that is not/],
-      ["space in a key=value password", `host=127.0.0.1 port=${pg.port} user=cutter password=${secret} ${secret}x dbname=cutter_state`, /is neither a postgres:\/\/ URL nor key=value pairs/],
+      [
+        "space in a key=value password",
+        `host=127.0.0.1 port=${pg.port} user=cutter password=${secret} ${secret}x dbname=cutter_state`,
+        /is neither a postgres:\/\/ URL nor key=value pairs/,
+      ],
       ["another scheme", `POSTGRES://cutter:${secret}@${base}`, /is a URL of another scheme/],
-      ["bad sslmode", `postgres://cutter:${secret}@127.0.0.1:${pg.port}/cutter_state?sslmode=prefer`, /has an sslmode that is not one of disable, require, verify-ca, verify-full/],
+      [
+        "bad sslmode",
+        `postgres://cutter:${secret}@127.0.0.1:${pg.port}/cutter_state?sslmode=prefer`,
+        /has an sslmode that is not one of disable, require, verify-ca, verify-full/,
+      ],
     ];
     for (const [what, conn, rule] of cases) {
       const result = cutter(host, ["plan"], { [CONN_ENV]: conn });
@@ -88,7 +97,11 @@ describe("pg backend under faults and attack", () => {
     const host = (item6 = newHost(pg.connStr, "cutter_runtime_item6"));
     const archive = path.join(host.dir, "first.tgz");
     expectSuccess(cutter(host, ["plan", "--out", archive]), "plan --out");
-    const child = spawn("node", [CUTTER_JS, "deploy", "--plan", archive, "--output", host.outDir], { env: host.env(), detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn("node", [CUTTER_JS, "deploy", "--plan", archive, "--output", host.outDir], {
+      env: host.env(),
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let output = "";
     child.stdout!.on("data", (d) => (output += d));
     child.stderr!.on("data", (d) => (output += d));
@@ -145,7 +158,12 @@ describe("pg backend under faults and attack", () => {
     });
     const refused = cutter(local, ["deploy", "--migrate-state"]);
     assert.equal(refused.code, 1, refused.output.slice(-2000));
-    assert.match(refused.output, new RegExp(`refusing to migrate the state of stack cutter-runtime \\(from environment variables\\) into PostgreSQL schema cutter_runtime_item6 \\(connection from ${CONN_ENV}\\): it already holds a state \\(\\d+ resource instance\\(s\\), serial \\d+, lineage [0-9a-f-]+, runtime root ${otherRoot}\\)`));
+    assert.match(
+      refused.output,
+      new RegExp(
+        `refusing to migrate the state of stack cutter-runtime \\(from environment variables\\) into PostgreSQL schema cutter_runtime_item6 \\(connection from ${CONN_ENV}\\): it already holds a state \\(\\d+ resource instance\\(s\\), serial \\d+, lineage [0-9a-f-]+, runtime root ${otherRoot}\\)`,
+      ),
+    );
     assert.match(refused.output, /--migrate-state --overwrite-target-state/);
     assert.equal(stateRow(pg, "cutter_runtime_item6"), other, "the other stack's state is untouched");
     const forced = expectSuccess(cutter(local, ["deploy", "--migrate-state", "--overwrite-target-state"]), "forced migration");
@@ -164,7 +182,10 @@ describe("pg backend under faults and attack", () => {
     for (const args of [["deploy"], ["deploy", "--plan", archive]]) {
       const refused = cutter(host, args);
       assert.equal(refused.code, 1, refused.output.slice(-2000));
-      assert.match(refused.output, /cannot be written with these credentials, so an apply would change the disk and then fail to record it; nothing was changed/);
+      assert.match(
+        refused.output,
+        /cannot be written with these credentials, so an apply would change the disk and then fail to record it; nothing was changed/,
+      );
       assert.match(refused.output, /engine: .*permission denied for sequence global_states_id_seq/);
       assert.match(refused.output, /docs\/state-backends\.md \(PostgreSQL privileges\)/);
       assert.doesNotMatch(refused.output, /Apply complete|Applying the saved plan/);
@@ -173,7 +194,11 @@ describe("pg backend under faults and attack", () => {
     pg.query("GRANT USAGE ON SEQUENCE public.global_states_id_seq TO limited");
     expectSuccess(cutter(host, ["deploy"]), "deploy with the privileges docs/state-backends.md lists");
     assert.ok(resourcesIn(stateRow(pg, "cutter_runtime_limited")) > 0);
-    assert.equal(pg.query("SELECT count(*) FROM cutter_runtime_limited.states WHERE name = 'cutter-privilege-check'"), "1", "the write check keeps one row of its own");
+    assert.equal(
+      pg.query("SELECT count(*) FROM cutter_runtime_limited.states WHERE name = 'cutter-privilege-check'"),
+      "1",
+      "the write check keeps one row of its own",
+    );
     // Own attack: the states table owned by another role (the index the engine re-creates needs its owner).
     pg.query("ALTER TABLE cutter_runtime_limited.states OWNER TO cutter");
     pg.query("GRANT SELECT, INSERT, UPDATE ON cutter_runtime_limited.states TO limited");
@@ -191,12 +216,25 @@ describe("pg backend under faults and attack", () => {
     const elsewhere = pg.connStrFor("cutter", pg.password, "other_state");
     const raw = host.cdktf("deploy", [], { PG_CONN_STR: elsewhere });
     assert.notEqual(raw.code, 0);
-    assert.match(raw.output, new RegExp(`stack cutter-runtime \\(from environment variables\\) keeps its state in PostgreSQL schema cutter_runtime_item9 via ${CONN_ENV}, which holds another connection string: the engine run by cdktf reads PG_CONN_STR instead`));
+    assert.match(
+      raw.output,
+      new RegExp(
+        `stack cutter-runtime \\(from environment variables\\) keeps its state in PostgreSQL schema cutter_runtime_item9 via ${CONN_ENV}, which holds another connection string: the engine run by cdktf reads PG_CONN_STR instead`,
+      ),
+    );
     assert.doesNotMatch(raw.output, new RegExp(pg.password));
     assert.equal(fs.existsSync(host.root), false);
-    const otherDb = run("psql", [`postgres://cutter@127.0.0.1:${pg.port}/other_state?sslmode=disable`, "-AtXc", "SELECT count(*) FROM information_schema.schemata WHERE schema_name = 'cutter_runtime_item9'"], {
-      env: { PATH: process.env.PATH, PGPASSWORD: pg.password },
-    });
+    const otherDb = run(
+      "psql",
+      [
+        `postgres://cutter@127.0.0.1:${pg.port}/other_state?sslmode=disable`,
+        "-AtXc",
+        "SELECT count(*) FROM information_schema.schemata WHERE schema_name = 'cutter_runtime_item9'",
+      ],
+      {
+        env: { PATH: process.env.PATH, PGPASSWORD: pg.password },
+      },
+    );
     assert.equal(otherDb.stdout.trim(), "0", "nothing was written where PG_CONN_STR points");
     // npm run hands the engine the stack's own variable, whatever PG_CONN_STR says.
     const viaNpm = expectSuccess(cutter(host, ["plan"], { PG_CONN_STR: elsewhere }), "npm run plan with another PG_CONN_STR around");

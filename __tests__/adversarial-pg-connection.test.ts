@@ -53,7 +53,8 @@ describe("connection strings", () => {
       const { problems } = checkConnectionString(bad);
       assert.ok(problems.length > 0, `refused: ${JSON.stringify(bad)}`);
       assert.match(problems.join("; "), rule, bad);
-      for (let i = 0; i + 4 <= SECRET.length; i++) assert.ok(!problems.join(" ").includes(SECRET.slice(i, i + 4)), `no piece of the password in: ${problems.join("; ")}`);
+      for (let i = 0; i + 4 <= SECRET.length; i++)
+        assert.ok(!problems.join(" ").includes(SECRET.slice(i, i + 4)), `no piece of the password in: ${problems.join("; ")}`);
     }
   });
 
@@ -69,15 +70,32 @@ describe("connection strings", () => {
 });
 
 describe("the raw cdktf CLI's connection (item 9)", () => {
-  const env = (extra: Record<string, string>) => ({ CUTTER_HOSTS_DIR: "none", CUTTER_RUNTIME_ROOT: "/tmp/cutter-unit/cutter", CUTTER_STATE_BACKEND: "pg", ...extra });
+  const env = (extra: Record<string, string>) => ({
+    CUTTER_HOSTS_DIR: "none",
+    CUTTER_RUNTIME_ROOT: "/tmp/cutter-unit/cutter",
+    CUTTER_STATE_BACKEND: "pg",
+    ...extra,
+  });
   test("refuses a stack whose variable is not what PG_CONN_STR holds, or PG_CONN_STR unset; accepts the same value; never quotes either", () => {
-    assert.throws(() => checkRawCliStateConnection(env({ CUTTER_STATE_PG_CONN_ENV: "MY_CONN", MY_CONN: "postgres://a:pw1secret@h/d", PG_CONN_STR: "postgres://a:pw2secret@h/other" })), (e: Error) => {
-      assert.match(e.message, /via MY_CONN, which holds another connection string: the engine run by cdktf reads PG_CONN_STR instead/);
-      assert.doesNotMatch(e.message, /pw1secret|pw2secret/);
-      return true;
-    });
-    assert.throws(() => checkRawCliStateConnection(env({ CUTTER_STATE_PG_CONN_ENV: "MY_CONN", MY_CONN: "postgres://a:pw1secret@h/d" })), /PG_CONN_STR, which the engine reads when cdktf runs it, is not set/);
-    assert.throws(() => checkRawCliStateConnection(env({ PG_CONN_STR: `postgres://a:${SECRET}#@h/d` })), /the PostgreSQL connection string in PG_CONN_STR holds "#"/);
+    assert.throws(
+      () =>
+        checkRawCliStateConnection(
+          env({ CUTTER_STATE_PG_CONN_ENV: "MY_CONN", MY_CONN: "postgres://a:pw1secret@h/d", PG_CONN_STR: "postgres://a:pw2secret@h/other" }),
+        ),
+      (e: Error) => {
+        assert.match(e.message, /via MY_CONN, which holds another connection string: the engine run by cdktf reads PG_CONN_STR instead/);
+        assert.doesNotMatch(e.message, /pw1secret|pw2secret/);
+        return true;
+      },
+    );
+    assert.throws(
+      () => checkRawCliStateConnection(env({ CUTTER_STATE_PG_CONN_ENV: "MY_CONN", MY_CONN: "postgres://a:pw1secret@h/d" })),
+      /PG_CONN_STR, which the engine reads when cdktf runs it, is not set/,
+    );
+    assert.throws(
+      () => checkRawCliStateConnection(env({ PG_CONN_STR: `postgres://a:${SECRET}#@h/d` })),
+      /the PostgreSQL connection string in PG_CONN_STR holds "#"/,
+    );
     checkRawCliStateConnection(env({ CUTTER_STATE_PG_CONN_ENV: "MY_CONN", MY_CONN: "postgres://a:pw@h/d", PG_CONN_STR: "postgres://a:pw@h/d" }));
     checkRawCliStateConnection(env({ PG_CONN_STR: "postgres://a:pw@h/d" }));
     // The operator CLI hands each stack its own variable: nothing to check at its synth.
@@ -87,7 +105,8 @@ describe("the raw cdktf CLI's connection (item 9)", () => {
 
 describe("engine failures told apart (item 6)", () => {
   test("a dead server is not a lock, a lock is not a privilege", () => {
-    const dead = "Error: Error releasing the state lock\n\nError message: dial tcp 127.0.0.1:5432: connect: connection refused\n\nLock Info:\n  ID: x\n  Path: -1\n";
+    const dead =
+      "Error: Error releasing the state lock\n\nError message: dial tcp 127.0.0.1:5432: connect: connection refused\n\nLock Info:\n  ID: x\n  Path: -1\n";
     assert.match(stateFailureHint(dead), /could not be reached/);
     assert.doesNotMatch(stateFailureHint(dead), /locked by another/);
     const acquiringDead = "Error: Error acquiring the state lock\n\nError message: dial tcp: lookup db: no such host\n";
@@ -105,9 +124,19 @@ describe("the engine plan file reader", () => {
   test("refuses unexpected, duplicate, oversized and damaged members, and data around the archive", () => {
     const ok = zip([["tfplan", Buffer.from("x")]]);
     assert.equal(readZip(ok, allowed, 1024, 1024).get("tfplan")!.toString(), "x");
-    const refuse = (buf: Buffer, pattern: RegExp, limit = 1024) => assert.throws(() => readZip(buf, allowed, limit, limit), (e: Error) => e instanceof ArchiveError && pattern.test(e.message));
+    const refuse = (buf: Buffer, pattern: RegExp, limit = 1024) =>
+      assert.throws(
+        () => readZip(buf, allowed, limit, limit),
+        (e: Error) => e instanceof ArchiveError && pattern.test(e.message),
+      );
     refuse(zip([["tfconfig/m-/evil.tf.json", Buffer.from("{}")]]), /holds "tfconfig\/m-\/evil\.tf\.json", which is not part/);
-    refuse(zip([["tfplan", Buffer.from("a")], ["tfplan", Buffer.from("b")]]), /holds "tfplan" twice/);
+    refuse(
+      zip([
+        ["tfplan", Buffer.from("a")],
+        ["tfplan", Buffer.from("b")],
+      ]),
+      /holds "tfplan" twice/,
+    );
     refuse(zip([["tfplan", Buffer.alloc(2048)]]), /is 2048 bytes; the limit is 1024/);
     refuse(Buffer.concat([Buffer.from("junk"), ok]), /central directory is not where its end record says/);
     refuse(Buffer.concat([ok, Buffer.from("junk")]), /end record last/);
@@ -120,7 +149,10 @@ describe("the engine plan file reader", () => {
     const facts = planFacts(Buffer.concat([pbVarint(17, 1), backendField("pg", { conn_str: "postgres://x:topsecret@h/d", schema_name: "other" })]));
     assert.equal(facts.mode, "destroy");
     const problems = backendDifferences(facts, { pg: { schema_name: "cutter_runtime" } });
-    assert.deepEqual(problems, ['backend conn_str: plan (a connection string), synthesized null', 'backend schema_name: plan "other", synthesized "cutter_runtime"']);
+    assert.deepEqual(problems, [
+      "backend conn_str: plan (a connection string), synthesized null",
+      'backend schema_name: plan "other", synthesized "cutter_runtime"',
+    ]);
     assert.throws(() => planFacts(Buffer.concat([backendField("local", {}), backendField("local", {})])), /holds field 13 2 times/);
     assert.deepEqual(planFacts(Buffer.concat([Buffer.from([0x2a, 1, 0x41])])).narrowing, ["-target addresses"]);
     assert.deepEqual(decodeMsgpack(msgpackMap({ a: null, b: "c" })), Object.assign(Object.create(null), { a: null, b: "c" }));

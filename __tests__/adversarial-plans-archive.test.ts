@@ -61,7 +61,10 @@ describe("saved-plan archives: only the expected regular files, under caps", () 
     const listed = run("tar", ["-tvzf", file("genuine.tgz")], { env: process.env });
     assert.equal(listed.code, 0);
     const lines = listed.stdout.trim().split("\n");
-    assert.deepEqual(lines.map((l) => l.split(/\s+/).pop()), ARCHIVE_MEMBERS);
+    assert.deepEqual(
+      lines.map((l) => l.split(/\s+/).pop()),
+      ARCHIVE_MEMBERS,
+    );
     for (const l of lines) assert.match(l, /^-rw------- /, l);
     assert.equal(fs.statSync(file("genuine.tgz")).mode & 0o777, 0o600);
   });
@@ -77,7 +80,10 @@ describe("saved-plan archives: only the expected regular files, under caps", () 
 
   test("item 4: a FIFO member is refused at once (nothing opens it), and so is a FIFO given as the archive", () => {
     const members = archiveMembers(genuine);
-    const forged = forgeTar([{ name: "manifest.json", data: members.get("manifest.json")! }, { name: "stack/cdk.tf.json", type: "6" }]);
+    const forged = forgeTar([
+      { name: "manifest.json", data: members.get("manifest.json")! },
+      { name: "stack/cdk.tf.json", type: "6" },
+    ]);
     const result = deploy(forged);
     assertRefusedUntouched(result, /member "stack\/cdk\.tf\.json" is a FIFO; only regular files are accepted/);
     assert.ok(result.seconds < 60, `answered in ${result.seconds}s`);
@@ -137,8 +143,13 @@ describe("saved-plan archives: only the expected regular files, under caps", () 
     assert.equal(fs.readlinkSync(`${out}.tmp`), victims.file, "the planted temp-name link is left alone, unused");
     assert.deepEqual(archiveMembers(fs.readFileSync(out)).size, ARCHIVE_MEMBERS.length);
     // Nothing else appeared beside the archive (no temporary file left).
-    const after = snapshot(host.dir).filter((e) => !e.path.startsWith(host.outDir)).map((e) => e.path);
-    assert.deepEqual(after.filter((p) => !before.some((b) => b.path === p)), []);
+    const after = snapshot(host.dir)
+      .filter((e) => !e.path.startsWith(host.outDir))
+      .map((e) => e.path);
+    assert.deepEqual(
+      after.filter((p) => !before.some((b) => b.path === p)),
+      [],
+    );
     const dirOut = file("a-directory.tgz");
     fs.mkdirSync(dirOut);
     const intoDir = cutter(host, ["plan", "--out", dirOut]);
@@ -176,7 +187,11 @@ describe("deploy --plan interrupted: its private temporary directory never outli
 
   /** Starts deploy --plan in its own process group; resolves once its temporary directory exists and the engine runs. */
   async function startDeploy(): Promise<{ pid: number; exited: Promise<number | null> }> {
-    const child = spawn("node", [CUTTER_JS, "deploy", "--plan", archive, "--output", host.outDir], { env: host.env({ TMPDIR: tmp }), detached: true, stdio: "ignore" });
+    const child = spawn("node", [CUTTER_JS, "deploy", "--plan", archive, "--output", host.outDir], {
+      env: host.env({ TMPDIR: tmp }),
+      detached: true,
+      stdio: "ignore",
+    });
     const exited = new Promise<number | null>((resolve) => child.on("exit", (code, signal) => resolve(code ?? (signal ? -1 : null))));
     const made = () => fs.readdirSync(tmp).some((n) => n.startsWith("cutter-deploy-p"));
     const deadline = Date.now() + 120_000;

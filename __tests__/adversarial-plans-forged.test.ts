@@ -101,7 +101,10 @@ describe("forged saved plans against a deployed tree", () => {
     } finally {
       fs.rmSync(second);
     }
-    assertRefused(deploy(forgeArchive(reviewed, { "plan.tfplan": extraFile })), /its engine plan file is not the plan of a cutter stack: it holds "tfconfig\/m-\/evil\.tf\.json"/);
+    assertRefused(
+      deploy(forgeArchive(reviewed, { "plan.tfplan": extraFile })),
+      /its engine plan file is not the plan of a cutter stack: it holds "tfconfig\/m-\/evil\.tf\.json"/,
+    );
     // Merged into cdk.tf.json inside the plan file, while the archived cdk.tf.json stays the reviewed one.
     const config = path.join(host.stackDir, "cdk.tf.json");
     const original = fs.readFileSync(config);
@@ -134,7 +137,9 @@ describe("forged saved plans against a deployed tree", () => {
       assertRefused(backend, /the plan is for another state than the one synthesized now/);
       assert.match(backend.output, new RegExp(`backend path: plan "${other.statePath}", synthesized "${host.statePath}"`));
       // Another workspace of the same backend.
-      const workspace = replaceInZip(plan, { tfplan: rewriteTfplan(tfplan, [13], [backendField("local", { path: host.statePath, workspace_dir: null }, "elsewhere")]) });
+      const workspace = replaceInZip(plan, {
+        tfplan: rewriteTfplan(tfplan, [13], [backendField("local", { path: host.statePath, workspace_dir: null }, "elsewhere")]),
+      });
       assertRefused(deploy(forgeArchive(reviewed, { "plan.tfplan": workspace })), /workspace: plan "elsewhere", cutter stacks use only "default"/);
       assert.equal(fs.existsSync(other.root), false, "the other tree was not created");
       assert.equal(fs.existsSync(other.statePath), false, "the other state was not written");
@@ -147,7 +152,10 @@ describe("forged saved plans against a deployed tree", () => {
     const addresses = JSON.parse(expectSuccess(host.engine(["show", "-json"]), "show state").stdout).values.root_module.resources.map((r: any) => r.address);
     const readme = addresses.find((a: string) => a === "local_file.readme");
     const target = enginePlan("target", [`-target=${readme}`]);
-    assertRefused(deploy(forgeArchive(reviewed, { "plan.tfplan": target, "review.json": reading(target) })), /the plan is narrowed or parameterised \(-target addresses\)/);
+    assertRefused(
+      deploy(forgeArchive(reviewed, { "plan.tfplan": target, "review.json": reading(target) })),
+      /the plan is narrowed or parameterised \(-target addresses\)/,
+    );
     // Terraform 1.11 keeps no -replace list in tfplan (only a reason per change): the plan made now tells.
     const replace = enginePlan("replace", [`-replace=${readme}`]);
     const replaced = deploy(forgeArchive(reviewed, { "plan.tfplan": replace, "review.json": reading(replace) }));
@@ -178,7 +186,10 @@ describe("forged saved plans against a deployed tree", () => {
     }
     const record = JSON.parse(archiveMembers(reviewed).get("review.json")!.toString("utf8"));
     record.resource_changes = record.resource_changes.filter((rc: any) => !rc.address.startsWith("local_file."));
-    assertRefused(deploy(forgeArchive(reviewed, { "review.json": Buffer.from(JSON.stringify(record)) })), /the engine reads its plan file differently from the review record/);
+    assertRefused(
+      deploy(forgeArchive(reviewed, { "review.json": Buffer.from(JSON.stringify(record)) })),
+      /the engine reads its plan file differently from the review record/,
+    );
   });
 
   test("the reviewed archive with its digest applies, counting from the engine's reading of the plan file", () => {

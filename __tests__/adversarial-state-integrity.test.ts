@@ -43,10 +43,17 @@ describe("item 1: a destroy killed while the engine rewrites the state leaves it
     // Terraform's local backend truncates the file, then writes it: a kill in between leaves 0 bytes.
     fs.truncateSync(host.statePath, 0);
     const resources = synthesizedAddresses(host).length;
-    for (const [how, result] of [["npm", cutter(host, ["destroy", "--auto-approve"])], ["cdktf", host.cdktf("destroy")]] as const) {
+    for (const [how, result] of [
+      ["npm", cutter(host, ["destroy", "--auto-approve"])],
+      ["cdktf", host.cdktf("destroy")],
+    ] as const) {
       assert.equal(result.code, 1, `${how}: ${result.output.slice(-2000)}`);
       assert.doesNotMatch(result.output, /No objects need to be destroyed|Destroy complete|Apply complete/, how);
-      assert.match(flat(result.output), new RegExp(`is empty \\(0 bytes\\), so the engine would see none of the ${resources} resource\\(s\\) the stack had`), how);
+      assert.match(
+        flat(result.output),
+        new RegExp(`is empty \\(0 bytes\\), so the engine would see none of the ${resources} resource\\(s\\) the stack had`),
+        how,
+      );
       assert.match(flat(result.output), new RegExp(`the ownership records in \\S+ say the stack owns ${MANAGED_PATHS} path\\(s\\)`), how);
       const [from, to] = printedRestore(result.output);
       assert.equal(to, host.statePath, how);
@@ -116,10 +123,17 @@ describe("a first deploy killed during its very first state write (records, no s
     await deploy.done;
     assert.ok(recordCount(host) > 0, "killed after the first record");
     for (const p of [host.statePath, `${host.statePath}.backup`, recoveryDir(host)]) fs.rmSync(p, { recursive: true, force: true });
-    for (const [how, result] of [["npm", cutter(host, ["destroy", "--auto-approve"])], ["cdktf", host.cdktf("destroy")]] as const) {
+    for (const [how, result] of [
+      ["npm", cutter(host, ["destroy", "--auto-approve"])],
+      ["cdktf", host.cdktf("destroy")],
+    ] as const) {
       assert.equal(result.code, 1, `${how}: ${result.output.slice(-2000)}`);
       assert.doesNotMatch(result.output, /No objects need to be destroyed/, how);
-      assert.match(flat(result.output), /a first deploy was interrupted before the engine wrote its state\. A destroy would report "nothing to destroy" and leave them/, how);
+      assert.match(
+        flat(result.output),
+        /a first deploy was interrupted before the engine wrote its state\. A destroy would report "nothing to destroy" and leave them/,
+        how,
+      );
       assert.match(flat(result.output), /Deploy first \(it takes back the paths it recorded and writes the state\), then destroy/, how);
     }
     expectSuccess(cutter(host, ["deploy"]), "deploy");
@@ -143,7 +157,10 @@ describe("a state lost, or swapped for another stack's", () => {
     fs.rmSync(host.statePath);
     const result = cutter(host, ["deploy"]);
     assert.equal(result.code, 1, result.output);
-    assert.match(flat(result.output), new RegExp(`\\.tfstate is missing, so the engine would see none of the ${synthesizedAddresses(host).length} resource\\(s\\) the stack had`));
+    assert.match(
+      flat(result.output),
+      new RegExp(`\\.tfstate is missing, so the engine would see none of the ${synthesizedAddresses(host).length} resource\\(s\\) the stack had`),
+    );
     assert.equal(fs.existsSync(host.statePath), false, "nothing written");
     runPrintedRestore(result.output);
     assert.deepEqual(JSON.parse(fs.readFileSync(host.statePath, "utf8")).resources, JSON.parse(kept.toString()).resources);
@@ -159,7 +176,10 @@ describe("a state lost, or swapped for another stack's", () => {
     fs.writeFileSync(host.statePath, JSON.stringify(other));
     const result = cutter(host, ["destroy", "--auto-approve"]);
     assert.equal(result.code, 1, result.output);
-    assert.match(flat(result.output), /is not the state of stack cutter-runtime \(from environment variables\): its lineage is 00000000-1111-2222-3333-444444444444/);
+    assert.match(
+      flat(result.output),
+      /is not the state of stack cutter-runtime \(from environment variables\): its lineage is 00000000-1111-2222-3333-444444444444/,
+    );
     assert.ok(fs.existsSync(host.root), "nothing destroyed");
     runPrintedRestore(result.output);
     assert.equal(JSON.parse(fs.readFileSync(host.statePath, "utf8")).lineage, JSON.parse(original).lineage);
@@ -212,7 +232,11 @@ describe("item 2: a full filesystem under the state", () => {
     for (const [how, result] of [["npm", cutter(host, ["deploy"])]] as const) {
       assert.equal(result.code, 1, `${how}: ${result.output.slice(-2000)}`);
       assert.doesNotMatch(result.output, /Apply complete|Error refreshing state/, how);
-      assert.match(flat(result.output), /The engine could not write the state and left the newest state it knew in \S+errored\.tfstate \(it could not be moved to \S+: ENOSPC: no space left on device, write; leave it there\)\. Once the cause is fixed \(often a full filesystem under the state: df -h \S+\), restore the last good state \(serial \d+, \d+ resource\(s\), lineage \S+\) and run the command again/, how);
+      assert.match(
+        flat(result.output),
+        /The engine could not write the state and left the newest state it knew in \S+errored\.tfstate \(it could not be moved to \S+: ENOSPC: no space left on device, write; leave it there\)\. Once the cause is fixed \(often a full filesystem under the state: df -h \S+\), restore the last good state \(serial \d+, \d+ resource\(s\), lineage \S+\) and run the command again/,
+        how,
+      );
       assert.deepEqual(printedRestore(result.output), [errored, host.statePath], how);
     }
     assert.ok(fs.existsSync(errored), "kept in place, not removed by synth");
@@ -239,7 +263,10 @@ describe("item 2: a full filesystem under the state", () => {
     try {
       const result = cutter(host, ["destroy", "--auto-approve"]);
       assert.equal(result.code, 1, result.output);
-      assert.match(flat(result.output), /the filesystem holding \S+ has \d+ bytes free; the engine rewrites the state in place and keeps a backup, which needs about \d+\. Nothing was changed/);
+      assert.match(
+        flat(result.output),
+        /the filesystem holding \S+ has \d+ bytes free; the engine rewrites the state in place and keeps a backup, which needs about \d+\. Nothing was changed/,
+      );
       assert.deepEqual(fs.readFileSync(host.statePath), before, "state untouched");
       assertExactTree(host);
     } finally {

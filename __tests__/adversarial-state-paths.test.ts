@@ -61,7 +61,10 @@ describe("item 4: two hosts whose paths differ only by a symlinked spelling", ()
       hosts.write("beta", { runtimeRoot: hosts.rootOf("beta"), ...beta() });
       try {
         const deploy = hosts.cutter(["deploy", "beta"]);
-        assertOneLineError(deploy, /^cutter: cutter-runtime host files in \S+ \(fix the files and fields named below\): \d+ invalid value\(s\); nothing was changed\./);
+        assertOneLineError(
+          deploy,
+          /^cutter: cutter-runtime host files in \S+ \(fix the files and fields named below\): \d+ invalid value\(s\); nothing was changed\./,
+        );
         assert.match(flat(deploy.output), message);
         const app = run("node", [path.join(REPO, "dist", "main.js")], { env: hosts.env({ CDKTF_OUTDIR: hosts.outDir }) });
         assert.equal(app.code, 1);
@@ -88,8 +91,18 @@ describe("item 4: the single stack's state, records or output inside its tree th
   after(() => host.dispose());
 
   const cases: Array<[string, string[], Record<string, string>, RegExp]> = [
-    ["CUTTER_STATE_PATH", ["plan"], { CUTTER_STATE_PATH: "LINK/s.tfstate" }, /CUTTER_STATE_PATH: "\S+\/elsewhere\/s\.tfstate" is inside the managed tree \S+ \(it resolves to \S+\/cutter\/runs\/s\.tfstate through a symbolic link\)/],
-    ["CUTTER_OWNERSHIP_DIR", ["plan"], { CUTTER_OWNERSHIP_DIR: "LINK/records" }, /CUTTER_OWNERSHIP_DIR: "\S+\/elsewhere\/records" overlaps the managed tree \S+ \(it resolves to \S+\/cutter\/runs\/records through a symbolic link\)/],
+    [
+      "CUTTER_STATE_PATH",
+      ["plan"],
+      { CUTTER_STATE_PATH: "LINK/s.tfstate" },
+      /CUTTER_STATE_PATH: "\S+\/elsewhere\/s\.tfstate" is inside the managed tree \S+ \(it resolves to \S+\/cutter\/runs\/s\.tfstate through a symbolic link\)/,
+    ],
+    [
+      "CUTTER_OWNERSHIP_DIR",
+      ["plan"],
+      { CUTTER_OWNERSHIP_DIR: "LINK/records" },
+      /CUTTER_OWNERSHIP_DIR: "\S+\/elsewhere\/records" overlaps the managed tree \S+ \(it resolves to \S+\/cutter\/runs\/records through a symbolic link\)/,
+    ],
     ["--output", ["plan", "--output", "LINK/out"], {}, /--output \S+\/elsewhere\/out is inside the runtime tree \S+ of stack cutter-runtime/],
     ["--out (plan archive)", ["plan", "--out", "LINK/plan.tgz"], {}, /--out \S+\/elsewhere\/plan\.tgz is inside the runtime tree/],
     ["--summary", ["plan", "--summary", "LINK/summary.txt"], {}, /--summary \S+\/elsewhere\/summary\.txt is inside the runtime tree/],

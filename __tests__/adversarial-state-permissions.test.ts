@@ -27,7 +27,11 @@ function underUmask(host: TempHost, umask: string, command: string, args: string
 
 /** Every path below `top` (itself included) with its mode, for messages. */
 function modes(top: string): Record<string, string> {
-  return Object.fromEntries(snapshot(top).filter((e) => e.type !== "symlink").map((e) => [e.path, e.mode]));
+  return Object.fromEntries(
+    snapshot(top)
+      .filter((e) => e.type !== "symlink")
+      .map((e) => [e.path, e.mode]),
+  );
 }
 
 function assertPrivate(top: string, what: string): void {
@@ -99,9 +103,16 @@ describe("item 3: state, records or output someone else can write stop every com
     fs.writeFileSync(path.join(host.dir, "evil.tfstate"), JSON.stringify(state));
     const edit = run("runuser", ["-u", "nobody", "--", "cp", path.join(host.dir, "evil.tfstate"), host.statePath], { env: process.env });
     assert.equal(edit.code, 0, `nobody could write the state: ${edit.output}`);
-    for (const [how, result] of [["npm", cutter(host, ["destroy", "--auto-approve"])], ["cdktf", host.cdktf("destroy")]] as const) {
+    for (const [how, result] of [
+      ["npm", cutter(host, ["destroy", "--auto-approve"])],
+      ["cdktf", host.cdktf("destroy")],
+    ] as const) {
       assert.equal(result.code, 1, `${how}: ${result.output.slice(-2000)}`);
-      assert.match(flat(result.output), /refusing to use the state and records of stack cutter-runtime \(from environment variables\).* the state file \S+ is writable by others \(mode 0666\)/, how);
+      assert.match(
+        flat(result.output),
+        /refusing to use the state and records of stack cutter-runtime \(from environment variables\).* the state file \S+ is writable by others \(mode 0666\)/,
+        how,
+      );
     }
     victims.assertUntouched();
     assertExactTree(host);
@@ -198,7 +209,10 @@ describe("item 3: state, records or output someone else can write stop every com
     fs.chmodSync(host.outDir, 0o777);
     fs.writeFileSync(planted, JSON.stringify(evil));
     try {
-      for (const [how, result] of [["npm", cutter(host, ["deploy"])], ["cdktf", host.cdktf("deploy")]] as const) {
+      for (const [how, result] of [
+        ["npm", cutter(host, ["deploy"])],
+        ["cdktf", host.cdktf("deploy")],
+      ] as const) {
         assert.notEqual(result.code, 0, how);
         assert.match(flat(result.output), /refusing to use the output directory \S+: someone other than you \(or root\) could write into it/, how);
         assert.match(flat(result.output), /remove it \(rm -rf \S+\) and run the command again/, how);
@@ -288,7 +302,11 @@ describe("item 15: a read-only state directory is reported as read-only, a held 
       for (const verb of ["plan", "destroy"]) {
         const result = cutter(host, verb === "destroy" ? [verb, "--auto-approve"] : [verb]);
         assert.equal(result.code, 1, result.output);
-        assert.match(flat(result.output), /The state could not be locked because its directory is on a read-only filesystem \(\S+\); nothing was changed\. Remount it read-write/, verb);
+        assert.match(
+          flat(result.output),
+          /The state could not be locked because its directory is on a read-only filesystem \(\S+\); nothing was changed\. Remount it read-write/,
+          verb,
+        );
         assert.doesNotMatch(result.output, /locked by another/, verb);
       }
       assertExactTree(host);
@@ -299,7 +317,11 @@ describe("item 15: a read-only state directory is reported as read-only, a held 
 
   test("a lock held by another process: the hint says so", async () => {
     // The local backend locks with fcntl on the state file; hold it the same way.
-    const holder = spawn("python3", ["-c", "import fcntl,sys,time; f=open(sys.argv[1],'r+'); fcntl.lockf(f, fcntl.LOCK_EX); print('locked', flush=True); time.sleep(60)", host.statePath], { stdio: ["ignore", "pipe", "inherit"] });
+    const holder = spawn(
+      "python3",
+      ["-c", "import fcntl,sys,time; f=open(sys.argv[1],'r+'); fcntl.lockf(f, fcntl.LOCK_EX); print('locked', flush=True); time.sleep(60)", host.statePath],
+      { stdio: ["ignore", "pipe", "inherit"] },
+    );
     let locked = false;
     holder.stdout!.on("data", () => (locked = true));
     try {

@@ -294,7 +294,11 @@ describe("item 5: a repair on a full filesystem (records and tree on a small tmp
     await failedRepairOnFullDisk();
     await host.ok("destroy");
     host.assertTreeGone("after a repair on a full disk");
-    assert.deepEqual(fs.readdirSync(disk).filter((n) => n !== "filler" && n !== "records"), [], "only the filler is left on the disk");
+    assert.deepEqual(
+      fs.readdirSync(disk).filter((n) => n !== "filler" && n !== "records"),
+      [],
+      "only the filler is left on the disk",
+    );
     fs.rmSync(filler);
   });
 

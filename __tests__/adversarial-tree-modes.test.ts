@@ -70,7 +70,12 @@ describe("item 12: POSIX ACLs", { skip: NO_ACL }, () => {
     setfacl("-d", "-m", "u:nobody:rwx", parent);
     try {
       const plan = oneLine((await host.ok("plan")).output);
-      assert.match(plan, new RegExp(`drift observed at plan: ${host.root}: missing \\(deploy creates it; ${parent} carries a POSIX ACL, and deploy strips whatever the new directory inherits from it before anything is written inside\\)`));
+      assert.match(
+        plan,
+        new RegExp(
+          `drift observed at plan: ${host.root}: missing \\(deploy creates it; ${parent} carries a POSIX ACL, and deploy strips whatever the new directory inherits from it before anything is written inside\\)`,
+        ),
+      );
       await host.ok("apply");
       assert.deepEqual(withAcl(host.root), [], "no path of the tree carries an ACL");
       assertExactTree(host);
@@ -118,7 +123,12 @@ describe("item 12: POSIX ACLs", { skip: NO_ACL }, () => {
       const env = { ...host.env(), PATH: bin };
       const deploy = await host.run("apply", { env });
       assert.equal(deploy.code, 1, deploy.output.slice(-2000));
-      assert.match(oneLine(deploy.output), new RegExp(`${runs} carries a POSIX ACL \\(permissions beyond owner, group and mode\\) and setfacl is not installed; nothing was changed\\. Install Debian's acl package \\(apt-get install acl\\), then deploy again\\.`));
+      assert.match(
+        oneLine(deploy.output),
+        new RegExp(
+          `${runs} carries a POSIX ACL \\(permissions beyond owner, group and mode\\) and setfacl is not installed; nothing was changed\\. Install Debian's acl package \\(apt-get install acl\\), then deploy again\\.`,
+        ),
+      );
       assert.deepEqual(snapshot(host.root), before, "nothing changed, not even the other drifted directory");
     } finally {
       fs.rmSync(bin, { recursive: true, force: true });
@@ -163,7 +173,10 @@ describe("the umask of whoever deploys (000 or 077) changes nothing in the tree"
         const records = host.ownershipDir;
         assert.equal((fs.statSync(records).mode & 0o777).toString(8), "700", "record directory");
         for (const name of fs.readdirSync(records)) assert.equal((fs.statSync(path.join(records, name)).mode & 0o777).toString(8), "600", `record ${name}`);
-        assert.ok(fs.readdirSync(records).some((n) => n.endsWith(".original")), "the adopted README's original is kept");
+        assert.ok(
+          fs.readdirSync(records).some((n) => n.endsWith(".original")),
+          "the adopted README's original is kept",
+        );
         const { add, change, destroy } = await host.planCounts();
         assert.deepEqual({ add, change, destroy }, { add: 0, change: 0, destroy: 0 });
         await host.ok("destroy");

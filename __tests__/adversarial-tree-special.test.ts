@@ -43,7 +43,13 @@ describe("items 7: a FIFO, socket or device where a managed file belongs", () =>
       const r = await host.run(verb, { limitMs: LIMIT_MS });
       assert.equal(r.timedOut, false, `${verb} did not hang`);
       assert.equal(r.code, 1, `${verb} fails`);
-      assert.match(oneLine(r.output), new RegExp(`refusing to plan: where a managed file belongs there is something else \\(a FIFO, socket, device or directory\\), which is never opened: ${at}\\. Nothing was read or changed`), verb);
+      assert.match(
+        oneLine(r.output),
+        new RegExp(
+          `refusing to plan: where a managed file belongs there is something else \\(a FIFO, socket, device or directory\\), which is never opened: ${at}\\. Nothing was read or changed`,
+        ),
+        verb,
+      );
       assert.deepEqual(snapshot(host.root), before, `${verb} changed nothing`);
     }
   }
@@ -85,7 +91,10 @@ describe("items 7: a FIFO, socket or device where a managed file belongs", () =>
     const plan = await host.run("plan", { limitMs: LIMIT_MS });
     assert.equal(plan.timedOut, false);
     assert.equal(plan.code, 0);
-    assert.match(oneLine(plan.output), new RegExp(`drift observed at plan: ${runs}: is a fifo, expected a directory; deploy stops at this path and changes nothing`));
+    assert.match(
+      oneLine(plan.output),
+      new RegExp(`drift observed at plan: ${runs}: is a fifo, expected a directory; deploy stops at this path and changes nothing`),
+    );
     const deploy = await host.run("apply", { limitMs: LIMIT_MS });
     assert.equal(deploy.code, 1);
     assert.match(oneLine(deploy.output), new RegExp(`${runs} is not a directory; nothing was changed`));
@@ -133,10 +142,16 @@ describe("item 9: a managed file with more than one hard link is not the stack's
     fs.linkSync(victims.file, config);
     const plan = await host.run("plan");
     assert.equal(plan.code, 0);
-    assert.match(oneLine(plan.output), new RegExp(`drift observed at plan: ${config}: .*2 hard links: another name shares this file, so deploy refuses to write or chown it`));
+    assert.match(
+      oneLine(plan.output),
+      new RegExp(`drift observed at plan: ${config}: .*2 hard links: another name shares this file, so deploy refuses to write or chown it`),
+    );
     const deploy = await host.run("apply");
     assert.equal(deploy.code, 1);
-    assert.match(oneLine(deploy.output), new RegExp(`refusing to (write|change owner/mode of) ${config}: it has 2 hard links, so another name \\(maybe outside the tree\\) shares this file`));
+    assert.match(
+      oneLine(deploy.output),
+      new RegExp(`refusing to (write|change owner/mode of) ${config}: it has 2 hard links, so another name \\(maybe outside the tree\\) shares this file`),
+    );
     victims.assertUntouched();
     const v = verify(host, ["--allow-data"]);
     assert.equal(v.code, 1, v.output);
@@ -155,7 +170,10 @@ describe("item 9: a managed file with more than one hard link is not the stack's
       assert.match(oneLine(plan.output), new RegExp(`drift observed at plan: ${host.layout.readmePath}: 2 hard links`));
       const deploy = await host.run("apply");
       assert.equal(deploy.code, 1);
-      assert.match(oneLine(deploy.output), new RegExp(`refusing to change owner/mode of ${host.layout.readmePath}: it has 2 hard links.*find / -xdev -samefile ${host.layout.readmePath}`));
+      assert.match(
+        oneLine(deploy.output),
+        new RegExp(`refusing to change owner/mode of ${host.layout.readmePath}: it has 2 hard links.*find / -xdev -samefile ${host.layout.readmePath}`),
+      );
       assert.equal(verify(host).code, 1);
     } finally {
       fs.rmSync(other);

@@ -38,7 +38,10 @@ describe("item 8: an adopted config and README", () => {
       [host.layout.readmePath, "0:0", "600", "# notes by hand\n"],
     ]) {
       const backup = path.join(host.ownershipDir, `${recordKey(p)}.original`);
-      assert.match(deploy, new RegExp(`adopted pre-existing ${p}: its original \\(owner ${owner}, mode ${mode}\\) is kept at ${backup} \\(0600\\); destroy puts it back`));
+      assert.match(
+        deploy,
+        new RegExp(`adopted pre-existing ${p}: its original \\(owner ${owner}, mode ${mode}\\) is kept at ${backup} \\(0600\\); destroy puts it back`),
+      );
       assert.equal(fs.readFileSync(backup, "utf8"), content);
       assert.equal((fs.statSync(backup).mode & 0o777).toString(8), "600");
     }
@@ -85,7 +88,8 @@ describe("item 10: the root's parent swapped for a link between a saved plan and
     // Where the link points: a tree of the same shape holding someone else's files.
     elsewhere = path.join(host.dir, "elsewhere");
     fs.mkdirSync(path.join(elsewhere, "cutter"), { recursive: true });
-    for (const name of ["orchestrator.config.json", "README.md"]) fs.writeFileSync(path.join(elsewhere, "cutter", name), `someone else's ${name}\n`, { mode: 0o644 });
+    for (const name of ["orchestrator.config.json", "README.md"])
+      fs.writeFileSync(path.join(elsewhere, "cutter", name), `someone else's ${name}\n`, { mode: 0o644 });
     victims = snapshot(elsewhere);
   });
   after(() => host.dispose());
@@ -113,7 +117,12 @@ describe("item 10: the root's parent swapped for a link between a saved plan and
       drift();
       const apply = await swappedApply("drift.tfplan");
       assert.equal(apply.code, 1);
-      assert.match(oneLine(apply.output), new RegExp(`refusing to (write|let the engine remove) ${host.layout.configPath}: ${parent}/cutter resolves to ${elsewhere}/cutter \\(a symbolic link in the path\\); nothing was changed`));
+      assert.match(
+        oneLine(apply.output),
+        new RegExp(
+          `refusing to (write|let the engine remove) ${host.layout.configPath}: ${parent}/cutter resolves to ${elsewhere}/cutter \\(a symbolic link in the path\\); nothing was changed`,
+        ),
+      );
       assert.deepEqual(snapshot(elsewhere), victims, "the files the link points at are untouched");
       await host.ok("apply");
       assertExactTree(host);
@@ -125,7 +134,10 @@ describe("item 10: the root's parent swapped for a link between a saved plan and
     host.prepare({ CUTTER_ENV_FILE: "/etc/cutter/other.env" });
     const apply = await swappedApply("change.tfplan", env);
     assert.equal(apply.code, 1);
-    assert.match(oneLine(apply.output), new RegExp(`refusing to let the engine remove ${host.layout.configPath}: ${parent}/cutter resolves to ${elsewhere}/cutter`));
+    assert.match(
+      oneLine(apply.output),
+      new RegExp(`refusing to let the engine remove ${host.layout.configPath}: ${parent}/cutter resolves to ${elsewhere}/cutter`),
+    );
     assert.deepEqual(snapshot(elsewhere), victims, "the file the link points at is not removed");
     host.inputs = { ...host.inputs, CUTTER_ENV_FILE: "/etc/cutter/other.env" };
     await host.ok("apply");
@@ -145,7 +157,12 @@ describe("item 11: where a runtime root may live", () => {
       const before = fs.existsSync(root) ? fs.statSync(root) : undefined;
       const synth = host.synth({ CUTTER_RUNTIME_ROOT: root, CUTTER_ADOPT_EXISTING: "1" });
       assert.equal(synth.code, 1);
-      assert.match(oneLine(synth.output), new RegExp(`CUTTER_RUNTIME_ROOT: "${root.replace(/\./g, "\\.")}" is not allowed: .*a runtime root must be a directory named cutter\\* strictly below /var/lib, /srv, /opt, /tmp, /var/tmp`));
+      assert.match(
+        oneLine(synth.output),
+        new RegExp(
+          `CUTTER_RUNTIME_ROOT: "${root.replace(/\./g, "\\.")}" is not allowed: .*a runtime root must be a directory named cutter\\* strictly below /var/lib, /srv, /opt, /tmp, /var/tmp`,
+        ),
+      );
       assert.doesNotMatch(synth.output, /^\s+at /m, "one clear error, no stack trace");
       const after = fs.existsSync(root) ? fs.statSync(root) : undefined;
       assert.deepEqual([after?.mode, after?.uid, after?.mtimeMs], [before?.mode, before?.uid, before?.mtimeMs], "untouched");

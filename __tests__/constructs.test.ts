@@ -34,7 +34,9 @@ const scriptOf = (p: any): string => fromTerraformLiteral(p.interpreter[2]);
 
 describe("RuntimeDirectories", () => {
   test("creates with install -d (five-digit mode: setuid/setgid cleared), removes nothing itself, values passed through the environment", () => {
-    const json = stackWith((s) => new RuntimeDirectories(s, "Dirs", { paths: ["/srv/cutter/runs", "/srv/cutter/locks"], owner: "nobody", group: "nogroup", mode: "0700" }));
+    const json = stackWith(
+      (s) => new RuntimeDirectories(s, "Dirs", { paths: ["/srv/cutter/runs", "/srv/cutter/locks"], owner: "nobody", group: "nogroup", mode: "0700" }),
+    );
     const [dir] = resources(json, "terraform_data");
     // Each path's entry is what it gets (the plan shows it beside the path); `name` says it in words.
     assert.deepEqual(dir.triggers_replace, {
@@ -54,7 +56,12 @@ describe("RuntimeDirectories", () => {
     const entries = ["runs", "locks"].map((n) => `/srv/cutter/${n} /srv/cutter ${n} ${recordKey(`/srv/cutter/${n}`)}`).join(" ");
     assert.match(recordKey("/srv/cutter/runs"), /^[0-9a-f]{64}$/);
     assert.deepEqual(create.environment, {
-      CUTTER_ENTRIES: entries, CUTTER_OWNER: "nobody", CUTTER_GROUP: "nogroup", CUTTER_MODE: "00700", CUTTER_RECORD_DIR: "", CUTTER_ADOPT: "0",
+      CUTTER_ENTRIES: entries,
+      CUTTER_OWNER: "nobody",
+      CUTTER_GROUP: "nogroup",
+      CUTTER_MODE: "00700",
+      CUTTER_RECORD_DIR: "",
+      CUTTER_ADOPT: "0",
     });
     for (const p of [create]) {
       assert.deepEqual(p.interpreter.slice(0, 2), ["/bin/sh", "-c"]);
@@ -77,7 +84,10 @@ describe("RuntimeDirectories", () => {
     const json = stackWith((s) => new RuntimeDirectories(s, "Dirs", { paths: ["/srv/c/a", "/srv/c/b"] }).repairOnDrift("/srv/c/b", "${local.x}"));
     const [dir] = resources(json, "terraform_data");
     assert.deepEqual(dir.triggers_replace.directories, { "/srv/c/a": "root:root 0750", "/srv/c/b": "${local.x}" });
-    assert.throws(() => stackWith((s) => new RuntimeDirectories(s, "Dirs", { paths: ["/srv/c/a"] }).repairOnDrift("/srv/c/z", "x")), /\/srv\/c\/z is not one of/);
+    assert.throws(
+      () => stackWith((s) => new RuntimeDirectories(s, "Dirs", { paths: ["/srv/c/a"] }).repairOnDrift("/srv/c/z", "x")),
+      /\/srv\/c\/z is not one of/,
+    );
   });
 
   test("fails if a path is relative or listed twice, naming the prop, the value and the rule", () => {
@@ -143,7 +153,10 @@ describe("steps shared by several files", () => {
         }),
       /steps\.permissions: "root:root 0600" must set the file's own owner, group and mode \(root:root 0640\)/,
     );
-    assert.throws(() => stackWith((s) => new PermissionCommand(s, "P", { mode: "0640", files: [{ path: "/srv/x/a" }, { path: "/srv/x/a" }] })), /path: "\/srv\/x\/a" is already one of the files/);
+    assert.throws(
+      () => stackWith((s) => new PermissionCommand(s, "P", { mode: "0640", files: [{ path: "/srv/x/a" }, { path: "/srv/x/a" }] })),
+      /path: "\/srv\/x\/a" is already one of the files/,
+    );
     assert.throws(() => stackWith((s) => new PermissionCommand(s, "P", { mode: "0640", files: [{ path: "x/a" }] })), /path: "x\/a"/);
     assert.throws(() => stackWith((s) => new FileWriteGuard(s, "G").addFile("/srv/x/a", "nothex")), /sha256: "nothex" must be 64 lowercase hex digits/);
     assert.throws(() => stackWith((s) => new FileWriteGuard(s, "G").addFile("x/a", "a".repeat(64))), /path: "x\/a"/);
@@ -172,15 +185,23 @@ describe("RuntimeTree", () => {
     const [dirs, root] = chunks; // sorted by name: Tree_Dirs_..., Tree_Root_...
     assert.deepEqual(Object.keys(root.triggers_replace.directories), ["/srv/cutter"]);
     assert.deepEqual(Object.keys(dirs.triggers_replace.directories).sort(), CUTTER_LAYOUT.subdirectories.map((d) => `/srv/cutter/${d.name}`).sort());
-    const files = resources(json, "local_file").map((f) => f.filename).sort();
+    const files = resources(json, "local_file")
+      .map((f) => f.filename)
+      .sort();
     assert.deepEqual(files, ["/srv/cutter/README.md", "/srv/cutter/orchestrator.config.json"]);
     for (const r of [...resources(json, "local_file"), dirs]) {
-      assert.ok(r.depends_on.some((d: string) => /Tree_Root_Directories/.test(d)), "written only after the root exists");
+      assert.ok(
+        r.depends_on.some((d: string) => /Tree_Root_Directories/.test(d)),
+        "written only after the root exists",
+      );
     }
   });
 
   test("fails if the root is a system directory", () => {
-    assert.throws(() => stackWith((s) => new RuntimeTree(s, "Tree", { rootPath: "/var/lib" })), /rootPath: "\/var\/lib" is not allowed: its name "lib" does not start with "cutter"/);
+    assert.throws(
+      () => stackWith((s) => new RuntimeTree(s, "Tree", { rootPath: "/var/lib" })),
+      /rootPath: "\/var\/lib" is not allowed: its name "lib" does not start with "cutter"/,
+    );
   });
 
   test("the tree remover is created first and destroyed last, and the destroy guard names it", () => {
@@ -197,7 +218,11 @@ describe("RuntimeTree", () => {
     assert.equal(scripts(remover).length, 1, "no create-time step: nothing can fail or taint it");
     const [first, last] = [CUTTER_LAYOUT.subdirectories[0].name, CUTTER_LAYOUT.subdirectories[CUTTER_LAYOUT.subdirectories.length - 1].name];
     const entry = (name: string) => `/srv/cutter/${name} /srv/cutter ${name} [0-9a-f]{64}`;
-    assert.match(remover.input.directories, new RegExp(`^${entry(last)} .* ${entry(first)} /srv/cutter /srv cutter [0-9a-f]{64}$`), "deepest first, the root last");
+    assert.match(
+      remover.input.directories,
+      new RegExp(`^${entry(last)} .* ${entry(first)} /srv/cutter /srv cutter [0-9a-f]{64}$`),
+      "deepest first, the root last",
+    );
     const guard = Object.values<any>(data).find((r) => r.input?.root_entries);
     assert.equal(guard.input.remover_id, `\${terraform_data.${removerName}.id}`);
   });
@@ -227,12 +252,22 @@ describe("readRuntimeInputs", () => {
   });
 
   test("gives two roots two default state files", () => {
-    assert.notEqual(readRuntimeInputs({ CUTTER_RUNTIME_ROOT: "/srv/cutter-a" }).statePath, readRuntimeInputs({ CUTTER_RUNTIME_ROOT: "/srv/cutter-b" }).statePath);
+    assert.notEqual(
+      readRuntimeInputs({ CUTTER_RUNTIME_ROOT: "/srv/cutter-a" }).statePath,
+      readRuntimeInputs({ CUTTER_RUNTIME_ROOT: "/srv/cutter-b" }).statePath,
+    );
   });
 
   test("fails naming every bad variable, its value and the rule", () => {
     assert.throws(
-      () => readRuntimeInputs({ CUTTER_RUNTIME_ROOT: "cutter", CUTTER_OWNER: "root;id", CUTTER_GROUP: "a b", CUTTER_ENV_FILE: "env", CUTTER_STATE_PATH: "/x/../s" }),
+      () =>
+        readRuntimeInputs({
+          CUTTER_RUNTIME_ROOT: "cutter",
+          CUTTER_OWNER: "root;id",
+          CUTTER_GROUP: "a b",
+          CUTTER_ENV_FILE: "env",
+          CUTTER_STATE_PATH: "/x/../s",
+        }),
       (e: Error) =>
         /5 invalid value\(s\); nothing was changed/.test(e.message) &&
         /CUTTER_RUNTIME_ROOT: "cutter" must be an absolute path/.test(e.message) &&
@@ -244,6 +279,9 @@ describe("readRuntimeInputs", () => {
   });
 
   test("fails if the state file is inside the managed tree", () => {
-    assert.throws(() => readRuntimeInputs({ CUTTER_RUNTIME_ROOT: "/srv/cutter", CUTTER_STATE_PATH: "/srv/cutter/runs/s.tfstate" }), /CUTTER_STATE_PATH: .* is inside the managed tree/);
+    assert.throws(
+      () => readRuntimeInputs({ CUTTER_RUNTIME_ROOT: "/srv/cutter", CUTTER_STATE_PATH: "/srv/cutter/runs/s.tfstate" }),
+      /CUTTER_STATE_PATH: .* is inside the managed tree/,
+    );
   });
 });

@@ -66,14 +66,24 @@ describe("drift: shown in the plan, repaired by one deploy, then 0 changes", () 
     // root's is not. The files' write guard runs again right before the re-write (issue 10 item 10): one more replacement.
     assert.deepEqual(planCounts(plan.output), { add: 4, change: 0, destroy: 3 });
     assert.doesNotMatch(plan.output, /terraform_data\.root must be replaced/);
-    for (const name of ["runs", "approvals", "locks"]) assert.match(plan.output, new RegExp(`~ "${at(name)}" += "root:root 0750" -> \\(known after apply\\)`), `the plan names ${name}`);
+    for (const name of ["runs", "approvals", "locks"])
+      assert.match(plan.output, new RegExp(`~ "${at(name)}" += "root:root 0750" -> \\(known after apply\\)`), `the plan names ${name}`);
 
     // The reviewer's summary of the same state says the same.
     const w = writeSetOf(planJsonOf(host.stackDir, host.env()));
-    assert.deepEqual(w.directoriesToCreate.map((d) => d.path), [at("locks")]);
+    assert.deepEqual(
+      w.directoriesToCreate.map((d) => d.path),
+      [at("locks")],
+    );
     assert.deepEqual(w.directoriesToModify.map((d) => d.path).sort(), [at("approvals"), at("runs")]);
-    assert.deepEqual(w.filesToWrite.map((f) => f.path), [layout.readmePath]);
-    assert.deepEqual(w.filesToModify.map((f) => f.path), [layout.configPath]);
+    assert.deepEqual(
+      w.filesToWrite.map((f) => f.path),
+      [layout.readmePath],
+    );
+    assert.deepEqual(
+      w.filesToModify.map((f) => f.path),
+      [layout.configPath],
+    );
     assert.deepEqual(w.directoriesToRemove, []);
     assert.deepEqual(w.other, []);
   });
@@ -105,7 +115,10 @@ describe("drift: shown in the plan, repaired by one deploy, then 0 changes", () 
     assert.doesNotMatch(plan.output, /drift observed/);
     const v = verify(host, ["--allow-data"]);
     assert.equal(v.code, 0, v.output);
-    assert.match(v.stdout, new RegExp(`Verified: ${layout.directories.length} directories, all root:root 0750, 2 non-directory files, 3 nested directories\\.`));
+    assert.match(
+      v.stdout,
+      new RegExp(`Verified: ${layout.directories.length} directories, all root:root 0750, 2 non-directory files, 3 nested directories\\.`),
+    );
   });
 
   test("a file where a directory belongs (and config content changed): shown in the plan; deploy refuses and keeps the file; after the operator moves it, one deploy repairs", () => {
@@ -115,8 +128,14 @@ describe("drift: shown in the plan, repaired by one deploy, then 0 changes", () 
     fs.writeFileSync(layout.configPath, JSON.stringify(edited, null, 2) + "\n");
     const tree = expectedTree(readRuntimeInputs({ CUTTER_RUNTIME_ROOT: host.root, CUTTER_STATE_PATH: host.statePath }));
     const plan = expectSuccess(host.cdktf("plan"), "plan");
-    assert.match(flat(plan.output), new RegExp(`drift observed at plan: ${at("reports")}: is a regular file, expected a directory; deploy stops at this path and changes nothing`));
-    assert.match(flat(plan.output), new RegExp(`drift observed at plan: ${layout.configPath}: content sha256 [0-9a-f]{64}, expected ${tree.config.sha256} \\(deploy rewrites it\\)`));
+    assert.match(
+      flat(plan.output),
+      new RegExp(`drift observed at plan: ${at("reports")}: is a regular file, expected a directory; deploy stops at this path and changes nothing`),
+    );
+    assert.match(
+      flat(plan.output),
+      new RegExp(`drift observed at plan: ${layout.configPath}: content sha256 [0-9a-f]{64}, expected ${tree.config.sha256} \\(deploy rewrites it\\)`),
+    );
     const v = verify(host, ["--allow-data"]);
     assert.equal(v.code, 1);
     for (const expected of [

@@ -54,7 +54,9 @@ describe("two hosts from host files, side by side", () => {
 
   test("plain cdktf works on one host's stack too: cdktf plan cutter-runtime-alpha sees 0 changes", () => {
     const cdktf = path.join(REPO, "node_modules", ".bin", "cdktf");
-    const planned = run(cdktf, ["plan", "cutter-runtime-alpha", "--app", "node dist/main.js", "--output", hosts.outDir, "--skip-provider-lock"], { env: hosts.env() });
+    const planned = run(cdktf, ["plan", "cutter-runtime-alpha", "--app", "node dist/main.js", "--output", hosts.outDir, "--skip-provider-lock"], {
+      env: hosts.env(),
+    });
     assert.deepEqual(planCounts(expectSuccess(planned, "cdktf plan cutter-runtime-alpha").output), { add: 0, change: 0, destroy: 0 });
   });
 
@@ -87,12 +89,28 @@ describe("bad host files stop synth, naming the file and the field, and change n
 
   const cases: Array<[string, unknown, RegExp]> = [
     ["a relative runtime root", { runtimeRoot: "srv/cutter" }, /hosts\/bad\.json: runtimeRoot: "srv\/cutter" must be an absolute path/],
-    ["an owner with a shell command", { owner: "root;touch /tmp/PWNED-HOSTS" }, /hosts\/bad\.json: owner: "root;touch \/tmp\/PWNED-HOSTS" must be a POSIX user\/group name/],
-    ["a misspelt field", { runtime_root: "/srv/cutter" }, /hosts\/bad\.json: "runtime_root" is not a known field \(its value is not shown\); the fields are runtimeRoot, owner, group, envFile, adoptExisting, backupKeyStatus, reportReference, state/],
-    ["a connection string where the variable name belongs", { state: { backend: "pg", pgConnEnv: "postgres://u:p@db/x" } }, /hosts\/bad\.json: state\.pgConnEnv: "postgres:\/\/u:p@db\/x" must be an environment variable NAME/],
+    [
+      "an owner with a shell command",
+      { owner: "root;touch /tmp/PWNED-HOSTS" },
+      /hosts\/bad\.json: owner: "root;touch \/tmp\/PWNED-HOSTS" must be a POSIX user\/group name/,
+    ],
+    [
+      "a misspelt field",
+      { runtime_root: "/srv/cutter" },
+      /hosts\/bad\.json: "runtime_root" is not a known field \(its value is not shown\); the fields are runtimeRoot, owner, group, envFile, adoptExisting, backupKeyStatus, reportReference, state/,
+    ],
+    [
+      "a connection string where the variable name belongs",
+      { state: { backend: "pg", pgConnEnv: "postgres://u:p@db/x" } },
+      /hosts\/bad\.json: state\.pgConnEnv: "postgres:\/\/u:p@db\/x" must be an environment variable NAME/,
+    ],
     ["an unknown backend", { state: { backend: "s3" } }, /hosts\/bad\.json: state\.backend: "s3" must be one of local, pg/],
     ["a number for the group", { group: 0 }, /hosts\/bad\.json: group: 0 must be a string/],
-    ["broken JSON", '{ "runtimeRoot": "/srv/cutter", }', /hosts\/bad\.json: is not valid JSON \(unexpected character "}"; expected a key in double quotes at line 1 column 33\)/],
+    [
+      "broken JSON",
+      '{ "runtimeRoot": "/srv/cutter", }',
+      /hosts\/bad\.json: is not valid JSON \(unexpected character "}"; expected a key in double quotes at line 1 column 33\)/,
+    ],
   ];
   for (const [what, content, message] of cases) {
     test(`fails for ${what}`, () => {

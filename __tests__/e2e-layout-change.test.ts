@@ -18,7 +18,10 @@ describe("a release adds a directory, a later one drops it", () => {
   const at = (name: string) => path.join(host.root, name);
   /** Synthesizes the real stack with `count` generated directories (d0001…) and applies it. */
   const synth = (count: number) => {
-    expectSuccess(run("node", [path.join(REPO, "dist", "bench", "bench-app.js")], { env: host.env({ CDKTF_OUTDIR: host.outDir, BENCH_DIRECTORIES: String(count) }) }), "synth");
+    expectSuccess(
+      run("node", [path.join(REPO, "dist", "bench", "bench-app.js")], { env: host.env({ CDKTF_OUTDIR: host.outDir, BENCH_DIRECTORIES: String(count) }) }),
+      "synth",
+    );
   };
   const apply = (what: string) => expectSuccess(host.engine(["apply", "-auto-approve", "-input=false", "-no-color"]), what);
 
@@ -36,11 +39,18 @@ describe("a release adds a directory, a later one drops it", () => {
     const inodes = ["d0001", "d0002", "d0003"].map((n) => fs.statSync(at(n)).ino);
     synth(4);
     const w = writeSetOf(planJsonOf(host.stackDir, host.env()));
-    assert.deepEqual(w.directoriesToCreate.map((d) => d.path), [at("d0004")]);
+    assert.deepEqual(
+      w.directoriesToCreate.map((d) => d.path),
+      [at("d0004")],
+    );
     assert.deepEqual(w.directoriesToRemove, []);
     const deploy = apply("deploy with d0004");
     assert.match(deploy.output, /Apply complete! Resources: \d+ added, \d+ changed, \d+ destroyed/);
-    assert.deepEqual(["d0001", "d0002", "d0003"].map((n) => fs.statSync(at(n)).ino), inodes, "no existing directory re-created");
+    assert.deepEqual(
+      ["d0001", "d0002", "d0003"].map((n) => fs.statSync(at(n)).ino),
+      inodes,
+      "no existing directory re-created",
+    );
     assert.equal(fs.readFileSync(at("d0001/run.json"), "utf8"), '{"run":1}\n');
     assert.equal((fs.statSync(at("d0004")).mode & 0o7777).toString(8), "750");
     const plan = expectSuccess(host.engine(["plan", "-input=false", "-no-color"]), "plan after");
@@ -50,7 +60,10 @@ describe("a release adds a directory, a later one drops it", () => {
   test("dropping d0003 and d0004 leaves both in place, d0003 with its data; the plan says so", () => {
     synth(2);
     const w = writeSetOf(planJsonOf(host.stackDir, host.env()));
-    assert.deepEqual(w.directoriesLeftInPlace.map((d) => d.path), [at("d0003"), at("d0004")]);
+    assert.deepEqual(
+      w.directoriesLeftInPlace.map((d) => d.path),
+      [at("d0003"), at("d0004")],
+    );
     assert.deepEqual(w.directoriesToRemove, []);
     apply("deploy without d0003/d0004");
     assert.equal(fs.readFileSync(at("d0003/kept.txt"), "utf8"), "data in the directory that a later release drops\n");

@@ -56,10 +56,14 @@ describe("deploy, re-deploy, plan and destroy with the defaults (root:root)", ()
   });
 
   test("destroy of the empty tree removes everything it created and nothing else", () => {
-    const outside = snapshot(host.dir).filter((e) => !e.path.startsWith(host.root) && !e.path.startsWith(host.outDir) && !e.path.startsWith(path.dirname(host.statePath)));
+    const outside = snapshot(host.dir).filter(
+      (e) => !e.path.startsWith(host.root) && !e.path.startsWith(host.outDir) && !e.path.startsWith(path.dirname(host.statePath)),
+    );
     expectSuccess(host.cdktf("destroy"), "destroy");
     assert.equal(fs.existsSync(host.root), false, "root removed");
-    const after = snapshot(host.dir).filter((e) => !e.path.startsWith(host.root) && !e.path.startsWith(host.outDir) && !e.path.startsWith(path.dirname(host.statePath)));
+    const after = snapshot(host.dir).filter(
+      (e) => !e.path.startsWith(host.root) && !e.path.startsWith(host.outDir) && !e.path.startsWith(path.dirname(host.statePath)),
+    );
     assert.deepEqual(after, outside, "the temp root's parent and its other entries are untouched");
     assert.equal(fs.readFileSync(path.join(host.dir, "sibling.txt"), "utf8"), "not ours\n");
   });
@@ -76,7 +80,9 @@ describe("a non-root owner is really applied (nobody:nogroup)", () => {
   });
 
   test("changing the owner back to root updates in place: no directory is re-created", () => {
-    const inodes = snapshot(host.root).filter((e) => e.type === "directory").map((e) => [e.path, fs.statSync(e.path).ino]);
+    const inodes = snapshot(host.root)
+      .filter((e) => e.type === "directory")
+      .map((e) => [e.path, fs.statSync(e.path).ino]);
     fs.mkdirSync(path.join(host.root, "runs", "run-1"));
     fs.writeFileSync(path.join(host.root, "runs", "run-1", "state.json"), '{"run":1}\n');
     host.inputs = { ...host.inputs, CUTTER_OWNER: "root", CUTTER_GROUP: "root" };

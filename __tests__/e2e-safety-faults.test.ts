@@ -169,6 +169,10 @@ describe("a full target filesystem (small tmpfs)", () => {
     assertExactTree(host);
     assertNoChanges(host);
     expectSuccess(host.cdktf("destroy"), "destroy");
-    assert.deepEqual(snapshot(disk).map((e) => e.path), [disk], "the tree is gone, the mount point stays");
+    assert.deepEqual(
+      snapshot(disk).map((e) => e.path),
+      [disk],
+      "the tree is gone, the mount point stays",
+    );
   });
 });

@@ -64,7 +64,11 @@ describe("hostile values fail at synth through the real CLI and run nothing", ()
       for (const variable of ["CUTTER_RUNTIME_ROOT", "CUTTER_OWNER", "CUTTER_GROUP", "CUTTER_ENV_FILE", "CUTTER_STATE_PATH"]) {
         assert.match(result.output, new RegExp(`${variable}: `), `${variable} is named`);
       }
-      assert.deepEqual(fs.readdirSync(host.dir).filter((n) => n !== "cdktf.out"), [], "nothing created in the temp root");
+      assert.deepEqual(
+        fs.readdirSync(host.dir).filter((n) => n !== "cdktf.out"),
+        [],
+        "nothing created in the temp root",
+      );
       assert.equal(fs.existsSync(PWNED), false, "/tmp/PWNED never appears");
     });
   }
@@ -95,7 +99,11 @@ describe("the written-files guard stops synth through the real CLI", () => {
   after(() => host.dispose());
 
   const cases: Array<[string, Record<string, string>, RegExp]> = [
-    ["a random-looking token in the env-file path", { CUTTER_ENV_FILE: "/opt/aK9xQ2mZ7vL4pR8tY3wB6nC1dF5gH0jS/.env" }, /CR-HIGH-ENTROPY .*orchestrator\.config\.json: line \d+: "aK9x…"/],
+    [
+      "a random-looking token in the env-file path",
+      { CUTTER_ENV_FILE: "/opt/aK9xQ2mZ7vL4pR8tY3wB6nC1dF5gH0jS/.env" },
+      /CR-HIGH-ENTROPY .*orchestrator\.config\.json: line \d+: "aK9x…"/,
+    ],
   ];
   for (const [what, env, message] of cases) {
     test(`fails for ${what}`, () => {
@@ -103,7 +111,11 @@ describe("the written-files guard stops synth through the real CLI", () => {
       assert.notEqual(result.code, 0);
       assert.match(result.output, message);
       assert.match(result.output, /Nothing was written/);
-      assert.deepEqual(fs.readdirSync(host.dir).filter((n) => n !== "cdktf.out"), [], "nothing created");
+      assert.deepEqual(
+        fs.readdirSync(host.dir).filter((n) => n !== "cdktf.out"),
+        [],
+        "nothing created",
+      );
     });
   }
 });
@@ -137,10 +149,7 @@ describe("secret values in the environment never reach the tree, the state, cdkt
   after(() => host.dispose());
 
   test("a full deploy, plan and destroy with the secrets set leave 0 occurrences anywhere", () => {
-    const outputs = [
-      expectSuccess(host.cdktf("deploy", [], SECRETS), "deploy").output,
-      expectSuccess(host.cdktf("plan", [], SECRETS), "plan").output,
-    ];
+    const outputs = [expectSuccess(host.cdktf("deploy", [], SECRETS), "deploy").output, expectSuccess(host.cdktf("plan", [], SECRETS), "plan").output];
     assertExactTree(host);
     const places: string[] = [];
     const collect = (p: string) => {
@@ -152,7 +161,10 @@ describe("secret values in the environment never reach the tree, the state, cdkt
     collect(host.outDir);
     collect(path.dirname(host.statePath));
     assert.ok(places.includes(host.statePath), "the state file is searched");
-    assert.ok(places.some((p) => p.endsWith("cdk.tf.json")), "cdktf.out is searched");
+    assert.ok(
+      places.some((p) => p.endsWith("cdk.tf.json")),
+      "cdktf.out is searched",
+    );
     outputs.push(expectSuccess(host.cdktf("destroy", [], SECRETS), "destroy").output);
     const texts = [...places.filter((p) => fs.existsSync(p)).map((p) => fs.readFileSync(p, "latin1")), ...outputs];
     let occurrences = 0;

@@ -30,7 +30,11 @@ describe("saved plans: plan --out, deploy --plan", () => {
     assert.deepEqual(archiveEntries(planFile("first")), ["manifest.json", "plan.tfplan", "review.json", "stack/.terraform.lock.hcl", "stack/cdk.tf.json"]);
     const unpacked = extractArchive(planFile("first"));
     try {
-      assert.deepEqual(fs.readFileSync(path.join(unpacked, "stack", "cdk.tf.json")), fs.readFileSync(path.join(host.stackDir, "cdk.tf.json")), "the archived configuration is the synthesized one, byte for byte");
+      assert.deepEqual(
+        fs.readFileSync(path.join(unpacked, "stack", "cdk.tf.json")),
+        fs.readFileSync(path.join(host.stackDir, "cdk.tf.json")),
+        "the archived configuration is the synthesized one, byte for byte",
+      );
       const manifest = JSON.parse(fs.readFileSync(path.join(unpacked, "manifest.json"), "utf8"));
       assert.equal(manifest.stackName, "cutter-runtime");
       assert.deepEqual(manifest.counts, planCounts(planned.output));
@@ -38,7 +42,12 @@ describe("saved plans: plan --out, deploy --plan", () => {
       // The review record is the engine's own reading of the plan file, the summary's source.
       const review = JSON.parse(fs.readFileSync(path.join(unpacked, "review.json"), "utf8"));
       assert.ok(review.resource_changes.length > 0);
-      assert.equal(manifest.sha256["review.json"], createHash("sha256").update(fs.readFileSync(path.join(unpacked, "review.json"))).digest("hex"));
+      assert.equal(
+        manifest.sha256["review.json"],
+        createHash("sha256")
+          .update(fs.readFileSync(path.join(unpacked, "review.json")))
+          .digest("hex"),
+      );
     } finally {
       fs.rmSync(unpacked, { recursive: true, force: true });
     }
@@ -46,7 +55,9 @@ describe("saved plans: plan --out, deploy --plan", () => {
     assert.match(summary, /^Plan for stack cutter-runtime \(from environment variables\): \d+ to add, 0 to change, 0 to destroy\./);
     assert.match(summary, /create +terraform_data\.root\b/);
     // The summary names the archive by its digest: the value the review hands to the deploy (--sha256).
-    const digest = createHash("sha256").update(fs.readFileSync(planFile("first"))).digest("hex");
+    const digest = createHash("sha256")
+      .update(fs.readFileSync(planFile("first")))
+      .digest("hex");
     assert.match(summary, new RegExp(`^Plan archive: .*first\\.tgz  sha256 ${digest}$`, "m"));
     assert.match(planned.output, new RegExp(`npm run deploy -- --plan .*first\\.tgz --sha256 ${digest}`));
   });
@@ -90,7 +101,10 @@ describe("saved plans: plan --out, deploy --plan", () => {
     const refused = cutter(host, ["deploy", "--plan", planFile("owner-nobody")]);
     assert.equal(refused.code, 1);
     // Told before the engine runs: the plan's state (lineage, serial) is not the state now.
-    assert.match(refused.output, /refusing to apply .*owner-nobody\.tgz: the state changed since the plan was made \(another deploy, or a change out of band: serial \d+ then, \d+ now\), so the plan is stale; nothing was changed/);
+    assert.match(
+      refused.output,
+      /refusing to apply .*owner-nobody\.tgz: the state changed since the plan was made \(another deploy, or a change out of band: serial \d+ then, \d+ now\), so the plan is stale; nothing was changed/,
+    );
     assert.doesNotMatch(refused.output, /Applying the saved plan/);
     assert.deepEqual(snapshot(host.root), tree, "the tree is untouched (owner still root)");
     assert.deepEqual(fs.readFileSync(host.statePath), state, "state untouched");

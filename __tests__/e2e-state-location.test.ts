@@ -35,7 +35,12 @@ describe("a changed state location in an output directory used before", () => {
       assert.equal(result.code, 1, result.output);
       const text = flat(result.output);
       assert.match(text, /Backend configuration changed/);
-      assert.match(text, new RegExp(`Nothing was changed\\. The state location asked for \\(CUTTER_STATE_PATH, .*\\) is not the one ${host.outDir}/stacks/cutter-runtime was last used with`));
+      assert.match(
+        text,
+        new RegExp(
+          `Nothing was changed\\. The state location asked for \\(CUTTER_STATE_PATH, .*\\) is not the one ${host.outDir}/stacks/cutter-runtime was last used with`,
+        ),
+      );
       assert.match(text, /deploy once with --migrate-state/);
       assert.match(text, /pass --output with another directory/);
     }

@@ -53,11 +53,18 @@ describe("the adapter refuses a CDK core it was not written for", () => {
   const { CDK_CORE } = require("../constructs/cdk") as typeof import("../constructs/cdk"); // eslint-disable-line @typescript-eslint/no-require-imports -- see above
 
   test("the core in use is one it was written for", () => {
-    assert.ok(adapter.ADAPTED_CORES.includes(`${CDK_CORE.name} ${CDK_CORE.version}`), `${CDK_CORE.name} ${CDK_CORE.version} not in ${adapter.ADAPTED_CORES.join(", ")}`);
+    assert.ok(
+      adapter.ADAPTED_CORES.includes(`${CDK_CORE.name} ${CDK_CORE.version}`),
+      `${CDK_CORE.name} ${CDK_CORE.version} not in ${adapter.ADAPTED_CORES.join(", ")}`,
+    );
     assert.doesNotThrow(() => adapter.assertAdaptedCore(CDK_CORE));
   });
 
-  for (const core of [{ name: "cdktf", version: "0.22.0" }, { name: "cdktn", version: "0.25.0" }, { name: "cdktf", version: "0.24.0" }]) {
+  for (const core of [
+    { name: "cdktf", version: "0.22.0" },
+    { name: "cdktn", version: "0.25.0" },
+    { name: "cdktf", version: "0.24.0" },
+  ]) {
     test(`fails loudly on ${core.name} ${core.version}, naming it and the versions it was written for, before patching anything`, () => {
       assert.throws(
         () => adapter.checkEngineVersionOnce(core),

@@ -20,7 +20,14 @@ const info: OfflineEngine = {
 };
 
 describe("the engine environment, built in one place", () => {
-  const base = { PATH: "/usr/bin", HOME: "/root", CUTTER_RUNTIME_ROOT: "/var/lib/cutter", CUTTER_CACHE_DIR: "/cache", CUTTER_CDK: "cdktn", CUTTER_ENGINE: "tofu" };
+  const base = {
+    PATH: "/usr/bin",
+    HOME: "/root",
+    CUTTER_RUNTIME_ROOT: "/var/lib/cutter",
+    CUTTER_CACHE_DIR: "/cache",
+    CUTTER_CDK: "cdktn",
+    CUTTER_ENGINE: "tofu",
+  };
 
   test("setup's variables, the engine first on PATH, no colours; the caller's inputs dropped, the toolchain choices it names passed on", () => {
     const env = offlineEngineEnv(info, { CUTTER_STATE_PATH: "/tmp/s" }, { base, passOn: ["CUTTER_CDK"] });
@@ -51,7 +58,9 @@ describe("the engine environment, built in one place", () => {
 
   test("a missing setup is one line naming the file and the fix", () => {
     assert.equal(cacheDirectory({ CUTTER_CACHE_DIR: "/nonexistent/cache" }), "/nonexistent/cache");
-    assert.throws(() => readOfflineEngine({ CUTTER_CACHE_DIR: "/nonexistent/cache" }), { message: "/nonexistent/cache/env.json is missing: run `npm run setup` first" });
+    assert.throws(() => readOfflineEngine({ CUTTER_CACHE_DIR: "/nonexistent/cache" }), {
+      message: "/nonexistent/cache/env.json is missing: run `npm run setup` first",
+    });
   });
 });
 
@@ -76,9 +85,12 @@ describe("the engine runner", () => {
     assert.throws(() => planJsonOf(dir, { PATH: process.env.PATH }), { message: /^no engine environment: run through the npm scripts/ });
     // With the environment, an engine failure names the step, the directory and the engine's words.
     fs.writeFileSync(path.join(dir, "cdk.tf.json"), "{ not json");
-    assert.throws(() => planJsonOf(dir, engineEnv()), (error: Error) => {
-      assert.match(error.message, new RegExp(`^${engineInfo().engine.kind} init failed \\(exit 1\\) in ${dir}:\\n`));
-      return true;
-    });
+    assert.throws(
+      () => planJsonOf(dir, engineEnv()),
+      (error: Error) => {
+        assert.match(error.message, new RegExp(`^${engineInfo().engine.kind} init failed \\(exit 1\\) in ${dir}:\\n`));
+        return true;
+      },
+    );
   });
 });

@@ -12,7 +12,10 @@ import { REPO } from "./support/harness";
 describe("examples", () => {
   test("the example host files are valid, one pg schema and connection variable each", () => {
     const specs = readHostFiles(path.join(REPO, "examples", "hosts"), REPO);
-    assert.deepEqual(specs.map((s) => s.hostName), ["production", "staging"]);
+    assert.deepEqual(
+      specs.map((s) => s.hostName),
+      ["production", "staging"],
+    );
     for (const spec of specs) {
       assert.equal(spec.inputs.stateBackend, "pg");
       assert.equal(spec.inputs.statePgSchema, `cutter_runtime_${spec.hostName}`);

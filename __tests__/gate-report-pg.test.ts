@@ -44,13 +44,35 @@ describe("gate report: pg state backend", () => {
     assert.equal(gate.reviewed.state.read, true, JSON.stringify(gate.reviewed.state));
     assert.equal(gate.reviewed.state.serial, serial);
     assert.equal(gate.reviewed.appliedBy.via, "node dist/cli/cutter.js deploy", "the audit log's serial is the state's");
-    assert.deepEqual(warnings.filter((w: string) => !w.startsWith("env file ")), [], "no warning but the (absent) env file's");
-    const audit = fs.readFileSync(`${ownership}.audit.jsonl`, "utf8").trim().split("\n").map((l) => JSON.parse(l));
-    assert.deepEqual(audit.map((e) => [e.command, e.result, e.state.backend, e.state.location, e.state.serial]), [["deploy", "applied", "pg", `PostgreSQL schema ${SCHEMA}`, serial]]);
+    assert.deepEqual(
+      warnings.filter((w: string) => !w.startsWith("env file ")),
+      [],
+      "no warning but the (absent) env file's",
+    );
+    const audit = fs
+      .readFileSync(`${ownership}.audit.jsonl`, "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    assert.deepEqual(
+      audit.map((e) => [e.command, e.result, e.state.backend, e.state.location, e.state.serial]),
+      [["deploy", "applied", "pg", `PostgreSQL schema ${SCHEMA}`, serial]],
+    );
     const md = fs.readFileSync(file, "utf8");
-    assert.match(md, new RegExp(`^db_touched: NONE \\(the state holds .*; the state itself is stored in PostgreSQL \\(schema ${SCHEMA}\\): deploy and destroy write that one state row, nothing else in any database\\)$`, "m"));
+    assert.match(
+      md,
+      new RegExp(
+        `^db_touched: NONE \\(the state holds .*; the state itself is stored in PostgreSQL \\(schema ${SCHEMA}\\): deploy and destroy write that one state row, nothing else in any database\\)$`,
+        "m",
+      ),
+    );
     const rollback = /^rollback: (.*)$/m.exec(md)![1];
-    assert.match(rollback, new RegExp(`CUTTER_STATE_BACKEND=pg CUTTER_STATE_PG_SCHEMA=${SCHEMA} CUTTER_STATE_PG_CONN_ENV=${CONN_ENV} CUTTER_OWNERSHIP_DIR=${ownership} npm run destroy -- --auto-approve$`));
+    assert.match(
+      rollback,
+      new RegExp(
+        `CUTTER_STATE_BACKEND=pg CUTTER_STATE_PG_SCHEMA=${SCHEMA} CUTTER_STATE_PG_CONN_ENV=${CONN_ENV} CUTTER_OWNERSHIP_DIR=${ownership} npm run destroy -- --auto-approve$`,
+      ),
+    );
     assert.ok(md.includes(`          (needs ${CONN_ENV} set to the connection string of the PostgreSQL database holding schema ${SCHEMA} (the state))`), md);
     assert.deepEqual(filesContaining(host.dir, pg.password), [], "the password is in no report, log or record");
   });
@@ -58,10 +80,17 @@ describe("gate report: pg state backend", () => {
   test("without the connection string the state is not read (a warning), and reading another schema creates nothing", () => {
     const unset = verify(host, ["--json"], { [CONN_ENV]: "" });
     assert.equal(unset.code, 0, unset.output);
-    assert.ok(JSON.parse(unset.stdout).warnings.some((w: string) => w.startsWith(`state (PostgreSQL schema ${SCHEMA}): not read: ${CONN_ENV} is not set`)), unset.stdout);
+    assert.ok(
+      JSON.parse(unset.stdout).warnings.some((w: string) => w.startsWith(`state (PostgreSQL schema ${SCHEMA}): not read: ${CONN_ENV} is not set`)),
+      unset.stdout,
+    );
     const other = verify(host, ["--json"], { CUTTER_STATE_PG_SCHEMA: "cutter_runtime_nothing_here" });
     assert.match(JSON.parse(other.stdout).gate.reviewed.state.reason, /could not (open|read) it|no state in that schema/);
-    assert.equal(pg.query("SELECT count(*) FROM information_schema.schemata WHERE schema_name = 'cutter_runtime_nothing_here'"), "0", "verify created no schema");
+    assert.equal(
+      pg.query("SELECT count(*) FROM information_schema.schemata WHERE schema_name = 'cutter_runtime_nothing_here'"),
+      "0",
+      "verify created no schema",
+    );
   });
 
   test("the rollback as printed (with the connection string set) destroys; what remains says how to drop the schema", () => {
@@ -70,7 +99,12 @@ describe("gate report: pg state backend", () => {
     const destroyed = run("bash", ["-c", `${rollback} --output ${host.outDir}`], { env: engineEnv({ [CONN_ENV]: pg.connStr }) });
     assert.equal(destroyed.code, 0, destroyed.output.slice(-3000));
     assert.equal(fs.existsSync(host.root), false);
-    assert.ok(destroyed.stdout.includes(`  state:     PostgreSQL schema ${SCHEMA} (no resources left)\n             remove: psql "$${CONN_ENV}" -c 'DROP SCHEMA ${SCHEMA} CASCADE'`), destroyed.stdout);
+    assert.ok(
+      destroyed.stdout.includes(
+        `  state:     PostgreSQL schema ${SCHEMA} (no resources left)\n             remove: psql "$${CONN_ENV}" -c 'DROP SCHEMA ${SCHEMA} CASCADE'`,
+      ),
+      destroyed.stdout,
+    );
     assert.deepEqual(filesContaining(host.dir, pg.password), []);
   });
 });

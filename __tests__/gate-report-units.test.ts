@@ -55,14 +55,38 @@ describe("env file, by name only", () => {
     scanAssignments(buffer, (name, start, end) => names.push([name, end - start]));
     assert.deepEqual(
       names.map(([n]) => n),
-      ["DOT_CUTTER_DB_HOST", "DOT_CUTTER_DB_PORT", "DOT_CUTTER_EXEC_DB_PASSWORD", "DOT_CUTTER_EXEC_DB_USER", "MULTI", "DOT_CUTTER_DB_NAME", "DOT_CUTTER_DB_SSLMODE", "DOT_CUTTER_DB_SSLMODE", "DOT_CUTTER_VERIFY_DB_USER", "DOT_CUTTER_VERIFY_DB_USER", "indented_name"],
+      [
+        "DOT_CUTTER_DB_HOST",
+        "DOT_CUTTER_DB_PORT",
+        "DOT_CUTTER_EXEC_DB_PASSWORD",
+        "DOT_CUTTER_EXEC_DB_USER",
+        "MULTI",
+        "DOT_CUTTER_DB_NAME",
+        "DOT_CUTTER_DB_SSLMODE",
+        "DOT_CUTTER_DB_SSLMODE",
+        "DOT_CUTTER_VERIFY_DB_USER",
+        "DOT_CUTTER_VERIFY_DB_USER",
+        "indented_name",
+      ],
     );
-    assert.deepEqual(names.find(([n]) => n === "DOT_CUTTER_DB_PORT"), ["DOT_CUTTER_DB_PORT", 4], "the value ends before the comment");
+    assert.deepEqual(
+      names.find(([n]) => n === "DOT_CUTTER_DB_PORT"),
+      ["DOT_CUTTER_DB_PORT", 4],
+      "the value ends before the comment",
+    );
     withTempDir((dir) => {
       const file = path.join(dir, ".env");
       fs.writeFileSync(file, text, { mode: 0o600 });
       const facts = inspectEnvFile(file, Buffer.from(`{"note": "x ${SECRET} y"}`));
-      assert.deepEqual(facts.defined, ["DOT_CUTTER_DB_HOST", "DOT_CUTTER_DB_PORT", "DOT_CUTTER_EXEC_DB_PASSWORD", "DOT_CUTTER_EXEC_DB_USER", "MULTI", "DOT_CUTTER_DB_SSLMODE", "indented_name"]);
+      assert.deepEqual(facts.defined, [
+        "DOT_CUTTER_DB_HOST",
+        "DOT_CUTTER_DB_PORT",
+        "DOT_CUTTER_EXEC_DB_PASSWORD",
+        "DOT_CUTTER_EXEC_DB_USER",
+        "MULTI",
+        "DOT_CUTTER_DB_SSLMODE",
+        "indented_name",
+      ]);
       assert.deepEqual(facts.empty, ["DOT_CUTTER_DB_NAME", "DOT_CUTTER_VERIFY_DB_USER"]);
       assert.deepEqual(facts.valuesInConfig, ["DOT_CUTTER_EXEC_DB_PASSWORD"], "a value copied into the config is named (never shown)");
       assert.deepEqual([facts.type, facts.owner, facts.mode], ["regular file", "root", "0600"]);
@@ -87,7 +111,16 @@ describe("env file, by name only", () => {
   });
 
   test("the backup key's flag against the env file: both mismatches named, agreement quiet", () => {
-    const facts = (defined: string[]) => ({ path: "/e/.env", type: "regular file", owner: "root", group: "root", mode: "0600", defined, empty: [], valuesInConfig: [] });
+    const facts = (defined: string[]) => ({
+      path: "/e/.env",
+      type: "regular file",
+      owner: "root",
+      group: "root",
+      mode: "0600",
+      defined,
+      empty: [],
+      valuesInConfig: [],
+    });
     const names = ["A_HOST", "A_PORT"];
     const flaggedNotDefined = envWiring(facts(names), names, "BACKUP_GPG_FPR", "provisioned");
     assert.equal(flaggedNotDefined.backupKey.consistent, false);
@@ -108,9 +141,20 @@ describe("gate inputs: backup key status, report reference, audit log", () => {
     assert.deepEqual([inputs.backupKeyStatus, inputs.reportReference, inputs.auditLogPath], ["not-provisioned", "", "/srv/state/c.tfstate.audit.jsonl"]);
     assert.equal(readRuntimeInputs({ CUTTER_STATE_BACKEND: "pg", CUTTER_OWNERSHIP_DIR: "/srv/own" }).auditLogPath, "/srv/own.audit.jsonl");
     withTempDir((dir) => {
-      fs.writeFileSync(path.join(dir, "alpha.json"), JSON.stringify({ runtimeRoot: "/srv/cutter-a", backupKeyStatus: "provisioned", reportReference: "KB-7675", state: { auditLog: "/srv/audit/alpha.jsonl" } }));
+      fs.writeFileSync(
+        path.join(dir, "alpha.json"),
+        JSON.stringify({
+          runtimeRoot: "/srv/cutter-a",
+          backupKeyStatus: "provisioned",
+          reportReference: "KB-7675",
+          state: { auditLog: "/srv/audit/alpha.jsonl" },
+        }),
+      );
       const [spec] = readHostFiles(dir, dir);
-      assert.deepEqual([spec.inputs.backupKeyStatus, spec.inputs.reportReference, spec.inputs.auditLogPath], ["provisioned", "KB-7675", "/srv/audit/alpha.jsonl"]);
+      assert.deepEqual(
+        [spec.inputs.backupKeyStatus, spec.inputs.reportReference, spec.inputs.auditLogPath],
+        ["provisioned", "KB-7675", "/srv/audit/alpha.jsonl"],
+      );
     });
   });
 
@@ -118,7 +162,10 @@ describe("gate inputs: backup key status, report reference, audit log", () => {
     [{ CUTTER_BACKUP_KEY_STATUS: "yes" }, /CUTTER_BACKUP_KEY_STATUS: "yes" must be one of not-provisioned, provisioned/],
     [{ CUTTER_REPORT_REFERENCE: "KB-1\nresult: G2 PASS" }, /CUTTER_REPORT_REFERENCE: "KB-1\\nresult: G2 PASS" must be one line of printable text/],
     [{ CUTTER_REPORT_REFERENCE: "x".repeat(201) }, /CUTTER_REPORT_REFERENCE: .* is 201 characters long; the limit is 200/],
-    [{ CUTTER_REPORT_REFERENCE: `db postgres://exec:${SECRET}@db/cutter` }, /CUTTER_REPORT_REFERENCE: "\(value withheld\)" looks like it holds a secret or the execution switch \(CR-CONNECTION-STRING\)/],
+    [
+      { CUTTER_REPORT_REFERENCE: `db postgres://exec:${SECRET}@db/cutter` },
+      /CUTTER_REPORT_REFERENCE: "\(value withheld\)" looks like it holds a secret or the execution switch \(CR-CONNECTION-STRING\)/,
+    ],
     [{ CUTTER_REPORT_REFERENCE: "execution_enabled=true" }, /CUTTER_REPORT_REFERENCE: "\(value withheld\)" looks like .*CR-NO-EXECUTION-SWITCH/],
     [{ CUTTER_AUDIT_LOG: "audit.jsonl" }, /CUTTER_AUDIT_LOG: "audit.jsonl" must be an absolute path/],
     [{ CUTTER_AUDIT_LOG: "/srv/cutter/runs/audit.jsonl" }, /CUTTER_AUDIT_LOG: "\/srv\/cutter\/runs\/audit.jsonl" overlaps the managed tree \/srv\/cutter/],
@@ -136,8 +183,16 @@ describe("gate inputs: backup key status, report reference, audit log", () => {
 
   test("a bad field of a host file is named by file and field", () => {
     withTempDir((dir) => {
-      fs.writeFileSync(path.join(dir, "alpha.json"), JSON.stringify({ runtimeRoot: "/srv/cutter-a", backupKeyStatus: "maybe", state: { auditLog: "rel/a.jsonl" } }));
-      assert.throws(() => readHostFiles(dir, dir), (e: Error) => /alpha\.json: backupKeyStatus: "maybe" must be one of/.test(e.message) && /alpha\.json: state\.auditLog: "rel\/a\.jsonl" must be an absolute path/.test(e.message));
+      fs.writeFileSync(
+        path.join(dir, "alpha.json"),
+        JSON.stringify({ runtimeRoot: "/srv/cutter-a", backupKeyStatus: "maybe", state: { auditLog: "rel/a.jsonl" } }),
+      );
+      assert.throws(
+        () => readHostFiles(dir, dir),
+        (e: Error) =>
+          /alpha\.json: backupKeyStatus: "maybe" must be one of/.test(e.message) &&
+          /alpha\.json: state\.auditLog: "rel\/a\.jsonl" must be an absolute path/.test(e.message),
+      );
     });
   });
 });
@@ -153,24 +208,42 @@ describe("rollback command: exactly this stack", () => {
 
   test("the env stack with defaults: no variable; with others: only those that differ from their defaults", () => {
     assert.deepEqual(rollbackCommand(spec({}), {}), { command: `${prefix}npm run destroy -- --auto-approve`, needs: undefined });
-    const custom = rollbackCommand(spec({ CUTTER_RUNTIME_ROOT: "/srv/cutter", CUTTER_OWNER: "cutter", CUTTER_ADOPT_EXISTING: "1", CUTTER_REPORT_REFERENCE: "KB 1" }), {});
-    assert.equal(custom.command, `${prefix}CUTTER_RUNTIME_ROOT=/srv/cutter CUTTER_OWNER=cutter CUTTER_ADOPT_EXISTING=1 npm run destroy -- --auto-approve`, "the default state path follows the root; the report reference is no part of the stack");
+    const custom = rollbackCommand(
+      spec({ CUTTER_RUNTIME_ROOT: "/srv/cutter", CUTTER_OWNER: "cutter", CUTTER_ADOPT_EXISTING: "1", CUTTER_REPORT_REFERENCE: "KB 1" }),
+      {},
+    );
+    assert.equal(
+      custom.command,
+      `${prefix}CUTTER_RUNTIME_ROOT=/srv/cutter CUTTER_OWNER=cutter CUTTER_ADOPT_EXISTING=1 npm run destroy -- --auto-approve`,
+      "the default state path follows the root; the report reference is no part of the stack",
+    );
   });
 
   test("a pg stack names its schema and says what it needs (the connection string, never its value)", () => {
-    const pg = rollbackCommand(spec({ CUTTER_STATE_BACKEND: "pg", CUTTER_STATE_PG_SCHEMA: "prod", CUTTER_STATE_PG_CONN_ENV: "PROD_PG" }), { PROD_PG: `postgres://u:${SECRET}@db/x` });
+    const pg = rollbackCommand(spec({ CUTTER_STATE_BACKEND: "pg", CUTTER_STATE_PG_SCHEMA: "prod", CUTTER_STATE_PG_CONN_ENV: "PROD_PG" }), {
+      PROD_PG: `postgres://u:${SECRET}@db/x`,
+    });
     assert.equal(pg.command, `${prefix}CUTTER_STATE_BACKEND=pg CUTTER_STATE_PG_SCHEMA=prod CUTTER_STATE_PG_CONN_ENV=PROD_PG npm run destroy -- --auto-approve`);
     assert.equal(pg.needs, "PROD_PG set to the connection string of the PostgreSQL database holding schema prod (the state)");
     assert.ok(!JSON.stringify(pg).includes(SECRET));
   });
 
   test("a host-file stack: the host, and the hosts directory only when it is not the project's hosts/", () => {
-    assert.equal(rollbackCommand(spec({}, "production"), { CUTTER_HOSTS_DIR: path.join(REPO, "hosts") }).command, `cd ${REPO} && npm run destroy -- production --auto-approve`);
-    assert.equal(rollbackCommand(spec({}, "production"), { CUTTER_HOSTS_DIR: "/etc/cutter/hosts" }).command, `cd ${REPO} && CUTTER_HOSTS_DIR=/etc/cutter/hosts npm run destroy -- production --auto-approve`);
+    assert.equal(
+      rollbackCommand(spec({}, "production"), { CUTTER_HOSTS_DIR: path.join(REPO, "hosts") }).command,
+      `cd ${REPO} && npm run destroy -- production --auto-approve`,
+    );
+    assert.equal(
+      rollbackCommand(spec({}, "production"), { CUTTER_HOSTS_DIR: "/etc/cutter/hosts" }).command,
+      `cd ${REPO} && CUTTER_HOSTS_DIR=/etc/cutter/hosts npm run destroy -- production --auto-approve`,
+    );
   });
 
   test("names are abbreviated as the gate report wrote them", () => {
-    assert.equal(abbreviateNames(["DOT_CUTTER_DB_HOST", "DOT_CUTTER_DB_PORT", "DOT_CUTTER_DB_NAME", "DOT_CUTTER_DB_SSLMODE"]), "DOT_CUTTER_DB_HOST/PORT/NAME/SSLMODE");
+    assert.equal(
+      abbreviateNames(["DOT_CUTTER_DB_HOST", "DOT_CUTTER_DB_PORT", "DOT_CUTTER_DB_NAME", "DOT_CUTTER_DB_SSLMODE"]),
+      "DOT_CUTTER_DB_HOST/PORT/NAME/SSLMODE",
+    );
     assert.equal(abbreviateNames(["DOT_CUTTER_EXEC_DB_USER", "DOT_CUTTER_EXEC_DB_PASSWORD"]), "DOT_CUTTER_EXEC_DB_USER/PASSWORD");
     assert.equal(abbreviateNames(["A_X", "B_Y"]), "A_X/B_Y");
   });
@@ -231,11 +304,14 @@ describe("audit log", () => {
       const writer = `const { appendAuditEntry } = require(${JSON.stringify(path.join(REPO, "dist", "cli", "audit-log.js"))});
         for (let i = 0; i < 100; i++) appendAuditEntry(${JSON.stringify(file)}, { format: "cutter-runtime-audit/1", stack: "s", command: "deploy", writer: process.argv[1], i, reasons: ["${"r".repeat(3000)}"] });`;
       await Promise.all(
-        [1, 2, 3, 4].map((w) => new Promise<void>((resolve, reject) => {
-          const child = spawn(process.execPath, ["-e", writer, String(w)], { stdio: "inherit" });
-          const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
-          child.on("close", (code) => (clearTimeout(timer), code === 0 ? resolve() : reject(new Error(`writer ${w} exit ${code}`))));
-        })),
+        [1, 2, 3, 4].map(
+          (w) =>
+            new Promise<void>((resolve, reject) => {
+              const child = spawn(process.execPath, ["-e", writer, String(w)], { stdio: "inherit" });
+              const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
+              child.on("close", (code) => (clearTimeout(timer), code === 0 ? resolve() : reject(new Error(`writer ${w} exit ${code}`))));
+            }),
+        ),
       );
       const lines = fs.readFileSync(file, "utf8").split("\n").filter(Boolean);
       assert.equal(lines.length, 400);
@@ -295,11 +371,21 @@ describe("survey script, run directly", () => {
       assert.equal(first.status, 0, first.stderr);
       const file = path.join(records, "survey");
       const text = fs.readFileSync(file, "utf8");
-      assert.match(text, /^cutter-runtime-survey 1\nrecorded_at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\nroot \/srv\/cutter\ntruncated 0\nobserved S\|\/srv\/cutter\|directory\|daemon\|daemon\|755\nobserved S\|\/srv\/cutter\/runs\|directory\|root\|root\|700\n$/);
+      assert.match(
+        text,
+        /^cutter-runtime-survey 1\nrecorded_at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\nroot \/srv\/cutter\ntruncated 0\nobserved S\|\/srv\/cutter\|directory\|daemon\|daemon\|755\nobserved S\|\/srv\/cutter\/runs\|directory\|root\|root\|700\n$/,
+      );
       assert.equal(fs.statSync(file).mode & 0o777, 0o600);
       assert.equal(fs.statSync(records).mode & 0o777, 0o700);
       const survey = readSurvey(records, ["/srv/cutter", "/srv/cutter/runs", "/srv/cutter/locks"]);
-      assert.deepEqual(survey.paths.map((p) => [p.path, p.existed, p.owner, p.mode]), [["/srv/cutter", true, "daemon", "0755"], ["/srv/cutter/runs", true, "root", "0700"], ["/srv/cutter/locks", false, undefined, undefined]]);
+      assert.deepEqual(
+        survey.paths.map((p) => [p.path, p.existed, p.owner, p.mode]),
+        [
+          ["/srv/cutter", true, "daemon", "0755"],
+          ["/srv/cutter/runs", true, "root", "0700"],
+          ["/srv/cutter/locks", false, undefined, undefined],
+        ],
+      );
 
       const second = runSurvey({ ...base, CUTTER_SURVEY_ACTION: "record", CUTTER_OBSERVED: "" });
       assert.equal(second.status, 0, second.stderr);
@@ -308,7 +394,12 @@ describe("survey script, run directly", () => {
 
       assert.equal(runSurvey({ ...base, CUTTER_SURVEY_ACTION: "forget" }).status, 0);
       assert.equal(fs.existsSync(file), false);
-      const cut = runSurvey({ ...base, CUTTER_SURVEY_ACTION: "record", CUTTER_OBSERVED: "S|/srv/cutter|directory|root|root|750\nS|/srv/cutter/ru", CUTTER_OBSERVED_TRUNCATED: "1" });
+      const cut = runSurvey({
+        ...base,
+        CUTTER_SURVEY_ACTION: "record",
+        CUTTER_OBSERVED: "S|/srv/cutter|directory|root|root|750\nS|/srv/cutter/ru",
+        CUTTER_OBSERVED_TRUNCATED: "1",
+      });
       assert.equal(cut.status, 0, cut.stderr);
       assert.match(fs.readFileSync(file, "utf8"), /truncated 1\nobserved S\|\/srv\/cutter\|directory\|root\|root\|750\n$/);
     });
@@ -321,7 +412,14 @@ describe("survey script, run directly", () => {
       const victim = path.join(dir, "victim");
       fs.writeFileSync(victim, "keep\n");
       fs.symlinkSync(victim, path.join(records, "survey.tmp"));
-      const r = runSurvey({ CUTTER_SURVEY_ACTION: "record", CUTTER_RECORD_DIR: records, CUTTER_SURVEY_NAME: "survey", CUTTER_ROOT: "/srv/cutter", CUTTER_OBSERVED: "", CUTTER_OBSERVED_TRUNCATED: "0" });
+      const r = runSurvey({
+        CUTTER_SURVEY_ACTION: "record",
+        CUTTER_RECORD_DIR: records,
+        CUTTER_SURVEY_NAME: "survey",
+        CUTTER_ROOT: "/srv/cutter",
+        CUTTER_OBSERVED: "",
+        CUTTER_OBSERVED_TRUNCATED: "0",
+      });
       assert.equal(r.status, 0, r.stderr);
       assert.equal(fs.readFileSync(victim, "utf8"), "keep\n");
       assert.match(fs.readFileSync(path.join(records, "survey"), "utf8"), /^cutter-runtime-survey 1\n/);

@@ -38,10 +38,14 @@ function npm(host: TempHost, verb: string, args: string[] = []): RunResult {
 function mask(text: string, dir: string): string {
   const machine = os.hostname();
   return text
-    .split(REPO).join("<REPO>")
-    .split(dir).join("<TMP>")
-    .split(`host: ${machine} (`).join("host: <MACHINE> (")
-    .split(`@${machine})`).join("@<MACHINE>)")
+    .split(REPO)
+    .join("<REPO>")
+    .split(dir)
+    .join("<TMP>")
+    .split(`host: ${machine} (`)
+    .join("host: <MACHINE> (")
+    .split(`@${machine})`)
+    .join("@<MACHINE>)")
     .replace(/\b\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{3})?Z\b/g, "<TIME>")
     .replace(/\b[0-9a-f]{64}\b/g, "<SHA256>")
     .replace(/\b[0-9a-f]{40}\b/g, "<COMMIT>")
@@ -159,9 +163,19 @@ describe("gate report: a fresh npm run deploy", () => {
 
     // What remains outside the tree, and how to remove it.
     assert.match(destroyed.stdout, /^Destroy complete: the tree is removed\. Outside the tree, these remain \(none is needed to deploy again\):$/m);
-    assert.ok(destroyed.stdout.includes(`  state:     ${host.statePath}, ${host.statePath}.backup (no resources left)\n             remove: rm -f ${host.statePath} ${host.statePath}.backup`), destroyed.stdout);
-    assert.ok(destroyed.stdout.includes(`  records:   ${host.statePath}.ownership (empty)\n             remove: rmdir ${host.statePath}.ownership`), "the survey went with the records");
-    assert.ok(destroyed.stdout.includes(`  audit log: ${auditLog} (4 entries of this stack: the trail; keep or archive it)\n             remove: rm -f ${auditLog}`));
+    assert.ok(
+      destroyed.stdout.includes(
+        `  state:     ${host.statePath}, ${host.statePath}.backup (no resources left)\n             remove: rm -f ${host.statePath} ${host.statePath}.backup`,
+      ),
+      destroyed.stdout,
+    );
+    assert.ok(
+      destroyed.stdout.includes(`  records:   ${host.statePath}.ownership (empty)\n             remove: rmdir ${host.statePath}.ownership`),
+      "the survey went with the records",
+    );
+    assert.ok(
+      destroyed.stdout.includes(`  audit log: ${auditLog} (4 entries of this stack: the trail; keep or archive it)\n             remove: rm -f ${auditLog}`),
+    );
     assert.deepEqual(fs.readdirSync(`${host.statePath}.ownership`), []);
 
     const entries = auditEntries(auditLog);
@@ -184,7 +198,10 @@ describe("gate report: a fresh npm run deploy", () => {
     assert.deepEqual(first.engine, { kind: engineInfo().engine.kind, version: engineInfo().engine.version });
     assert.equal(first.state.location, host.statePath);
     assert.ok(refusal.reasons.includes(`kept ${at("runs")}: holds 1 entry`), JSON.stringify(refusal.reasons));
-    assert.ok(refusal.reasons.some((r: string) => r.startsWith("destroy stopped before removing anything")), JSON.stringify(refusal.reasons));
+    assert.ok(
+      refusal.reasons.some((r: string) => r.startsWith("destroy stopped before removing anything")),
+      JSON.stringify(refusal.reasons),
+    );
     assert.deepEqual(last.reasons, []);
     assert.equal(last.state.serial, stateOf(host).serial);
     assert.equal(fs.statSync(auditLog).mode & 0o7777, 0o600);
@@ -232,11 +249,18 @@ describe("gate report: a host-file stack deployed from a saved plan", () => {
     const digest = createHash("sha256").update(fs.readFileSync(planFile)).digest("hex");
     assert.ok(md.includes(`· host: ${os.hostname()} (host file ${hostFile}, stack cutter-runtime-alpha)`), md);
     assert.match(md, new RegExp(`· saved plan ${planFile} \\(archive sha256 ${digest}, plan sha256 [0-9a-f]{64}\\)`));
-    assert.match(md, /^Created with install -d -o root -g root -m 0750 \(empty directories only\), by `node dist\/cli\/cutter\.js deploy --plan` \(audit log: /m);
+    assert.match(
+      md,
+      /^Created with install -d -o root -g root -m 0750 \(empty directories only\), by `node dist\/cli\/cutter\.js deploy --plan` \(audit log: /m,
+    );
     assert.match(md, /^- env_wiring: WARN /m, "a missing env file is a warning");
     assert.match(md, /^g2: PASS$/m);
     const rollback = /^rollback: (.*)$/m.exec(md)![1];
-    assert.equal(rollback, `cd ${REPO} && CUTTER_HOSTS_DIR=${hosts.hostsDir} npm run destroy -- alpha --auto-approve`, "only what selects the host: no per-host variable (a host-file stack refuses them)");
+    assert.equal(
+      rollback,
+      `cd ${REPO} && CUTTER_HOSTS_DIR=${hosts.hostsDir} npm run destroy -- alpha --auto-approve`,
+      "only what selects the host: no per-host variable (a host-file stack refuses them)",
+    );
     const env = engineEnv();
     delete env.CUTTER_HOSTS_DIR;
     const destroyed = run("bash", ["-c", `${rollback} --output ${hosts.outDir}`], { env });

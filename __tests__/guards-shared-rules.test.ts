@@ -92,6 +92,8 @@ describe("one mode ceiling (constructs/validation.ts MODE_CEILING)", () => {
         assert.equal(byProps, (parseInt(mode, 8) & ~MODE_CEILING[kind]) !== 0, `${kind} ${mode} against ${formatMode(MODE_CEILING[kind])}`);
       }
     }
-    assert.ok(MODE_CEILING_RULE.what.includes(formatMode(MODE_CEILING[PathKind.FILE])) && MODE_CEILING_RULE.what.includes(formatMode(MODE_CEILING[PathKind.DIRECTORY])));
+    assert.ok(
+      MODE_CEILING_RULE.what.includes(formatMode(MODE_CEILING[PathKind.FILE])) && MODE_CEILING_RULE.what.includes(formatMode(MODE_CEILING[PathKind.DIRECTORY])),
+    );
   });
 });

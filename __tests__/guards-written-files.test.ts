@@ -28,7 +28,10 @@ import {
 } from "../constructs";
 
 /** A stack with the guard and one plain local_file holding `content`. */
-function stackWithFile(content: string, modes: { filePermission?: string; directoryPermission?: string } = { filePermission: "0640", directoryPermission: "0700" }): TerraformStack {
+function stackWithFile(
+  content: string,
+  modes: { filePermission?: string; directoryPermission?: string } = { filePermission: "0640", directoryPermission: "0700" },
+): TerraformStack {
   const stack = new TerraformStack(testApp(), "guarded");
   new LocalProvider(stack, "local");
   Aspects.of(stack).add(new WrittenFilesGuard());
@@ -170,7 +173,12 @@ for (const [rule, compliant, noncompliant] of cases) {
 
 describe(`${MODE_CEILING_RULE.id}: ${MODE_CEILING_RULE.what}`, () => {
   test("Compliance: 0640/0600/0400 files, 0700/0750 parent directories", () => {
-    for (const [f, d] of [["0640", "0700"], ["0600", "0750"], ["0400", "0500"]]) synthPasses(stackWithFile("x\n", { filePermission: f, directoryPermission: d }));
+    for (const [f, d] of [
+      ["0640", "0700"],
+      ["0600", "0750"],
+      ["0400", "0500"],
+    ])
+      synthPasses(stackWithFile("x\n", { filePermission: f, directoryPermission: d }));
   });
   const bad: Array<[string, { filePermission?: string; directoryPermission?: string }]> = [
     ["a world-readable file 0644", { filePermission: "0644", directoryPermission: "0700" }],
@@ -182,7 +190,8 @@ describe(`${MODE_CEILING_RULE.id}: ${MODE_CEILING_RULE.what}`, () => {
     ["an unset parent mode (the provider's 0777)", { filePermission: "0640" }],
   ];
   bad.forEach(([what, modes], i) =>
-    test(`Noncompliance ${i + 1}: ${what} fails synth`, () => synthFails(stackWithFile("x\n", modes), /CR-MODE-CEILING \/srv\/x\/f: (file|directory)_permission/)),
+    test(`Noncompliance ${i + 1}: ${what} fails synth`, () =>
+      synthFails(stackWithFile("x\n", modes), /CR-MODE-CEILING \/srv\/x\/f: (file|directory)_permission/)),
   );
 });
 

@@ -83,7 +83,10 @@ describe("one table of inputs", () => {
 
   test("the config schema agrees with the table and the guard: backup key flags, env-var names", () => {
     const schema = JSON.parse(fs.readFileSync(path.join(REPO, "schema", "orchestrator.config.schema.json"), "utf8"));
-    assert.deepEqual(schema.properties.backup.properties.provisioning.enum, BACKUP_KEY_STATUSES.map((s) => BACKUP_KEY_FLAGS[s]));
+    assert.deepEqual(
+      schema.properties.backup.properties.provisioning.enum,
+      BACKUP_KEY_STATUSES.map((s) => BACKUP_KEY_FLAGS[s]),
+    );
     assert.equal(schema.definitions.envName.pattern, ENV_VAR_NAME.source);
     assert.match(schema.properties.backup.properties.provisioning.description, new RegExp(INPUT_TABLE.backupKeyStatus.env));
   });

@@ -72,7 +72,8 @@ interface PlannedChange {
   change: { actions: string[]; before: { triggers_replace?: unknown } | null; after: { triggers_replace?: unknown } | null };
 }
 
-const addresses = (json: Synthesized): string[] => Object.entries<Record<string, unknown>>(json.resource).flatMap(([type, byName]) => Object.keys(byName).map((n) => `${type}.${n}`));
+const addresses = (json: Synthesized): string[] =>
+  Object.entries<Record<string, unknown>>(json.resource).flatMap(([type, byName]) => Object.keys(byName).map((n) => `${type}.${n}`));
 const sha256 = (text: string) => createHash("sha256").update(text, "utf8").digest("hex");
 
 /** Where main's configuration was synthesized (CUTTER_RUNTIME_ROOT=/tmp/cutter-fixture/cutter, CUTTER_STATE_PATH=/tmp/cutter-fixture/state/…). */
@@ -138,8 +139,15 @@ describe("short logical ids with moved blocks from the released ones; upgrades f
     const json = host.synthesized;
     assert.deepEqual(addresses(json).sort(), [...Object.keys(RELEASED), ...SHARED].sort());
     assert.deepEqual(Object.fromEntries(json.moved.map((m: { from: string; to: string }) => [m.to, m.from])), RELEASED);
-    assert.ok(addresses(json).every((a) => a.length <= 30), "every address is short");
-    assert.deepEqual([...RETIRED_STEP_ADDRESSES].sort(), [...Object.keys(RETIRED), ...Object.values(RETIRED)].sort(), "the plan summary knows every retired address");
+    assert.ok(
+      addresses(json).every((a) => a.length <= 30),
+      "every address is short",
+    );
+    assert.deepEqual(
+      [...RETIRED_STEP_ADDRESSES].sort(),
+      [...Object.keys(RETIRED), ...Object.values(RETIRED)].sort(),
+      "the plan summary knows every retired address",
+    );
   });
 
   test("the plan summary tells the destroy guard and the tree remover apart, by their roles", () => {
@@ -147,7 +155,9 @@ describe("short logical ids with moved blocks from the released ones; upgrades f
     expectSuccess(host.engine(["plan", "-input=false", "-out=first.tfplan"]), "plan");
     const plan = JSON.parse(expectSuccess(host.engine(["show", "-json", "first.tfplan"]), "show").stdout);
     fs.rmSync(path.join(host.stackDir, "first.tfplan"));
-    assert.deepEqual(explainChanges(plan.resource_changes), ["8 new: 2 directory resources, 2 files, 1 file write check, 1 file owner/mode step, 1 destroy guard, 1 tree remover"]);
+    assert.deepEqual(explainChanges(plan.resource_changes), [
+      "8 new: 2 directory resources, 2 files, 1 file write check, 1 file owner/mode step, 1 destroy guard, 1 tree remover",
+    ]);
   });
 
   for (const [name, ids] of [
@@ -180,17 +190,30 @@ describe("short logical ids with moved blocks from the released ones; upgrades f
         const text = expectSuccess(upgraded.engine(["show", "-no-color", "upgrade.tfplan"]), "show").stdout;
         fs.rmSync(path.join(upgraded.stackDir, "upgrade.tfplan"));
         const changes = (plan.resource_changes as PlannedChange[]).filter((rc) => rc.mode === "managed");
-        const by = (action: string) => changes.filter((rc) => rc.change.actions.join("/") === action).map((rc) => rc.address).sort();
+        const by = (action: string) =>
+          changes
+            .filter((rc) => rc.change.actions.join("/") === action)
+            .map((rc) => rc.address)
+            .sort();
         assert.deepEqual(by("delete"), [...retired].sort(), "only the retired steps are removed");
-        for (const rc of changes.filter((c) => c.change.actions.includes("delete"))) assert.equal(rc.action_reason, "delete_because_no_resource_config", rc.address);
+        for (const rc of changes.filter((c) => c.change.actions.includes("delete")))
+          assert.equal(rc.action_reason, "delete_because_no_resource_config", rc.address);
         assert.deepEqual(by("create"), SHARED, "only the shared steps are new");
-        assert.deepEqual(changes.filter((rc) => rc.change.actions.length > 1).map((rc) => rc.address), [], "nothing is replaced");
+        assert.deepEqual(
+          changes.filter((rc) => rc.change.actions.length > 1).map((rc) => rc.address),
+          [],
+          "nothing is replaced",
+        );
         for (const rc of changes.filter((c) => c.change.actions.includes("update"))) {
           // An update in place (e.g. a role marker added to a state that has none) changes `input` only and runs nothing.
           assert.equal(rc.type, "terraform_data", rc.address);
           assert.deepEqual(rc.change.before?.triggers_replace, rc.change.after?.triggers_replace, `${rc.address}: triggers unchanged`);
         }
-        assert.deepEqual(by("no-op").filter((a) => a.startsWith("local_file.")), ["local_file.config", "local_file.readme"], "the files are not written");
+        assert.deepEqual(
+          by("no-op").filter((a) => a.startsWith("local_file.")),
+          ["local_file.config", "local_file.readme"],
+          "the files are not written",
+        );
         if (ids === "released") {
           for (const [to, from] of Object.entries(RELEASED)) {
             assert.equal(changes.find((rc) => rc.address === to)?.previous_address, from, `${from} moves to ${to}`);
@@ -200,7 +223,12 @@ describe("short logical ids with moved blocks from the released ones; upgrades f
 
         // What the operator's `npm run plan` says: the retired steps by address, nothing for review, no file written.
         const reviewed = expectSuccess(cutter(upgraded, ["plan"]), "npm run plan (cutter plan)");
-        assert.ok(reviewed.stdout.includes(`steps of an earlier release to forget (${retired.length}; no longer configured, so none of them runs and nothing on disk changes):`), reviewed.stdout);
+        assert.ok(
+          reviewed.stdout.includes(
+            `steps of an earlier release to forget (${retired.length}; no longer configured, so none of them runs and nothing on disk changes):`,
+          ),
+          reviewed.stdout,
+        );
         for (const r of retired) assert.ok(reviewed.stdout.includes(`    x ${r}\n`), `npm run plan names ${r}:\n${reviewed.stdout}`);
         assert.match(reviewed.stdout, /secrets\/DB\/services touched: none/);
         assert.doesNotMatch(reviewed.stdout, /files to write|directories to (create|remove)|REVIEW/);

@@ -29,7 +29,16 @@ import { REPO, RunResult, TempHost, clean, expectSuccess, run } from "./support/
 const raw = (r: RunResult) => `${r.stdout}\n${r.stderr}`;
 
 const CDKTF = path.join(REPO, "node_modules", ".bin", "cdktf");
-const SCRIPTS: ScriptName[] = ["create-or-repair-directories", "remove-tree", "apply-permissions", "guard-write", "check-parent", "check-before-destroy", "observe", "survey"];
+const SCRIPTS: ScriptName[] = [
+  "create-or-repair-directories",
+  "remove-tree",
+  "apply-permissions",
+  "guard-write",
+  "check-parent",
+  "check-before-destroy",
+  "observe",
+  "survey",
+];
 
 type Tool = "cdktf" | "npm";
 type Where = "no terminal" | "terminal";
@@ -100,7 +109,14 @@ function afterPlan(lines: string[]): string[] {
 }
 
 /** Lines of the scripts long enough to be unmistakable (comments and short lines left out). */
-const scriptLines = [...new Set([scriptLibrary(), ...SCRIPTS.map(scriptText)].flatMap((t) => t.split("\n")).map((l) => l.trim()).filter((l) => l.length >= 40 && !l.startsWith("#")))];
+const scriptLines = [
+  ...new Set(
+    [scriptLibrary(), ...SCRIPTS.map(scriptText)]
+      .flatMap((t) => t.split("\n"))
+      .map((l) => l.trim())
+      .filter((l) => l.length >= 40 && !l.startsWith("#")),
+  ),
+];
 
 function assertNoScript(output: string, what: string): void {
   const flat = clean(output);
@@ -119,7 +135,10 @@ describe("what npx cdktf and npm run print: budgets, no script, reasons last (re
 
   /** The command as an operator types it, with the host's inputs; on a terminal through script -qc. */
   const operator = (tool: Tool, verb: "deploy" | "destroy", where: Where): RunResult => {
-    const args = tool === "cdktf" ? [CDKTF, verb, "--auto-approve", "--output", host.outDir] : ["npm", "run", verb, "--", ...(verb === "destroy" ? ["--auto-approve"] : []), "--output", host.outDir];
+    const args =
+      tool === "cdktf"
+        ? [CDKTF, verb, "--auto-approve", "--output", host.outDir]
+        : ["npm", "run", verb, "--", ...(verb === "destroy" ? ["--auto-approve"] : []), "--output", host.outDir];
     const env = host.env();
     // An operator's shell: no CI variable (that only trims cdktf's redraws, which are not counted anyway).
     delete env.CI;
@@ -139,19 +158,38 @@ describe("what npx cdktf and npm run print: budgets, no script, reasons last (re
     const m = measure(lines);
     t.diagnostic(`npx cdktf deploy, first: ${m.lines} lines, ${m.chars} characters after Plan:, longest ${m.longest}`);
     assert.ok(m.longest <= 200, `a line of ${m.longest} characters:\n${lines.filter((l) => l.length > 200).join("\n")}`);
-    assert.ok(m.lines <= 40 && m.chars <= 4000, `${m.lines} lines, ${m.chars} characters after Plan: (budget 40 lines, 4,000 characters):\n${lines.join("\n")}`);
+    assert.ok(
+      m.lines <= 40 && m.chars <= 4000,
+      `${m.lines} lines, ${m.chars} characters after Plan: (budget 40 lines, 4,000 characters):\n${lines.join("\n")}`,
+    );
     assert.match(lines.join("\n"), /Apply complete! Resources: \d+ added, 0 changed, 0 destroyed\./, "the closing line is not dropped");
     // Every line is the engine's per-resource progress, a step's one line, or a closing line.
-    const expected = /(: (Creating|Creation complete after \S+( \[id=\S+\])?|Provisioning with 'local-exec')\.*$)|\(local-exec\): (local-exec: Executing: Suppressed by quiet=true|created \S+ \S+:\S+ \d{4}|writing \S+ \(new file\))$|Apply complete!|No outputs found\./;
-    assert.deepEqual(lines.filter((l) => !expected.test(l)), [], "nothing but engine progress, step lines and the closing lines");
+    const expected =
+      /(: (Creating|Creation complete after \S+( \[id=\S+\])?|Provisioning with 'local-exec')\.*$)|\(local-exec\): (local-exec: Executing: Suppressed by quiet=true|created \S+ \S+:\S+ \d{4}|writing \S+ \(new file\))$|Apply complete!|No outputs found\./;
+    assert.deepEqual(
+      lines.filter((l) => !expected.test(l)),
+      [],
+      "nothing but engine progress, step lines and the closing lines",
+    );
     // Short logical ids (RuntimeTree.useShortLogicalIds): no address is cdktf's construct path and hash.
     const addresses = [...new Set(lines.flatMap((l) => [...l.matchAll(/\b(terraform_data|local_file)\.\w+/g)].map((m) => m[0])))];
-    assert.deepEqual(addresses.filter((a) => a.length > 30), [], "every resource address is short");
-    assert.equal(lines.filter((l) => /\(local-exec\): created /.test(l)).length, fs.readdirSync(host.root).filter((n) => fs.statSync(path.join(host.root, n)).isDirectory()).length + 1, "one line per directory created (the root too)");
+    assert.deepEqual(
+      addresses.filter((a) => a.length > 30),
+      [],
+      "every resource address is short",
+    );
+    assert.equal(
+      lines.filter((l) => /\(local-exec\): created /.test(l)).length,
+      fs.readdirSync(host.root).filter((n) => fs.statSync(path.join(host.root, n)).isDirectory()).length + 1,
+      "one line per directory created (the root too)",
+    );
   });
 
   test("no-op deploy ≤ 25 lines in all: npx cdktf on a terminal, npm run without one", (t) => {
-    for (const [tool, where] of [["cdktf", "terminal"], ["npm", "no terminal"]] as const) {
+    for (const [tool, where] of [
+      ["cdktf", "terminal"],
+      ["npm", "no terminal"],
+    ] as const) {
       const result = expectSuccess(operator(tool, "deploy", where), `${tool} deploy (${where})`);
       const lines = screen(raw(result));
       t.diagnostic(`${tool} deploy, no-op, ${where}: ${lines.length} lines`);
@@ -163,14 +201,23 @@ describe("what npx cdktf and npm run print: budgets, no script, reasons last (re
   test("refused destroy (one file in backups/): ≤ 25 lines after Plan:, every reason among the last 10; both tools, both ways", (t) => {
     const backups = path.join(host.root, "backups");
     fs.writeFileSync(path.join(backups, "dump.sql.gpg"), "x\n");
-    for (const [tool, where] of [["cdktf", "no terminal"], ["cdktf", "terminal"], ["npm", "no terminal"], ["npm", "terminal"]] as const) {
+    for (const [tool, where] of [
+      ["cdktf", "no terminal"],
+      ["cdktf", "terminal"],
+      ["npm", "no terminal"],
+      ["npm", "terminal"],
+    ] as const) {
       const result = operator(tool, "destroy", where);
       assert.notEqual(result.code, 0, `${tool} destroy (${where}) refused`);
       const lines = afterPlan(screen(raw(result)));
       t.diagnostic(`${tool} destroy, refused, ${where}: ${lines.length} lines after Plan:`);
       assert.ok(lines.length <= 25, `${tool} destroy (${where}) printed ${lines.length} lines after Plan:\n${lines.join("\n")}`);
       // The engine boxes and wraps its error text: read the last 10 lines as one text.
-      const last = lines.slice(-10).map((l) => l.replace(/^\s*(cutter-runtime\s+)?[│╵╷]?\s*/, "")).join(" ").replace(/\s+/g, " ");
+      const last = lines
+        .slice(-10)
+        .map((l) => l.replace(/^\s*(cutter-runtime\s+)?[│╵╷]?\s*/, ""))
+        .join(" ")
+        .replace(/\s+/g, " ");
       assert.ok(last.includes(`kept ${backups}: holds 1 entry`), `${tool} destroy (${where}): the kept path among the last 10 lines:\n${last}`);
       assert.match(last, /destroy stopped before removing anything/, `${tool} destroy (${where}): what happened among the last 10 lines`);
       assert.match(last, /then destroy again; or keep the tree/, `${tool} destroy (${where}): what to do among the last 10 lines`);
@@ -192,8 +239,15 @@ describe("what npx cdktf and npm run print: budgets, no script, reasons last (re
       const lines = afterPlan(screen(raw(result)));
       t.diagnostic(`npx cdktf deploy, hand-made root, refused: ${lines.length} lines after Plan:`);
       // The engine boxes and wraps its error text: read the last 10 lines as one text.
-      const last = lines.slice(-10).map((l) => l.replace(/^\s*(cutter-runtime\s+)?[│╵╷]?\s*/, "")).join(" ").replace(/\s+/g, " ");
-      assert.ok(last.includes(`refusing to take over ${other.root}: it already exists and this stack did not create it`), `the refused path and why among the last 10 lines:\n${last}`);
+      const last = lines
+        .slice(-10)
+        .map((l) => l.replace(/^\s*(cutter-runtime\s+)?[│╵╷]?\s*/, ""))
+        .join(" ")
+        .replace(/\s+/g, " ");
+      assert.ok(
+        last.includes(`refusing to take over ${other.root}: it already exists and this stack did not create it`),
+        `the refused path and why among the last 10 lines:\n${last}`,
+      );
       assert.match(last, /Move it away and deploy again, or deploy with CUTTER_ADOPT_EXISTING=1/, "what to do among the last 10 lines");
       assert.match(last, /deploy stopped before changing anything: 1 path\(s\) refused/, "what happened among the last 10 lines");
       assert.equal(fs.statSync(other.root).mode & 0o7777, 0o755, "the hand-made root keeps its mode");

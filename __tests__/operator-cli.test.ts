@@ -52,7 +52,13 @@ describe("--help and --version on every command (no engine run)", () => {
       const shown = run("node", [CUTTER_JS, ...args]);
       assert.equal(shown.code, 0, shown.output);
       assert.match(shown.stdout, new RegExp(`^cutter-runtime ${versionOf(path.join(REPO, "package.json"))}`, "m"));
-      assert.match(shown.stdout, new RegExp(`^cdktf +${versionOf(path.join(REPO, "node_modules", "cdktf", "package.json"))} \\(cdktf-cli ${versionOf(path.join(REPO, "node_modules", "cdktf-cli", "package.json"))}\\)`, "m"));
+      assert.match(
+        shown.stdout,
+        new RegExp(
+          `^cdktf +${versionOf(path.join(REPO, "node_modules", "cdktf", "package.json"))} \\(cdktf-cli ${versionOf(path.join(REPO, "node_modules", "cdktf-cli", "package.json"))}\\)`,
+          "m",
+        ),
+      );
       assert.match(shown.stdout, new RegExp(`^engine +${engineInfo().engine.kind} ${engineInfo().engine.version.replace(/\./g, "\\.")} `, "m"));
       assert.match(shown.stdout, new RegExp(`^provider +${provider.source} ${provider.version}`, "m"));
     }

@@ -22,7 +22,8 @@ describe("cli/app.sh: the checkout's root, however it is started; build only whe
   /** Every source an hour old, the build stamp now: nothing is stale. */
   const settle = () => {
     const old = new Date(Date.now() - 3600_000);
-    for (const entry of ["main.ts", "constructs", "constructs/a.ts", "cli", "schema", "tsconfig.json", "package.json", "package-lock.json"]) fs.utimesSync(path.join(checkout, entry), old, old);
+    for (const entry of ["main.ts", "constructs", "constructs/a.ts", "cli", "schema", "tsconfig.json", "package.json", "package-lock.json"])
+      fs.utimesSync(path.join(checkout, entry), old, old);
     for (const entry of fs.readdirSync(path.join(checkout, "cli"))) fs.utimesSync(path.join(checkout, "cli", entry), old, old);
     fs.writeFileSync(path.join(checkout, "dist", ".app-build-stamp"), "");
   };
@@ -45,7 +46,11 @@ describe("cli/app.sh: the checkout's root, however it is started; build only whe
 
   // [how it is started, working directory (relative to the checkout, or absolute), command and arguments]
   const ways: Array<[string, string, () => [string, string[]]]> = [
-    ["cdktf from the project directory (cdktf.json's app through /bin/sh -c)", ".", () => ["/bin/sh", ["-c", JSON.parse(fs.readFileSync(path.join(REPO, "cdktf.json"), "utf8")).app]]],
+    [
+      "cdktf from the project directory (cdktf.json's app through /bin/sh -c)",
+      ".",
+      () => ["/bin/sh", ["-c", JSON.parse(fs.readFileSync(path.join(REPO, "cdktf.json"), "utf8")).app]],
+    ],
     ["sh with the script's relative path", ".", () => ["sh", ["cli/app.sh"]]],
     ["sh from cli/ (no slash in $0)", "cli", () => ["sh", ["app.sh"]]],
     ["sh ./app.sh from cli/", "cli", () => ["sh", ["./app.sh"]]],
@@ -73,7 +78,10 @@ describe("cli/app.sh: the checkout's root, however it is started; build only whe
   });
 
   test("a source newer than the build: app.sh (from cli/, and from elsewhere) builds once in the root, then runs the app", () => {
-    for (const [cwd, args] of [["cli", ["app.sh"]], ["/", [path.join(checkout, "cli", "app.sh")]]] as const) {
+    for (const [cwd, args] of [
+      ["cli", ["app.sh"]],
+      ["/", [path.join(checkout, "cli", "app.sh")]],
+    ] as const) {
       const before = buildCount();
       fs.writeFileSync(path.join(checkout, "constructs", "a.ts"), `// edited ${cwd}\n`);
       const result = run("sh", [...args], { cwd: path.resolve(checkout, cwd), env: env() });
@@ -138,11 +146,15 @@ describe("the app (raw cdktf): synth skipped while nothing changed; its checks s
       probe,
       `process.on("exit", () => { const m = Object.keys(require.cache); process.stderr.write("loaded cdktf=" + m.some((f) => f.includes("/node_modules/cdktf/")) + " runtime-stack=" + m.some((f) => f.endsWith("/constructs/runtime-stack.js")) + "\\n"); });\n`,
     );
-    const withProbe = (args: string[], extra: Record<string, string> = {}) => run("node", ["--require", probe, ...args], { env: host.env({ CDKTF_OUTDIR: host.outDir, ...extra }) });
+    const withProbe = (args: string[], extra: Record<string, string> = {}) =>
+      run("node", ["--require", probe, ...args], { env: host.env({ CDKTF_OUTDIR: host.outDir, ...extra }) });
     expectSuccess(host.synth(), "synth");
     const app = expectSuccess(withProbe([path.join(REPO, "dist", "main.js")]), "the app, nothing changed");
     assert.match(app.stderr, /loaded cdktf=false runtime-stack=false/);
-    const cli = expectSuccess(withProbe([path.join(REPO, "dist", "cli", "cutter.js"), "synth", "--output", host.outDir]), "the operator CLI's synth, nothing changed");
+    const cli = expectSuccess(
+      withProbe([path.join(REPO, "dist", "cli", "cutter.js"), "synth", "--output", host.outDir]),
+      "the operator CLI's synth, nothing changed",
+    );
     assert.match(cli.stderr, /loaded cdktf=false runtime-stack=false/);
     const changed = expectSuccess(withProbe([path.join(REPO, "dist", "main.js")], { CUTTER_SPEED_PROBE: "1" }), "the app, environment changed");
     assert.match(changed.stderr, /loaded cdktf=true runtime-stack=true/, "the probe can see cdktf when it is loaded");

@@ -166,7 +166,11 @@ describe("operator speed: synth, version and init are skipped only while nothing
     fs.writeFileSync(apart, `#!/bin/sh\necho "apart-$1" >>'${log}'\nexec '${engineInfo().engine.path}' "$@"\n`, { mode: 0o755 });
     const first = ok(cli(["plan", HOST], { CUTTER_ENGINE_PATH: apart }), "plan with an engine apart");
     assert.equal(first.synthRan, true, "another environment: synth runs");
-    assert.deepEqual(first.engine, ["apart-version", "apart-init", "apart-plan", "apart-show"], "the engine on PATH is known; the one apart is asked once (and init runs: another engine)");
+    assert.deepEqual(
+      first.engine,
+      ["apart-version", "apart-init", "apart-plan", "apart-show"],
+      "the engine on PATH is known; the one apart is asked once (and init runs: another engine)",
+    );
     const again = ok(cli(["plan", HOST], { CUTTER_ENGINE_PATH: apart }), "plan again");
     assert.deepEqual(again.engine, ["apart-plan", "apart-show"]);
   });

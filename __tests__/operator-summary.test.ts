@@ -40,10 +40,10 @@ describe("an owner change in a host file: an input change, in words, in plan and
 
   test("plan names owner and group as inputs changed since the last deploy, not as drift, and explains the engine's counts", () => {
     const plan = expectSuccess(hosts.cutter(["plan", "alpha"]), "plan");
-    assert.deepEqual(block(plan.stdout, /inputs changed since the last deploy/).map((l) => l.trim()), [
-      "* owner: root -> nobody (host file field owner)",
-      "* group: root -> nogroup (host file field group)",
-    ]);
+    assert.deepEqual(
+      block(plan.stdout, /inputs changed since the last deploy/).map((l) => l.trim()),
+      ["* owner: root -> nobody (host file field owner)", "* group: root -> nogroup (host file field group)"],
+    );
     assert.doesNotMatch(plan.stdout, /drift observed at plan/, "an input change is no drift");
     const engine = block(plan.stdout, /^ {2}engine plan: \d+ to add, \d+ to change, \d+ to destroy:/).join("\n");
     assert.match(engine, /replaced, re-run in place \(nothing on disk is removed or re-created\)/);
@@ -61,7 +61,10 @@ describe("an owner change in a host file: an input change, in words, in plan and
 
   test("plain cdktf plan of the stack names the same paths with owner:group and mode in the engine's plan text", () => {
     const env = hosts.env();
-    const plain = expectSuccess(run(CDKTF, ["plan", "cutter-runtime-alpha", "--output", hosts.outDir, "--skip-provider-lock"], { env }), "cdktf plan cutter-runtime-alpha");
+    const plain = expectSuccess(
+      run(CDKTF, ["plan", "cutter-runtime-alpha", "--output", hosts.outDir, "--skip-provider-lock"], { env }),
+      "cdktf plan cutter-runtime-alpha",
+    );
     // Each directory is a trigger key (its value is repaired at apply); the chunk's name says the new owner:group and mode.
     for (const n of fs.readdirSync(root())) {
       const p = path.join(root(), n);
@@ -78,10 +81,10 @@ describe("an owner change in a host file: an input change, in words, in plan and
     const deploy = expectSuccess(hosts.cutter(["deploy", "alpha"]), "deploy");
     const done = deploy.stdout.slice(deploy.stdout.lastIndexOf("Deployed host alpha"));
     assert.match(done, /^Deployed host alpha \(.*stack cutter-runtime-alpha\): \d+ added, \d+ changed, \d+ destroyed\. What it did \(write set\):/);
-    assert.deepEqual(block(done, /inputs changed since the last deploy/).map((l) => l.trim()), [
-      "* owner: root -> nobody (host file field owner)",
-      "* group: root -> nogroup (host file field group)",
-    ]);
+    assert.deepEqual(
+      block(done, /inputs changed since the last deploy/).map((l) => l.trim()),
+      ["* owner: root -> nobody (host file field owner)", "* group: root -> nogroup (host file field group)"],
+    );
     assert.equal(fs.statSync(path.join(root(), "runs")).uid, 65534, "owner applied");
     const again = expectSuccess(hosts.cutter(["plan", "alpha", "--detailed-exitcode"]), "plan after");
     assert.doesNotMatch(again.stdout, /inputs changed since the last deploy/);

@@ -3,7 +3,16 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, test } from "node:test";
-import { CUTTER_LAYOUT, DB_ENV_NAMES, EXECUTION_NOTE, EXECUTION_SWITCH_RULE, buildOrchestratorConfig, readRuntimeInputs, renderOrchestratorConfig, resolveLayout } from "../constructs";
+import {
+  CUTTER_LAYOUT,
+  DB_ENV_NAMES,
+  EXECUTION_NOTE,
+  EXECUTION_SWITCH_RULE,
+  buildOrchestratorConfig,
+  readRuntimeInputs,
+  renderOrchestratorConfig,
+  resolveLayout,
+} from "../constructs";
 import { REPO } from "./support/harness";
 
 const schema = JSON.parse(fs.readFileSync(path.join(REPO, "schema", "orchestrator.config.schema.json"), "utf8"));
@@ -12,18 +21,20 @@ const validate = new Ajv({ allErrors: true, strict: true }).compile(schema);
 function allKeysAndStrings(value: unknown, out: string[] = []): string[] {
   if (typeof value === "string") out.push(value);
   else if (Array.isArray(value)) value.forEach((v) => allKeysAndStrings(v, out));
-  else if (value && typeof value === "object") for (const [k, v] of Object.entries(value)) {
-    out.push(k);
-    allKeysAndStrings(v, out);
-  }
+  else if (value && typeof value === "object")
+    for (const [k, v] of Object.entries(value)) {
+      out.push(k);
+      allKeysAndStrings(v, out);
+    }
   return out;
 }
 
 function allKeyPaths(value: unknown, at = "$", out: Array<[string, string]> = []): Array<[string, string]> {
-  if (value && typeof value === "object") for (const [k, v] of Object.entries(value)) {
-    out.push([`${at}.${k}`, k]);
-    allKeyPaths(v, `${at}.${k}`, out);
-  }
+  if (value && typeof value === "object")
+    for (const [k, v] of Object.entries(value)) {
+      out.push([`${at}.${k}`, k]);
+      allKeyPaths(v, `${at}.${k}`, out);
+    }
   return out;
 }
 
@@ -37,7 +48,10 @@ describe("orchestrator config document", () => {
 
   test("holds the root, the layout map of every subdirectory and the sidecar root", () => {
     assert.equal(doc.runtime_root, "/var/lib/cutter");
-    assert.deepEqual(Object.keys(doc.layout), CUTTER_LAYOUT.subdirectories.map((d) => d.name));
+    assert.deepEqual(
+      Object.keys(doc.layout),
+      CUTTER_LAYOUT.subdirectories.map((d) => d.name),
+    );
     for (const d of layout.directories) assert.equal((doc.layout as Record<string, string>)[d.name], d.path);
     assert.equal(doc.sidecar_root, "/var/lib/cutter/runs");
   });
@@ -55,7 +69,10 @@ describe("orchestrator config document", () => {
 
   test("says the execution switch is not configurable here, without a key or value that sets it", () => {
     assert.deepEqual(doc.execution, { configurable_here: false, source_constant: "__execution_enabled__", note: EXECUTION_NOTE });
-    assert.match(doc.execution.note, /execution_enabled explicitly NOT configurable here — it is the source constant __execution_enabled__; flipping it is a sovereign GAP7 action/);
+    assert.match(
+      doc.execution.note,
+      /execution_enabled explicitly NOT configurable here — it is the source constant __execution_enabled__; flipping it is a sovereign GAP7 action/,
+    );
     assert.deepEqual(EXECUTION_SWITCH_RULE.check({ source: "t", path: "/x", content: renderOrchestratorConfig(doc) }), []);
     for (const [path, key] of allKeyPaths(doc)) assert.doesNotMatch(key, /execution[\s_-]*enabled/i, path);
   });

@@ -29,7 +29,10 @@ import { parseArgs as parseVerifyArgs } from "../cli/verify";
 import { REPO } from "./support/harness";
 
 const DIR = path.join(REPO, "examples", "github-actions");
-const WORKFLOWS = fs.readdirSync(DIR).filter((f) => f.endsWith(".yml")).sort();
+const WORKFLOWS = fs
+  .readdirSync(DIR)
+  .filter((f) => f.endsWith(".yml"))
+  .sort();
 const HOSTS = readHostFiles(path.join(REPO, "examples", "hosts"), REPO);
 const PACKAGE_SCRIPTS: Record<string, string> = JSON.parse(fs.readFileSync(path.join(REPO, "package.json"), "utf8")).scripts;
 
@@ -42,7 +45,10 @@ type Step = any;
 const GITHUB_HOSTED = /^(ubuntu|windows|macos)-/;
 const labels = (job: Job): string[] => (Array.isArray(job["runs-on"]) ? job["runs-on"] : [job["runs-on"]]).map(String);
 const onHost = (job: Job): boolean => labels(job).some((l) => !GITHUB_HOSTED.test(l));
-const hostOf = (job: Job): string | undefined => labels(job).map((l) => /^cutter-([a-z0-9-]+)$/.exec(l)?.[1]).find((h) => h !== undefined);
+const hostOf = (job: Job): string | undefined =>
+  labels(job)
+    .map((l) => /^cutter-([a-z0-9-]+)$/.exec(l)?.[1])
+    .find((h) => h !== undefined);
 const environmentOf = (job: Job): string | undefined => (typeof job.environment === "object" && job.environment ? job.environment.name : job.environment);
 const steps = (job: Job): Step[] => job.steps ?? [];
 const uses = (step: Step): string => (typeof step.uses === "string" ? step.uses : "");
@@ -256,7 +262,8 @@ function problems(wf: Workflow, text: string): string[] {
       }
     }
     if (onHost(job) && !env) problem(`${id} runs on a host without an environment (deployment branch rule, secrets)`);
-    if (applies(job) && (!env || !host || env !== host)) problem(`${id} applies outside the protected environment of its host (environment ${env}, host ${host})`);
+    if (applies(job) && (!env || !host || env !== host))
+      problem(`${id} applies outside the protected environment of its host (environment ${env}, host ${host})`);
     if (plans(job) && onHost(job) && env !== `${host}-plan`) problem(`${id} plans outside ${host}-plan (the read-only environment), in ${env}`);
 
     // Steps.
@@ -274,7 +281,8 @@ function problems(wf: Workflow, text: string): string[] {
       if (isAction(step, "actions/download-artifact")) {
         const target = String(step.with?.path ?? "");
         if (!target.startsWith("${{ runner.temp }}")) problem(`${where}: artifact downloaded into the workspace (path: ${target || "default"})`);
-        for (const key of ["run-id", "github-token", "repository", "pattern"]) if (step.with?.[key] !== undefined) problem(`${where}: download-artifact ${key}: artifacts come from this run only`);
+        for (const key of ["run-id", "github-token", "repository", "pattern"])
+          if (step.with?.[key] !== undefined) problem(`${where}: download-artifact ${key}: artifacts come from this run only`);
         if (step.with?.["digest-mismatch"] !== "error") problem(`${where}: download-artifact digest-mismatch must be error`);
       }
     }
@@ -302,7 +310,8 @@ function problems(wf: Workflow, text: string): string[] {
         const outStep = /^\$\{\{ steps\.([\w-]+)\.outputs\.sha256 \}\}$/.exec(String(planJob.outputs?.["plan-sha256"] ?? ""))?.[1];
         const producer = steps(planJob).find((s: Step) => s.id === outStep);
         const out = /--out "\$RUNNER_TEMP\/([^"]+)"/.exec(runText(producer))?.[1];
-        if (!producer || !/sha256=\$sha256" >> "\$GITHUB_OUTPUT"/.test(runText(producer))) problem(`${from}: plan-sha256 is not the sha256 its plan step computed`);
+        if (!producer || !/sha256=\$sha256" >> "\$GITHUB_OUTPUT"/.test(runText(producer)))
+          problem(`${from}: plan-sha256 is not the sha256 its plan step computed`);
         if (out === undefined || path.basename(out) !== path.basename(planFile)) problem(`${from}: saves ${out}, but ${id} deploys ${planFile}`);
         if (hostOf(planJob) !== host) problem(`${id}: deploys a plan made on another host (${hostOf(planJob)})`);
       }
@@ -317,8 +326,10 @@ function problems(wf: Workflow, text: string): string[] {
     const g = group(job);
     if (!g) problem(`${id} applies without a concurrency group`);
     else if (g.includes("${{")) problem(`${id}: concurrency group ${g} is not fixed per host`);
-    if (typeof job.concurrency !== "object" || job.concurrency["cancel-in-progress"] !== false) problem(`${id}: an applying job must have cancel-in-progress: false`);
-    if (typeof job.concurrency !== "object" || job.concurrency.queue !== "max") problem(`${id}: an applying job must queue (queue: max), or a newer run cancels a waiting one`);
+    if (typeof job.concurrency !== "object" || job.concurrency["cancel-in-progress"] !== false)
+      problem(`${id}: an applying job must have cancel-in-progress: false`);
+    if (typeof job.concurrency !== "object" || job.concurrency.queue !== "max")
+      problem(`${id}: an applying job must queue (queue: max), or a newer run cancels a waiting one`);
     const host = hostOf(job) ?? "?";
     if (g && applyGroups.has(host) && applyGroups.get(host) !== g) problem(`${id}: applies to ${host} in group ${g}, another job in ${applyGroups.get(host)}`);
     if (g) applyGroups.set(host, g);
@@ -378,7 +389,10 @@ for (const file of WORKFLOWS) {
       assert.deepEqual(ran, ["review"]);
       const review = wf.jobs.review;
       assert.match(labels(review)[0], GITHUB_HOSTED);
-      assert.ok(steps(review).some((s: Step) => /\bnpm ci\b/.test(runText(s))), "the review job installs and runs the pull request's code there");
+      assert.ok(
+        steps(review).some((s: Step) => /\bnpm ci\b/.test(runText(s))),
+        "the review job installs and runs the pull request's code there",
+      );
       for (const step of steps(review)) {
         const m = /dist\/__tests__\/\S+/g;
         for (const test of runText(step).match(m) ?? []) {
@@ -391,16 +405,29 @@ for (const file of WORKFLOWS) {
       const wf = load();
       const push = runningJobs(wf, { github: { event_name: "push", ref: "refs/heads/main" }, inputs: {} });
       for (const spec of HOSTS) {
-        assert.ok(push.some((id) => hostOf(wf.jobs[id]) === spec.hostName && plans(wf.jobs[id])), `${spec.hostName} planned`);
-        assert.ok(push.some((id) => hostOf(wf.jobs[id]) === spec.hostName && applies(wf.jobs[id])), `${spec.hostName} deployed`);
+        assert.ok(
+          push.some((id) => hostOf(wf.jobs[id]) === spec.hostName && plans(wf.jobs[id])),
+          `${spec.hostName} planned`,
+        );
+        assert.ok(
+          push.some((id) => hostOf(wf.jobs[id]) === spec.hostName && applies(wf.jobs[id])),
+          `${spec.hostName} deployed`,
+        );
       }
       const deployProduction = push.find((id) => hostOf(wf.jobs[id]) === "production" && applies(wf.jobs[id]))!;
       const deployStaging = push.find((id) => hostOf(wf.jobs[id]) === "staging" && applies(wf.jobs[id]))!;
       assert.ok([wf.jobs[deployProduction].needs].flat().includes(deployStaging), "production waits for staging");
       for (const inputs of dispatchInputs(wf)) {
         const ran = runningJobs(wf, { github: { event_name: "workflow_dispatch", ref: "refs/heads/main" }, inputs });
-        assert.deepEqual(ran.map((id) => hostOf(wf.jobs[id])), [inputs["rollback-host"]], `rollback of ${inputs["rollback-host"]} only`);
-        assert.ok(ran.every((id) => /destroy/.test(steps(wf.jobs[id]).map(runText).join("\n"))), "the manual run destroys");
+        assert.deepEqual(
+          ran.map((id) => hostOf(wf.jobs[id])),
+          [inputs["rollback-host"]],
+          `rollback of ${inputs["rollback-host"]} only`,
+        );
+        assert.ok(
+          ran.every((id) => /destroy/.test(steps(wf.jobs[id]).map(runText).join("\n"))),
+          "the manual run destroys",
+        );
       }
     });
 
@@ -411,7 +438,8 @@ for (const file of WORKFLOWS) {
         const spec = HOSTS.find((h) => h.hostName === hostOf(job));
         assert.ok(spec, `${id}: runner label cutter-<host> of a host file`);
         const connVariables = steps(job).flatMap((s: Step) => Object.keys(s.env ?? {}).filter((k) => /PG_CONN/.test(k) && k !== "PG_CONN_STR"));
-        for (const variable of connVariables) assert.equal(variable, spec!.inputs.statePgConnEnv, `${id}: ${variable} is what hosts/${spec!.hostName}.json names`);
+        for (const variable of connVariables)
+          assert.equal(variable, spec!.inputs.statePgConnEnv, `${id}: ${variable} is what hosts/${spec!.hostName}.json names`);
         if (plans(job) || applies(job)) assert.equal(connVariables.length >= 1, true, `${id} gives the state connection to its command`);
         for (const step of steps(job)) {
           const cdktf = /cdktf (diff|deploy|destroy|plan) (\S+)/.exec(runText(step));
@@ -457,7 +485,8 @@ for (const file of WORKFLOWS) {
         assert.ok(cdktf, `${job}: an operator command: ${line}`);
         seen.add(`cdktf ${cdktf![1]}`);
         if (cdktf![1] === "deploy" || cdktf![1] === "destroy") assert.match(cdktf![2], /--auto-approve/, "no terminal in a pipeline");
-        if (cdktf![1] !== "synth") assert.match(line, /^bash cli\/with-engine\.sh npx --no-install cdktf /, "the engine and provider verified first, the CLI from the lock file");
+        if (cdktf![1] !== "synth")
+          assert.match(line, /^bash cli\/with-engine\.sh npx --no-install cdktf /, "the engine and provider verified first, the CLI from the lock file");
       }
       const saved = seen.has("deploy");
       assert.deepEqual(
@@ -473,33 +502,147 @@ describe("the rules catch each risk re-introduced into the saved-plan workflow",
   const file = path.join(DIR, "cutter-runtime.yml");
   const text = fs.readFileSync(file, "utf8");
   const mutations: Array<{ risk: string; change: (wf: Workflow) => void; text?: (t: string) => string; expect: RegExp }> = [
-    { risk: "issue 16 item 10: the plan job runs for pull requests on the host", change: (wf) => (wf.jobs["plan-staging"].if = "github.event_name == 'pull_request'"), expect: /plan-staging runs for pull_request .* on a self-hosted runner/ },
-    { risk: "a host job without its own branch guard", change: (wf) => delete wf.jobs["plan-staging"].if, expect: /plan-staging runs for push on refs\/heads\/feature on a self-hosted runner/ },
-    { risk: "the rollback can be dispatched from any branch", change: (wf) => (wf.jobs["rollback-staging"].if = "github.event_name == 'workflow_dispatch' && inputs.rollback-host == 'staging'"), expect: /rollback-staging runs for workflow_dispatch on refs\/heads\/feature/ },
+    {
+      risk: "issue 16 item 10: the plan job runs for pull requests on the host",
+      change: (wf) => (wf.jobs["plan-staging"].if = "github.event_name == 'pull_request'"),
+      expect: /plan-staging runs for pull_request .* on a self-hosted runner/,
+    },
+    {
+      risk: "a host job without its own branch guard",
+      change: (wf) => delete wf.jobs["plan-staging"].if,
+      expect: /plan-staging runs for push on refs\/heads\/feature on a self-hosted runner/,
+    },
+    {
+      risk: "the rollback can be dispatched from any branch",
+      change: (wf) => (wf.jobs["rollback-staging"].if = "github.event_name == 'workflow_dispatch' && inputs.rollback-host == 'staging'"),
+      expect: /rollback-staging runs for workflow_dispatch on refs\/heads\/feature/,
+    },
     { risk: "a pull_request_target trigger", change: (wf) => (wf.on.pull_request_target = { branches: ["main"] }), expect: /trigger pull_request_target/ },
-    { risk: "issue 16 item 11: connection strings in the pull request job", change: (wf) => (wf.jobs.review.env = { CUTTER_STAGING_PG_CONN: "${{ secrets.CUTTER_PG_CONN }}" }), expect: /review runs for pull_request .* with secrets CUTTER_PG_CONN/ },
-    { risk: "a secret for every step of a job", change: (wf) => (wf.jobs["deploy-staging"].env = { CUTTER_STAGING_PG_CONN: "${{ secrets.CUTTER_PG_CONN }}" }), expect: /deploy-staging\.env\.CUTTER_STAGING_PG_CONN: secret CUTTER_PG_CONN outside a step's env/ },
-    { risk: "read-write credentials for planning", change: (wf) => (wf.jobs["plan-staging"].steps.find((s: Step) => s.id === "plan").env.CUTTER_STAGING_PG_CONN = "${{ secrets.CUTTER_PG_CONN }}"), expect: /plan-staging does not apply, yet gets the read-write secret CUTTER_PG_CONN/ },
-    { risk: "a deploy outside the protected environment", change: (wf) => delete wf.jobs["deploy-staging"].environment, expect: /deploy-staging applies outside the protected environment/ },
-    { risk: "planning in the protected (read-write) environment", change: (wf) => (wf.jobs["plan-staging"].environment = "staging"), expect: /plan-staging plans outside staging-plan/ },
-    { risk: "issue 16 item 13: the artifact downloaded over the workspace", change: (wf) => delete wf.jobs["deploy-staging"].steps.find((s: Step) => isAction(s, "actions/download-artifact")).with.path, expect: /artifact downloaded into the workspace/ },
-    { risk: "an artifact from another run", change: (wf) => (wf.jobs["deploy-staging"].steps.find((s: Step) => isAction(s, "actions/download-artifact")).with["run-id"] = "${{ github.event.workflow_run.id }}"), expect: /download-artifact run-id: artifacts come from this run only/ },
-    { risk: "the digest check removed", change: (wf) => (wf.jobs["deploy-staging"].steps = wf.jobs["deploy-staging"].steps.filter((s: Step) => !/sha256sum --check/.test(runText(s)))), expect: /plan-staging\.tgz is not checked against the plan job's sha256/ },
-    { risk: "the digest checked after npm ci ran", change: (wf) => { const s = wf.jobs["deploy-staging"].steps; const i = s.findIndex((x: Step) => /sha256sum --check/.test(runText(x))); s.push(s.splice(i, 1)[0]); }, expect: /is not checked against the plan job's sha256 before any npm step/ },
-    { risk: "deploy --plan without the reviewed digest", change: (wf) => { const s = wf.jobs["deploy-staging"].steps.find((x: Step) => /npm run deploy/.test(runText(x))); s.run = s.run.replace(/ --sha256 "\$PLAN_SHA256"/, ""); }, expect: /deploy --plan without --sha256/ },
-    { risk: "a digest the plan job did not publish", change: (wf) => (wf.jobs["plan-staging"].outputs["plan-sha256"] = "${{ steps.checkout.outputs.commit }}"), expect: /plan-sha256 is not the sha256 its plan step computed/ },
-    { risk: "issue 16 item 13: plan and deploy share one concurrency group", change: (wf) => (wf.jobs["plan-staging"].concurrency.group = "cutter-runtime-deploy-staging"), expect: /plan-staging shares the concurrency group cutter-runtime-deploy-staging with applying jobs/ },
-    { risk: "a deploy that cancels the running one", change: (wf) => (wf.jobs["deploy-staging"].concurrency["cancel-in-progress"] = true), expect: /deploy-staging: an applying job must have cancel-in-progress: false/ },
-    { risk: "a waiting deploy replaced by a newer one", change: (wf) => delete wf.jobs["deploy-staging"].concurrency.queue, expect: /deploy-staging: an applying job must queue/ },
-    { risk: "rollback and deploy of one host in different queues", change: (wf) => (wf.jobs["rollback-staging"].concurrency = { ...wf.jobs["rollback-staging"].concurrency, group: "cutter-runtime-rollback-staging" }), expect: /applies to staging in group/ },
-    { risk: "issue 16 item 13: an action pinned by tag", change: () => undefined, text: (t) => t.replace(/actions\/download-artifact@[0-9a-f]{40} # v8\.0\.1/, "actions/download-artifact@v8"), expect: /actions\/download-artifact@v8 is not pinned by a full commit SHA/ },
-    { risk: "a pin without its tag", change: () => undefined, text: (t) => t.replace(/(actions\/upload-artifact@[0-9a-f]{40}) # v7\.0\.0/, "$1"), expect: /has no tag comment/ },
-    { risk: "issue 16 item 13: checkout keeps the token on a persistent runner", change: (wf) => (wf.jobs["deploy-staging"].steps[0].with["persist-credentials"] = true), expect: /actions\/checkout without persist-credentials: false/ },
-    { risk: "checkout of a ref someone else chooses", change: (wf) => (wf.jobs["deploy-staging"].steps[0] = { ...wf.jobs["deploy-staging"].steps[0], with: { "persist-credentials": false, ref: "${{ github.event.pull_request.head.sha }}" } }), expect: /actions\/checkout with ref/ },
-    { risk: "dependency install scripts as root on a host", change: (wf) => (wf.jobs["deploy-staging"].steps.find((s: Step) => /npm ci/.test(runText(s))).run = "npm ci --no-audit --no-fund"), expect: /npm on a host runs dependency install scripts/ },
-    { risk: "script injection through an expression in run", change: (wf) => wf.jobs.review.steps.push({ run: 'echo "${{ github.event.pull_request.title }}"' }), expect: /an expression inside a run script/ },
+    {
+      risk: "issue 16 item 11: connection strings in the pull request job",
+      change: (wf) => (wf.jobs.review.env = { CUTTER_STAGING_PG_CONN: "${{ secrets.CUTTER_PG_CONN }}" }),
+      expect: /review runs for pull_request .* with secrets CUTTER_PG_CONN/,
+    },
+    {
+      risk: "a secret for every step of a job",
+      change: (wf) => (wf.jobs["deploy-staging"].env = { CUTTER_STAGING_PG_CONN: "${{ secrets.CUTTER_PG_CONN }}" }),
+      expect: /deploy-staging\.env\.CUTTER_STAGING_PG_CONN: secret CUTTER_PG_CONN outside a step's env/,
+    },
+    {
+      risk: "read-write credentials for planning",
+      change: (wf) => (wf.jobs["plan-staging"].steps.find((s: Step) => s.id === "plan").env.CUTTER_STAGING_PG_CONN = "${{ secrets.CUTTER_PG_CONN }}"),
+      expect: /plan-staging does not apply, yet gets the read-write secret CUTTER_PG_CONN/,
+    },
+    {
+      risk: "a deploy outside the protected environment",
+      change: (wf) => delete wf.jobs["deploy-staging"].environment,
+      expect: /deploy-staging applies outside the protected environment/,
+    },
+    {
+      risk: "planning in the protected (read-write) environment",
+      change: (wf) => (wf.jobs["plan-staging"].environment = "staging"),
+      expect: /plan-staging plans outside staging-plan/,
+    },
+    {
+      risk: "issue 16 item 13: the artifact downloaded over the workspace",
+      change: (wf) => delete wf.jobs["deploy-staging"].steps.find((s: Step) => isAction(s, "actions/download-artifact")).with.path,
+      expect: /artifact downloaded into the workspace/,
+    },
+    {
+      risk: "an artifact from another run",
+      change: (wf) =>
+        (wf.jobs["deploy-staging"].steps.find((s: Step) => isAction(s, "actions/download-artifact")).with["run-id"] = "${{ github.event.workflow_run.id }}"),
+      expect: /download-artifact run-id: artifacts come from this run only/,
+    },
+    {
+      risk: "the digest check removed",
+      change: (wf) => (wf.jobs["deploy-staging"].steps = wf.jobs["deploy-staging"].steps.filter((s: Step) => !/sha256sum --check/.test(runText(s)))),
+      expect: /plan-staging\.tgz is not checked against the plan job's sha256/,
+    },
+    {
+      risk: "the digest checked after npm ci ran",
+      change: (wf) => {
+        const s = wf.jobs["deploy-staging"].steps;
+        const i = s.findIndex((x: Step) => /sha256sum --check/.test(runText(x)));
+        s.push(s.splice(i, 1)[0]);
+      },
+      expect: /is not checked against the plan job's sha256 before any npm step/,
+    },
+    {
+      risk: "deploy --plan without the reviewed digest",
+      change: (wf) => {
+        const s = wf.jobs["deploy-staging"].steps.find((x: Step) => /npm run deploy/.test(runText(x)));
+        s.run = s.run.replace(/ --sha256 "\$PLAN_SHA256"/, "");
+      },
+      expect: /deploy --plan without --sha256/,
+    },
+    {
+      risk: "a digest the plan job did not publish",
+      change: (wf) => (wf.jobs["plan-staging"].outputs["plan-sha256"] = "${{ steps.checkout.outputs.commit }}"),
+      expect: /plan-sha256 is not the sha256 its plan step computed/,
+    },
+    {
+      risk: "issue 16 item 13: plan and deploy share one concurrency group",
+      change: (wf) => (wf.jobs["plan-staging"].concurrency.group = "cutter-runtime-deploy-staging"),
+      expect: /plan-staging shares the concurrency group cutter-runtime-deploy-staging with applying jobs/,
+    },
+    {
+      risk: "a deploy that cancels the running one",
+      change: (wf) => (wf.jobs["deploy-staging"].concurrency["cancel-in-progress"] = true),
+      expect: /deploy-staging: an applying job must have cancel-in-progress: false/,
+    },
+    {
+      risk: "a waiting deploy replaced by a newer one",
+      change: (wf) => delete wf.jobs["deploy-staging"].concurrency.queue,
+      expect: /deploy-staging: an applying job must queue/,
+    },
+    {
+      risk: "rollback and deploy of one host in different queues",
+      change: (wf) => (wf.jobs["rollback-staging"].concurrency = { ...wf.jobs["rollback-staging"].concurrency, group: "cutter-runtime-rollback-staging" }),
+      expect: /applies to staging in group/,
+    },
+    {
+      risk: "issue 16 item 13: an action pinned by tag",
+      change: () => undefined,
+      text: (t) => t.replace(/actions\/download-artifact@[0-9a-f]{40} # v8\.0\.1/, "actions/download-artifact@v8"),
+      expect: /actions\/download-artifact@v8 is not pinned by a full commit SHA/,
+    },
+    {
+      risk: "a pin without its tag",
+      change: () => undefined,
+      text: (t) => t.replace(/(actions\/upload-artifact@[0-9a-f]{40}) # v7\.0\.0/, "$1"),
+      expect: /has no tag comment/,
+    },
+    {
+      risk: "issue 16 item 13: checkout keeps the token on a persistent runner",
+      change: (wf) => (wf.jobs["deploy-staging"].steps[0].with["persist-credentials"] = true),
+      expect: /actions\/checkout without persist-credentials: false/,
+    },
+    {
+      risk: "checkout of a ref someone else chooses",
+      change: (wf) =>
+        (wf.jobs["deploy-staging"].steps[0] = {
+          ...wf.jobs["deploy-staging"].steps[0],
+          with: { "persist-credentials": false, ref: "${{ github.event.pull_request.head.sha }}" },
+        }),
+      expect: /actions\/checkout with ref/,
+    },
+    {
+      risk: "dependency install scripts as root on a host",
+      change: (wf) => (wf.jobs["deploy-staging"].steps.find((s: Step) => /npm ci/.test(runText(s))).run = "npm ci --no-audit --no-fund"),
+      expect: /npm on a host runs dependency install scripts/,
+    },
+    {
+      risk: "script injection through an expression in run",
+      change: (wf) => wf.jobs.review.steps.push({ run: 'echo "${{ github.event.pull_request.title }}"' }),
+      expect: /an expression inside a run script/,
+    },
     { risk: "a writable token", change: (wf) => (wf.permissions = "write-all"), expect: /workflow permissions must be exactly/ },
-    { risk: "a job that plans and applies without an approval between", change: (wf) => wf.jobs["deploy-staging"].steps.push({ run: "npm run plan -- staging" }), expect: /deploy-staging both plans and applies/ },
+    {
+      risk: "a job that plans and applies without an approval between",
+      change: (wf) => wf.jobs["deploy-staging"].steps.push({ run: "npm run plan -- staging" }),
+      expect: /deploy-staging both plans and applies/,
+    },
   ];
 
   test("the unchanged workflow has no problem (so each problem below comes from its mutation)", () => {
@@ -512,7 +655,10 @@ describe("the rules catch each risk re-introduced into the saved-plan workflow",
       const wf = parse(changedText);
       mutation.change(wf);
       const found = problems(wf, changedText);
-      assert.ok(found.some((p) => mutation.expect.test(p)), `expected a problem matching ${mutation.expect}, got:\n${found.join("\n") || "(none)"}`);
+      assert.ok(
+        found.some((p) => mutation.expect.test(p)),
+        `expected a problem matching ${mutation.expect}, got:\n${found.join("\n") || "(none)"}`,
+      );
     });
   }
 });

@@ -16,7 +16,11 @@ import { Victims } from "./support/safety";
 
 /** The `+`/`-`/`~` lines of a summary: sign and path. */
 function listed(summary: string, sign: string): string[] {
-  return summary.split("\n").filter((l) => l.startsWith(`    ${sign} `)).map((l) => l.slice(6).split(/\s+/)[0]).sort();
+  return summary
+    .split("\n")
+    .filter((l) => l.startsWith(`    ${sign} `))
+    .map((l) => l.slice(6).split(/\s+/)[0])
+    .sort();
 }
 
 describe("plan summary", () => {
@@ -90,7 +94,10 @@ describe("plan summary", () => {
     const w = writeSetOf(plan);
     assert.deepEqual(w.other, ["postgresql_role.exec (create)"]);
     const summary = summarizePlan(plan);
-    assert.match(summary, /secrets\/DB\/services touched: REVIEW: 1 change\(s\) outside the runtime tree's directories and files:\n {4}\? postgresql_role\.exec \(create\)/);
+    assert.match(
+      summary,
+      /secrets\/DB\/services touched: REVIEW: 1 change\(s\) outside the runtime tree's directories and files:\n {4}\? postgresql_role\.exec \(create\)/,
+    );
     assert.doesNotMatch(summary, /touched: none/);
   });
 });
@@ -116,7 +123,10 @@ describe("plan summary: every deletion the engine plans (issue 16 item 14)", () 
     const removed = listed(planned.output, "-");
     assert.deepEqual(removed, [oldLayout.configPath, oldLayout.readmePath].sort(), "both old files, by their old names");
     for (const p of removed) assert.match(planned.output, new RegExp(`- ${p} +root:root 0640  \\(outside the runtime root ${newRoot}\\)`));
-    assert.match(planned.output, new RegExp(`secrets/DB/services touched: REVIEW: 2 change\\(s\\) outside the runtime tree's directories and files \\(root ${newRoot}\\):`));
+    assert.match(
+      planned.output,
+      new RegExp(`secrets/DB/services touched: REVIEW: 2 change\\(s\\) outside the runtime tree's directories and files \\(root ${newRoot}\\):`),
+    );
     assert.doesNotMatch(planned.output, /touched: none/);
     // The directories of the old root are left in place (the engine runs no removal for a replaced chunk).
     assert.ok(listed(planned.output, "=").includes(host.root));
@@ -133,7 +143,12 @@ describe("plan summary: every deletion the engine plans (issue 16 item 14)", () 
     assert.ok(listed(planned.output, "-").includes(victims.file), planned.output.slice(-3000));
     // Its owner is not the stack's to know; the mode is what the edited state claims.
     assert.match(planned.output, new RegExp(`- ${victims.file} +\\?:\\? 0640  \\(outside the runtime root ${host.root}\\)`));
-    assert.match(planned.output, new RegExp(`REVIEW: 1 change\\(s\\) outside the runtime tree's directories and files \\(root ${host.root}\\):\\n {4}\\? ${victims.file} \\(written or removed outside the runtime root\\)`));
+    assert.match(
+      planned.output,
+      new RegExp(
+        `REVIEW: 1 change\\(s\\) outside the runtime tree's directories and files \\(root ${host.root}\\):\\n {4}\\? ${victims.file} \\(written or removed outside the runtime root\\)`,
+      ),
+    );
     victims.assertUntouched();
   });
 });

@@ -44,7 +44,9 @@ describe("role markers", () => {
     });
     assert.deepEqual([...new Set(roles)].sort(), RESOURCE_ROLES.filter((r) => r !== "file" && !RETIRED_ROLES.includes(r)).sort());
     // One owner/mode step and one write guard for all files (issue 11's budget of the raw first deploy).
-    const filenames = Object.values<any>(json.resource.local_file).map((f) => f.filename).sort();
+    const filenames = Object.values<any>(json.resource.local_file)
+      .map((f) => f.filename)
+      .sort();
     for (const role of ["file-permissions", "file-write-guard"]) {
       const steps = data.filter(([, body]) => body.input[ROLE_KEY] === role);
       assert.equal(steps.length, 1, `one ${role} step`);
@@ -69,7 +71,11 @@ describe("role markers", () => {
       const t = rc.change.after.triggers_replace;
       if (rc.type !== "terraform_data" || !t) continue;
       // Every trigger key gets another name; the role stays.
-      rc.change.after.triggers_replace = Object.fromEntries(Object.entries(t).map(([k, v]) => (k === "directories" || k === "path" || k === "owner" || k === "group" || k === "mode" ? [k, v] : [`${k}_renamed`, v])));
+      rc.change.after.triggers_replace = Object.fromEntries(
+        Object.entries(t).map(([k, v]) =>
+          k === "directories" || k === "path" || k === "owner" || k === "group" || k === "mode" ? [k, v] : [`${k}_renamed`, v],
+        ),
+      );
     }
     const summary = summarizePlan(plan);
     assert.doesNotMatch(summary, /REVIEW/);

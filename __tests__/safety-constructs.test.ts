@@ -4,7 +4,17 @@ import { describe, test } from "node:test";
 import { LocalProvider } from "../constructs/local-provider";
 import { TerraformStack, Testing } from "../constructs/cdk";
 import { testApp } from "./support/test-app";
-import { CUTTER_LAYOUT, DestroyGuard, ManagedFile, PathKind, RuntimeTree, TreeObservation, fromTerraformLiteral, readRuntimeInputs, recordKey } from "../constructs";
+import {
+  CUTTER_LAYOUT,
+  DestroyGuard,
+  ManagedFile,
+  PathKind,
+  RuntimeTree,
+  TreeObservation,
+  fromTerraformLiteral,
+  readRuntimeInputs,
+  recordKey,
+} from "../constructs";
 
 function synthWith(build: (stack: TerraformStack) => void): any {
   const stack = new TerraformStack(testApp(), "safety");
@@ -22,7 +32,9 @@ describe("DestroyGuard", () => {
     const guardName = Object.keys(data).find((k) => k.includes("DestroyGuard"))!;
     const guard = data[guardName];
     const others = [
-      ...Object.keys(data).filter((k) => k !== guardName).map((k) => `terraform_data.${k}`),
+      ...Object.keys(data)
+        .filter((k) => k !== guardName)
+        .map((k) => `terraform_data.${k}`),
       ...Object.keys(json.resource.local_file).map((k) => `local_file.${k}`),
     ].sort();
     // Tree remover, root chunk + directories chunk, the files' write guard, 2 files, their owner/mode step (the survey is the guard's own step).
@@ -51,8 +63,14 @@ describe("DestroyGuard", () => {
 
   test("fails if a path is not directly below the root or a hash is not sha256", () => {
     assert.throws(
-      () => synthWith((s) => new DestroyGuard(s, "G", { rootPath: "/srv/c", directories: ["/srv/c/a/b"], files: [{ path: "/srv/c/f", sha256: "x" }], dependsOn: [] })),
-      (e: Error) => /2 invalid value\(s\)/.test(e.message) && /path: "\/srv\/c\/a\/b" must be directly below the root/.test(e.message) && /sha256: "x" must be 64/.test(e.message),
+      () =>
+        synthWith(
+          (s) => new DestroyGuard(s, "G", { rootPath: "/srv/c", directories: ["/srv/c/a/b"], files: [{ path: "/srv/c/f", sha256: "x" }], dependsOn: [] }),
+        ),
+      (e: Error) =>
+        /2 invalid value\(s\)/.test(e.message) &&
+        /path: "\/srv\/c\/a\/b" must be directly below the root/.test(e.message) &&
+        /sha256: "x" must be 64/.test(e.message),
     );
   });
 });
@@ -71,13 +89,18 @@ describe("TreeObservation link check", () => {
   });
 
   test("fails for a hostile path", () => {
-    assert.throws(() => synthWith((s) => new TreeObservation(s, "O", { paths: [dir("/srv/$(id)")] })), /paths\[0\]\.path: "\/srv\/\$\(id\)" has an unsafe segment/);
+    assert.throws(
+      () => synthWith((s) => new TreeObservation(s, "O", { paths: [dir("/srv/$(id)")] })),
+      /paths\[0\]\.path: "\/srv\/\$\(id\)" has an unsafe segment/,
+    );
   });
 });
 
 describe("ManagedFile write guard", () => {
   test("runs before the write, is replaced with every content change, and refuses links", () => {
-    const json = synthWith((s) => new ManagedFile(s, "F", { path: "/srv/x/f", content: "a\n", ownership: { directory: "/srv/state/own", adoptExisting: true } }));
+    const json = synthWith(
+      (s) => new ManagedFile(s, "F", { path: "/srv/x/f", content: "a\n", ownership: { directory: "/srv/state/own", adoptExisting: true } }),
+    );
     const [file] = Object.values<any>(json.resource.local_file);
     const [guardName, guard] = Object.entries<any>(json.resource.terraform_data).find(([k]) => k.includes("WriteGuard"))!;
     assert.ok(file.depends_on.includes(`terraform_data.${guardName}`));
@@ -85,14 +108,22 @@ describe("ManagedFile write guard", () => {
     const [create] = guard.provisioner.map((p: any) => p["local-exec"]);
     assert.match(fromTerraformLiteral(create.interpreter[2]), /\$what: it is a symbolic link; nothing was written/);
     assert.deepEqual(create.environment, {
-      CUTTER_FILE_COUNT: "1", CUTTER_PATH_1: "/srv/x/f", CUTTER_SHA256_1: guard.triggers_replace.files["/srv/x/f"], CUTTER_RECORD_KEY_1: recordKey("/srv/x/f"), CUTTER_RECORD_DIR: "/srv/state/own", CUTTER_ADOPT: "1",
+      CUTTER_FILE_COUNT: "1",
+      CUTTER_PATH_1: "/srv/x/f",
+      CUTTER_SHA256_1: guard.triggers_replace.files["/srv/x/f"],
+      CUTTER_RECORD_KEY_1: recordKey("/srv/x/f"),
+      CUTTER_RECORD_DIR: "/srv/state/own",
+      CUTTER_ADOPT: "1",
     });
     assert.equal(guard.provisioner.length, 1, "no destroy-time step: a replaced guard undoes nothing");
     assert.match(fromTerraformLiteral(create.interpreter[2]), /\$what: it has \$links hard links/);
   });
 
   test("fails if the ownership record is inside the file's path", () => {
-    assert.throws(() => synthWith((s) => new ManagedFile(s, "F", { path: "/srv/x", content: "a\n", ownership: { directory: "/srv/x/own" } })), /ownership\.directory: "\/srv\/x\/own" overlaps the managed tree/);
+    assert.throws(
+      () => synthWith((s) => new ManagedFile(s, "F", { path: "/srv/x", content: "a\n", ownership: { directory: "/srv/x/own" } })),
+      /ownership\.directory: "\/srv\/x\/own" overlaps the managed tree/,
+    );
   });
 });
 
@@ -105,7 +136,10 @@ describe("inputs for ownership", () => {
   });
 
   test("fails if the record is inside the tree or relative", () => {
-    assert.throws(() => readRuntimeInputs({ CUTTER_RUNTIME_ROOT: "/srv/cutter", CUTTER_OWNERSHIP_DIR: "/srv/cutter/own" }), /CUTTER_OWNERSHIP_DIR: "\/srv\/cutter\/own" overlaps the managed tree/);
+    assert.throws(
+      () => readRuntimeInputs({ CUTTER_RUNTIME_ROOT: "/srv/cutter", CUTTER_OWNERSHIP_DIR: "/srv/cutter/own" }),
+      /CUTTER_OWNERSHIP_DIR: "\/srv\/cutter\/own" overlaps the managed tree/,
+    );
     assert.throws(() => readRuntimeInputs({ CUTTER_OWNERSHIP_DIR: "own" }), /CUTTER_OWNERSHIP_DIR: "own" must be an absolute path/);
   });
 });

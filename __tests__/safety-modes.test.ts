@@ -63,7 +63,10 @@ describe("directory modes: tightened yes, loosened never", () => {
       const tree = () => synthWith((s) => new RuntimeTree(s, "T", { rootPath: "/srv/cutter", directoryMode: mode }));
       const dir = () => synthWith((s) => new RuntimeDirectories(s, "D", { paths: ["/srv/cutter/runs"], mode }));
       for (const build of [tree, dir]) {
-        assert.throws(build, (e: Error) => e.message.includes(`mode: ${JSON.stringify(mode)}`) && reason.test(e.message) && /nothing was changed/.test(e.message));
+        assert.throws(
+          build,
+          (e: Error) => e.message.includes(`mode: ${JSON.stringify(mode)}`) && reason.test(e.message) && /nothing was changed/.test(e.message),
+        );
       }
     });
   }
@@ -82,7 +85,10 @@ describe("file modes: 0640 at most", () => {
       const file = () => synthWith((s) => new ManagedFile(s, "F", { path: "/srv/cutter/f", content: "x\n", mode }));
       const perm = () => synthWith((s) => new PermissionCommand(s, "P", { files: [{ path: "/srv/cutter/f" }], mode }));
       for (const build of [tree, file, perm]) {
-        assert.throws(build, (e: Error) => e.message.includes(`mode: ${JSON.stringify(mode)}`) && reason.test(e.message) && /nothing was changed/.test(e.message));
+        assert.throws(
+          build,
+          (e: Error) => e.message.includes(`mode: ${JSON.stringify(mode)}`) && reason.test(e.message) && /nothing was changed/.test(e.message),
+        );
       }
     });
   }

@@ -115,7 +115,11 @@ describe("apply-permissions.sh", () => {
     const d = fx.fresh("perm-links");
     const etcBefore = ownerMode(ETC_FILE);
     fs.mkdirSync(path.join(d, "real-dir"));
-    for (const [name, target] of [["to-etc", ETC_FILE], ["to-dir", path.join(d, "real-dir")], ["dangling", path.join(d, "nowhere")]]) {
+    for (const [name, target] of [
+      ["to-etc", ETC_FILE],
+      ["to-dir", path.join(d, "real-dir")],
+      ["dangling", path.join(d, "nowhere")],
+    ]) {
       const f = path.join(d, name);
       fs.symlinkSync(target, f);
       const r = runScript("apply-permissions", permissionEnv(f, "0600", "nobody", "nogroup"));
@@ -135,7 +139,10 @@ describe("apply-permissions.sh", () => {
     const viaLink = path.join(d, "link", "f");
     const r = runScript("apply-permissions", permissionEnv(viaLink));
     assert.equal(r.code, 1);
-    assert.equal(r.stderr, `${refusing(viaLink)}: ${d}/link resolves to ${d}/real (a symbolic link in the path); nothing was changed. Replace the link with the real directory.\n`);
+    assert.equal(
+      r.stderr,
+      `${refusing(viaLink)}: ${d}/link resolves to ${d}/real (a symbolic link in the path); nothing was changed. Replace the link with the real directory.\n`,
+    );
     assert.equal(ownerMode(path.join(d, "real", "f")), "root:root 644");
     const missing = path.join(d, "gone", "f");
     const m = runScript("apply-permissions", permissionEnv(missing));
@@ -166,7 +173,10 @@ describe("apply-permissions.sh", () => {
     fs.linkSync(outside, f);
     const r = runScript("apply-permissions", permissionEnv(f, "0644", "nobody", "nogroup"));
     assert.equal(r.code, 1);
-    assert.equal(r.stderr, `${refusing(f)}: it has 2 hard links, so another name (maybe outside the tree) shares this file; nothing was changed. Remove the other link (find it with: find / -xdev -samefile ${f}), then deploy again.\n`);
+    assert.equal(
+      r.stderr,
+      `${refusing(f)}: it has 2 hard links, so another name (maybe outside the tree) shares this file; nothing was changed. Remove the other link (find it with: find / -xdev -samefile ${f}), then deploy again.\n`,
+    );
     assert.equal(ownerMode(outside), "root:root 600");
   });
 });
@@ -204,25 +214,76 @@ describe("guard-write.sh", () => {
     fs.rmSync(records, { recursive: true, force: true });
     const config = path.join(d, "orchestrator.config.json");
     const readme = path.join(d, "README.md");
-    const first = runScript("guard-write", guardEnvOf([[config, "c1"], [readme, "r1"]], records));
+    const first = runScript(
+      "guard-write",
+      guardEnvOf(
+        [
+          [config, "c1"],
+          [readme, "r1"],
+        ],
+        records,
+      ),
+    );
     assert.deepEqual(first, { code: 0, stdout: `writing ${config} (new file)\nwriting ${readme} (new file)\n`, stderr: "" });
     // The provider wrote both; then only the README's content changes: the config already holds its content.
     fs.writeFileSync(config, "c1");
     fs.writeFileSync(readme, "r1");
     const recordBefore = fs.readFileSync(path.join(records, recordKey(config)), "utf8");
-    const second = runScript("guard-write", guardEnvOf([[config, "c1"], [readme, "r2"]], records));
+    const second = runScript(
+      "guard-write",
+      guardEnvOf(
+        [
+          [config, "c1"],
+          [readme, "r2"],
+        ],
+        records,
+      ),
+    );
     assert.deepEqual(second, { code: 0, stdout: `writing ${readme} (new content)\n`, stderr: "" });
     assert.equal(fs.readFileSync(path.join(records, recordKey(config)), "utf8"), recordBefore, "the config's record is untouched");
     assert.equal(fs.readFileSync(path.join(records, recordKey(readme)), "utf8"), `created ${readme} sha256=${sha256("r2")}\n`);
     // Nothing to write at all: silent. A file edited by someone else is still named.
     fs.writeFileSync(readme, "r2");
-    assert.deepEqual(runScript("guard-write", guardEnvOf([[config, "c1"], [readme, "r2"]], records)), { code: 0, stdout: "", stderr: "" });
+    assert.deepEqual(
+      runScript(
+        "guard-write",
+        guardEnvOf(
+          [
+            [config, "c1"],
+            [readme, "r2"],
+          ],
+          records,
+        ),
+      ),
+      { code: 0, stdout: "", stderr: "" },
+    );
     fs.writeFileSync(config, "edited");
-    assert.equal(runScript("guard-write", guardEnvOf([[config, "c1"], [readme, "r2"]], records)).stdout, `writing ${config} (its content was changed by someone else)\n`);
+    assert.equal(
+      runScript(
+        "guard-write",
+        guardEnvOf(
+          [
+            [config, "c1"],
+            [readme, "r2"],
+          ],
+          records,
+        ),
+      ).stdout,
+      `writing ${config} (its content was changed by someone else)\n`,
+    );
     // A refusal for either file stops the step (the later file is not checked) with the file named.
     fs.rmSync(config);
     fs.symlinkSync(ETC_FILE, config);
-    const refused = runScript("guard-write", guardEnvOf([[config, "c1"], [readme, "r3"]], records));
+    const refused = runScript(
+      "guard-write",
+      guardEnvOf(
+        [
+          [config, "c1"],
+          [readme, "r3"],
+        ],
+        records,
+      ),
+    );
     assert.equal(refused.code, 1);
     assert.equal(refused.stdout, "");
     assert.match(refused.stderr, new RegExp(`^${refusing(config).replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}: it is a symbolic link`));
@@ -244,7 +305,10 @@ describe("guard-write.sh", () => {
     const refused = runScript("guard-write", guardEnv(f, "ours", records));
     assert.equal(refused.code, 1);
     assert.equal(refused.stdout, "");
-    assert.equal(refused.stderr, `${refusing(f)}: it already exists and this stack did not write it (no record in ${records}); nothing was changed. Move it away and deploy again, or deploy with CUTTER_ADOPT_EXISTING=1 to let the stack take it over (its original is then kept and put back by destroy).\n`);
+    assert.equal(
+      refused.stderr,
+      `${refusing(f)}: it already exists and this stack did not write it (no record in ${records}); nothing was changed. Move it away and deploy again, or deploy with CUTTER_ADOPT_EXISTING=1 to let the stack take it over (its original is then kept and put back by destroy).\n`,
+    );
     assert.equal(fs.existsSync(records), false, "no record, no record directory");
     assert.equal(fs.readFileSync(f, "utf8"), "operator's own\n");
     const key = recordKey(f);
@@ -254,10 +318,16 @@ describe("guard-write.sh", () => {
     assert.equal(adopted.stdout, `adopted pre-existing ${f}: its original (owner 65534:65534, mode 604) is kept at ${backup} (0600); destroy puts it back\n`);
     assert.equal(fs.readFileSync(backup, "utf8"), "operator's own\n");
     assert.equal(ownerMode(backup), "root:root 600");
-    assert.equal(fs.readFileSync(path.join(records, key), "utf8"), `adopted ${f} sha256=${sha256("ours")} original=${key}.original mode=604 owner=65534:65534\n`);
+    assert.equal(
+      fs.readFileSync(path.join(records, key), "utf8"),
+      `adopted ${f} sha256=${sha256("ours")} original=${key}.original mode=604 owner=65534:65534\n`,
+    );
     // Adopted stays adopted across content changes, the original's fields kept.
     assert.equal(runScript("guard-write", guardEnv(f, "ours v2", records, false)).stdout, `writing ${f} (new content)\n`);
-    assert.equal(fs.readFileSync(path.join(records, key), "utf8"), `adopted ${f} sha256=${sha256("ours v2")} original=${key}.original mode=604 owner=65534:65534\n`);
+    assert.equal(
+      fs.readFileSync(path.join(records, key), "utf8"),
+      `adopted ${f} sha256=${sha256("ours v2")} original=${key}.original mode=604 owner=65534:65534\n`,
+    );
   });
 
   test("links, special files and hard links at the path are refused; nothing is written or recorded", () => {
@@ -276,7 +346,8 @@ describe("guard-write.sh", () => {
     const before = treeOf(d);
     const etcBefore = `${ownerMode(ETC_FILE)} ${fs.readFileSync(ETC_FILE, "utf8")}`;
     const link = (p: string) => `${refusing(p)}: it is a symbolic link; nothing was written (remove the link and deploy again)\n`;
-    const special = (p: string) => `${refusing(p)}: something that is not a regular file is in its place; nothing was written (move it out of the tree and deploy again)\n`;
+    const special = (p: string) =>
+      `${refusing(p)}: something that is not a regular file is in its place; nothing was written (move it out of the tree and deploy again)\n`;
     const cases: [string, (p: string) => string][] = [
       ["to-etc", link],
       ["to-dir", link],
@@ -284,7 +355,11 @@ describe("guard-write.sh", () => {
       ["fifo", special],
       ["socket", special],
       ["real-dir", special],
-      ["hardlink", (p) => `${refusing(p)}: it has 2 hard links, so another name (maybe outside the tree) shares this file and a write would change it; nothing was written. Remove the other link (find it with: find / -xdev -samefile ${p}), then deploy again.\n`],
+      [
+        "hardlink",
+        (p) =>
+          `${refusing(p)}: it has 2 hard links, so another name (maybe outside the tree) shares this file and a write would change it; nothing was written. Remove the other link (find it with: find / -xdev -samefile ${p}), then deploy again.\n`,
+      ],
     ];
     for (const [name, message] of cases) {
       const f = path.join(d, name);
@@ -307,7 +382,10 @@ describe("guard-write.sh", () => {
     const f = path.join(d, "link", "README.md");
     const r = runScript("guard-write", guardEnv(f, "ours", path.join(d, "records")));
     assert.equal(r.code, 1);
-    assert.equal(r.stderr, `${refusing(f)}: ${d}/link resolves to ${d}/real (a symbolic link in the path); nothing was changed. Replace the link with the real directory.\n`);
+    assert.equal(
+      r.stderr,
+      `${refusing(f)}: ${d}/link resolves to ${d}/real (a symbolic link in the path); nothing was changed. Replace the link with the real directory.\n`,
+    );
     assert.deepEqual(fs.readdirSync(d).sort(), ["link", "real"]);
   });
 
@@ -332,12 +410,19 @@ describe("check-parent.sh", () => {
     fs.mkdirSync(path.join(d, "real"));
     fs.writeFileSync(path.join(d, "real", "f"), "x");
     assert.deepEqual(runScript("check-parent", parentEnv(path.join(d, "real", "f"))), { code: 0, stdout: "", stderr: "" });
-    assert.deepEqual(runScript("check-parent", parentEnv(path.join(d, "gone", "f"))), { code: 0, stdout: "", stderr: "" }, "a parent already gone leaves nothing to remove");
+    assert.deepEqual(
+      runScript("check-parent", parentEnv(path.join(d, "gone", "f"))),
+      { code: 0, stdout: "", stderr: "" },
+      "a parent already gone leaves nothing to remove",
+    );
     fs.symlinkSync("/etc", path.join(d, "to-etc"));
     const etc = path.join(d, "to-etc", "hostname");
     const r = runScript("check-parent", parentEnv(etc));
     assert.equal(r.code, 1);
-    assert.equal(r.stderr, `cutter-runtime: refusing to let the engine remove ${etc}: ${d}/to-etc resolves to /etc (a symbolic link in the path); nothing was changed. Replace the link with the real directory.\n`);
+    assert.equal(
+      r.stderr,
+      `cutter-runtime: refusing to let the engine remove ${etc}: ${d}/to-etc resolves to /etc (a symbolic link in the path); nothing was changed. Replace the link with the real directory.\n`,
+    );
     fs.symlinkSync(path.join(d, "nowhere"), path.join(d, "dangling"));
     const dangling = path.join(d, "dangling", "f");
     const g = runScript("check-parent", parentEnv(dangling));

@@ -118,7 +118,13 @@ describe("survey.sh", () => {
     const lines = fs.readFileSync(file, "utf8").split("\n");
     assert.equal(lines[0], "cutter-runtime-survey 1");
     assert.match(lines[1], /^recorded_at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
-    assert.deepEqual(lines.slice(2), ["root /srv/cutter", "truncated 0", "observed S|/srv/cutter|directory|root|root|750|2", "observed S|/srv/cutter/f|regular file|root|root|640|1", ""]);
+    assert.deepEqual(lines.slice(2), [
+      "root /srv/cutter",
+      "truncated 0",
+      "observed S|/srv/cutter|directory|root|root|750|2",
+      "observed S|/srv/cutter/f|regular file|root|root|640|1",
+      "",
+    ]);
     assert.equal((fs.statSync(file).mode & 0o777).toString(8), "600");
     assert.equal((fs.statSync(records).mode & 0o777).toString(8), "700");
     const first = fs.readFileSync(file, "utf8");
@@ -140,7 +146,11 @@ describe("survey.sh", () => {
     fs.symlinkSync(victim, path.join(records, "survey.tmp"));
     const r = runScript("survey", surveyEnv(records, "S|/srv/cutter|directory|root|root|750|2\nS|/srv/cutter/a|direc", "1"));
     assert.equal(r.code, 0, r.stderr);
-    assert.deepEqual(fs.readFileSync(path.join(records, "survey"), "utf8").split("\n").slice(3), ["truncated 1", "observed S|/srv/cutter|directory|root|root|750|2", ""]);
+    assert.deepEqual(fs.readFileSync(path.join(records, "survey"), "utf8").split("\n").slice(3), [
+      "truncated 1",
+      "observed S|/srv/cutter|directory|root|root|750|2",
+      "",
+    ]);
     assert.equal(fs.readFileSync(victim, "utf8"), "victim\n");
     assert.deepEqual(fs.readdirSync(records), ["survey"]);
   });

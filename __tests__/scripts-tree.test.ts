@@ -39,7 +39,14 @@ function layout(name: string, flat = false) {
 
 /** RuntimeDirectories' environment for create-or-repair-directories. */
 function createEnv(directories: string[], records: string, adopt = false): Record<string, string> {
-  return { CUTTER_ENTRIES: recordEntries(directories), CUTTER_OWNER: "root", CUTTER_GROUP: "root", CUTTER_MODE: "00750", CUTTER_RECORD_DIR: records, CUTTER_ADOPT: adopt ? "1" : "0" };
+  return {
+    CUTTER_ENTRIES: recordEntries(directories),
+    CUTTER_OWNER: "root",
+    CUTTER_GROUP: "root",
+    CUTTER_MODE: "00750",
+    CUTTER_RECORD_DIR: records,
+    CUTTER_ADOPT: adopt ? "1" : "0",
+  };
 }
 
 /** DestroyGuard's environment for check-before-destroy (the subdirectories, not the root; files hold `content` as the stack wrote it). */
@@ -82,7 +89,10 @@ describe("create-or-repair-directories.sh", () => {
     const r = runScript("create-or-repair-directories", createEnv(l.directories, l.records));
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stderr, "");
-    assert.deepEqual(r.stdout.split("\n").slice(0, -1), l.directories.map((p) => `created ${p} root:root 0750`));
+    assert.deepEqual(
+      r.stdout.split("\n").slice(0, -1),
+      l.directories.map((p) => `created ${p} root:root 0750`),
+    );
     for (const p of l.directories) {
       assert.equal(ownerMode(p), "root:root 750");
       assert.equal(fs.readFileSync(path.join(l.records, recordKey(p)), "utf8"), `created ${p}\n`);
@@ -133,7 +143,8 @@ describe("create-or-repair-directories.sh", () => {
     const r = runScript("create-or-repair-directories", createEnv([...l.directories, ...extra], l.records));
     assert.equal(r.code, 1);
     assert.equal(r.stdout, "");
-    const link = (p: string) => `cutter-runtime: refusing to change owner/mode of ${p}: it is a symbolic link (remove the link, or put the real directory back, and deploy again)`;
+    const link = (p: string) =>
+      `cutter-runtime: refusing to change owner/mode of ${p}: it is a symbolic link (remove the link, or put the real directory back, and deploy again)`;
     const notDir = (p: string) => `cutter-runtime: ${p} is not a directory; nothing was changed. Move it out of the tree, then deploy again`;
     assert.deepEqual(r.stderr.split("\n"), [
       link(l.at("a")),
@@ -319,7 +330,10 @@ describe("remove-tree.sh", () => {
     assert.equal(r.code, 1);
     const lines = r.stderr.split("\n");
     assert.ok(lines.includes(`cutter-runtime: kept ${l.at("f")}: it is not a regular file`), r.stderr);
-    assert.ok(lines.includes(`cutter-runtime: kept ${l.at("a/b")}: ${l.at("a")} is not the real directory (a symbolic link in the path?); nothing in it was removed`), r.stderr);
+    assert.ok(
+      lines.includes(`cutter-runtime: kept ${l.at("a/b")}: ${l.at("a")} is not the real directory (a symbolic link in the path?); nothing in it was removed`),
+      r.stderr,
+    );
     assert.ok(lines.includes(`cutter-runtime: kept ${l.at("a")}: it is a symbolic link`), r.stderr);
     assert.ok(fs.statSync(path.join(moved, "b")).isDirectory(), "b behind the link untouched");
     assert.equal(fs.existsSync(l.at("g")), false, "g (ours, intact) removed");
@@ -334,7 +348,12 @@ describe("remove-tree.sh", () => {
     fs.rmSync(l.at("g"));
     const r = runScript("remove-tree", removeEnv(l));
     assert.equal(r.code, 1, "the root holds c");
-    assert.ok(r.stdout.includes(`left ${l.at("c")} in place with its contents: it existed before this stack (adopted); its owner 65534:65534 and mode 755 are put back\n`), r.stdout);
+    assert.ok(
+      r.stdout.includes(
+        `left ${l.at("c")} in place with its contents: it existed before this stack (adopted); its owner 65534:65534 and mode 755 are put back\n`,
+      ),
+      r.stdout,
+    );
     assert.equal(ownerMode(l.at("c")), "nobody:nogroup 755");
     assert.deepEqual(fs.readdirSync(l.at("c")), ["theirs"]);
   });
@@ -356,7 +375,11 @@ describe("collect problems, then fail: written once, in lib.sh", () => {
       const text = fs.readFileSync(path.join(SCRIPTS_DIR, file), "utf8");
       assert.doesNotMatch(text, /^\s*(problem|stop_if_problems)\s*\(\)/m, `${file} redefines the library's functions`);
       assert.doesNotMatch(text, /\b(\w+)=\$\(\(\1 \+ 1\)\);?\s*\}/, `${file}: a function counting into its own variable (use problem)`);
-      assert.doesNotMatch(text, /\[ "\$\w+" -(eq|ne) 0 \] (\|\||&&) fail|if \[ "\$\w+" -ne 0 \]; then\s*\n\s*echo "cutter-runtime:/, `${file}: its own end-of-collection check (use stop_if_problems)`);
+      assert.doesNotMatch(
+        text,
+        /\[ "\$\w+" -(eq|ne) 0 \] (\|\||&&) fail|if \[ "\$\w+" -ne 0 \]; then\s*\n\s*echo "cutter-runtime:/,
+        `${file}: its own end-of-collection check (use stop_if_problems)`,
+      );
     }
   });
 });

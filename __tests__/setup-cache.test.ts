@@ -21,7 +21,9 @@ const PLATFORM = `linux_${process.arch === "arm64" ? "arm64" : "amd64"}`;
 const PROVIDER = PINS.providers.local;
 const PINNED = PROVIDER.sha256[PLATFORM] as string;
 const BUILD = `build/local-${PROVIDER.version}/terraform-provider-local`;
-const MIRRORS = ["registry.terraform.io", "registry.opentofu.org"].map((h) => `mirror/${h}/${PROVIDER.source}/${PROVIDER.version}/${PLATFORM}/terraform-provider-local_v${PROVIDER.version}`);
+const MIRRORS = ["registry.terraform.io", "registry.opentofu.org"].map(
+  (h) => `mirror/${h}/${PROVIDER.source}/${PROVIDER.version}/${PLATFORM}/terraform-provider-local_v${PROVIDER.version}`,
+);
 
 const sha256 = (file: string) => createHash("sha256").update(fs.readFileSync(file)).digest("hex");
 
@@ -32,7 +34,10 @@ function plainEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
     if (k.startsWith("CUTTER_") || k.startsWith("TF_") || k === "TERRAFORM_BINARY_NAME") continue;
     env[k] = v;
   }
-  env.PATH = (process.env.PATH ?? "").split(":").filter((d) => !d.endsWith("/engine-bin")).join(":");
+  env.PATH = (process.env.PATH ?? "")
+    .split(":")
+    .filter((d) => !d.endsWith("/engine-bin"))
+    .join(":");
   return { ...env, CUTTER_SETUP_QUIET: "", ...extra };
 }
 
@@ -118,7 +123,10 @@ describe("setup trusts no binary in its cache that does not match its pin", () =
     for (const f of [BUILD, ...MIRRORS]) assert.equal(sha256(w.at(f)), PINNED, `${f} is the pinned build`);
     const stamp = fs.readFileSync(w.at("setup.stamp"), "utf8");
     for (const f of [BUILD, ...MIRRORS, "env", "terraform.rc", "env.json", `engine-bin/${engineInfo().engine.kind}`]) {
-      assert.ok(stamp.split("\n").some((line) => line.startsWith(`file\t${w.at(f)}\t`)), `the stamp covers ${f}`);
+      assert.ok(
+        stamp.split("\n").some((line) => line.startsWith(`file\t${w.at(f)}\t`)),
+        `the stamp covers ${f}`,
+      );
     }
     const second = ok(w.withEngine(["sh", "-c", 'printf "%s" "$TF_CLI_CONFIG_FILE"']), "with-engine again");
     assert.equal(second.stderr, "", "nothing changed: the stamp holds, setup does not run");
@@ -140,13 +148,23 @@ describe("setup trusts no binary in its cache that does not match its pin", () =
     }
     const config = path.join(w.dir, "stack");
     fs.mkdirSync(config);
-    fs.writeFileSync(path.join(config, "main.tf.json"), JSON.stringify({
-      terraform: { required_providers: { local: { source: "hashicorp/local", version: PROVIDER.version } } },
-      provider: { local: {} },
-      data: { local_file: { probe: { filename: path.join(config, "main.tf.json") } } },
-    }));
+    fs.writeFileSync(
+      path.join(config, "main.tf.json"),
+      JSON.stringify({
+        terraform: { required_providers: { local: { source: "hashicorp/local", version: PROVIDER.version } } },
+        provider: { local: {} },
+        data: { local_file: { probe: { filename: path.join(config, "main.tf.json") } } },
+      }),
+    );
     // The engine starts the provider (schema, data source read) from the mirror.
-    const result = ok(w.withEngine(["sh", "-c", `cd '${config}' && "$CUTTER_ENGINE_PATH" init -input=false -no-color >/dev/null && "$CUTTER_ENGINE_PATH" plan -input=false -no-color`]), "engine plan through with-engine");
+    const result = ok(
+      w.withEngine([
+        "sh",
+        "-c",
+        `cd '${config}' && "$CUTTER_ENGINE_PATH" init -input=false -no-color >/dev/null && "$CUTTER_ENGINE_PATH" plan -input=false -no-color`,
+      ]),
+      "engine plan through with-engine",
+    );
     assert.match(result.stderr, /mirror\/.*terraform-provider-local_v[\d.]+ does not match its pinned sha256: it was not run; replaced by the verified build/);
     assert.match(result.stdout, /No changes|no differences/i);
     assert.equal(w.ran(), "", "the planted provider never ran");
@@ -158,7 +176,10 @@ describe("setup trusts no binary in its cache that does not match its pin", () =
     ok(w.setup(), "setup");
     fs.truncateSync(w.at(BUILD), 1000);
     const result = ok(w.withEngine(["true"]), "with-engine after truncation");
-    assert.match(result.stderr, /build\/local-[\d.]+\/terraform-provider-local does not match its pinned sha256 \([0-9a-f]{64}\): it was not run; removed, building it again/);
+    assert.match(
+      result.stderr,
+      /build\/local-[\d.]+\/terraform-provider-local does not match its pinned sha256 \([0-9a-f]{64}\): it was not run; removed, building it again/,
+    );
     assert.match(result.stderr, new RegExp(`building provider hashicorp/local ${PROVIDER.version} for ${PLATFORM} \\(.*${PROVIDER.goToolchain}\\)`));
     assert.equal(sha256(w.at(BUILD)), PINNED, "the rebuilt binary is byte-identical to the pinned one");
   });
@@ -171,7 +192,12 @@ describe("setup trusts no binary in its cache that does not match its pin", () =
     const result = w.withEngine(["sh", "-c", `echo command ran >> '${w.marker}'`]);
     assert.equal(result.code, 1, result.output);
     assert.match(result.stderr, /does not match its pinned sha256/, "the cached build (made for the real pin) is not trusted either");
-    assert.match(result.stderr, new RegExp(`setup: error: provider hashicorp/local ${PROVIDER.version} built here has sha256 ${PINNED}, not the pinned 0{64}, with the pinned toolchain ${PROVIDER.goToolchain} \\(build settings: .*CGO_ENABLED=0.*\\)\\. It was not installed and will not run`));
+    assert.match(
+      result.stderr,
+      new RegExp(
+        `setup: error: provider hashicorp/local ${PROVIDER.version} built here has sha256 ${PINNED}, not the pinned 0{64}, with the pinned toolchain ${PROVIDER.goToolchain} \\(build settings: .*CGO_ENABLED=0.*\\)\\. It was not installed and will not run`,
+      ),
+    );
     assert.equal(fs.existsSync(w.at(BUILD)), false, "nothing was installed");
     assert.equal(fs.existsSync(w.at("setup.stamp")), false, "no stamp: the next command verifies again");
     assert.equal(w.ran(), "", "the command did not run");
@@ -254,7 +280,10 @@ describe("setup trusts no binary in its cache that does not match its pin", () =
     assert.match(fs.readFileSync(stamp, "utf8"), new RegExp(`dir\\t${w.cache}\\t\\d+\\t\\d+\\t41ff`), "the forged stamp records mode 0777");
     const result = w.withEngine(["sh", "-c", `echo command ran >> '${w.marker}'`]);
     assert.equal(result.code, 1);
-    assert.match(result.stderr, new RegExp(`setup: error: ${w.cache} is writable by group or others \\(mode 0777\\): another user could plant a binary there; run chmod go-w ${w.cache}`));
+    assert.match(
+      result.stderr,
+      new RegExp(`setup: error: ${w.cache} is writable by group or others \\(mode 0777\\): another user could plant a binary there; run chmod go-w ${w.cache}`),
+    );
     assert.equal(w.ran(), "");
   });
 

@@ -63,7 +63,10 @@ describe("shell functions", () => {
     const refused = sh('enter_real_dir "$D" "refusing test"; echo entered', { D: path.join(dir, "link") });
     assert.equal(refused.code, 1);
     assert.equal(refused.stdout, "");
-    assert.match(refused.stderr, new RegExp(`cutter-runtime: refusing test: ${dir}/link resolves to ${real} \\(a symbolic link in the path\\); nothing was changed`));
+    assert.match(
+      refused.stderr,
+      new RegExp(`cutter-runtime: refusing test: ${dir}/link resolves to ${real} \\(a symbolic link in the path\\); nothing was changed`),
+    );
   });
 });
 
@@ -89,7 +92,11 @@ describe("reading without blocking", () => {
     assert.equal(sh('content_sha256 "$F"; echo "$sha256"', { F: file }).stdout.trim(), want);
     const fifo = path.join(dir, "fifo");
     assert.equal(spawnSync("mkfifo", [fifo]).status, 0);
-    const r = spawnSync("/bin/sh", ["-c", `set -eu\n${scriptLibrary()}content_sha256 "$F"; echo "[$sha256]"`], { encoding: "utf8", env: { PATH: process.env.PATH, F: fifo }, timeout: 10_000 });
+    const r = spawnSync("/bin/sh", ["-c", `set -eu\n${scriptLibrary()}content_sha256 "$F"; echo "[$sha256]"`], {
+      encoding: "utf8",
+      env: { PATH: process.env.PATH, F: fifo },
+      timeout: 10_000,
+    });
     assert.equal(r.error, undefined, "returned before the 10 s timeout");
     assert.match(r.stdout, /^\[[0-9a-f]{64}\]\n$/, "the hash of nothing: never a match for what the stack wrote");
   });
@@ -111,7 +118,11 @@ function hasSetfacl(): boolean {
 }
 
 /** Runs a provisioner's script as the engine would, with `${self...}` values filled in from `self`. */
-function runScript(p: { interpreter: string[]; environment: Record<string, string> }, self: Record<string, string> = {}, extraEnv: Record<string, string> = {}) {
+function runScript(
+  p: { interpreter: string[]; environment: Record<string, string> },
+  self: Record<string, string> = {},
+  extraEnv: Record<string, string> = {},
+) {
   const env: Record<string, string> = { PATH: process.env.PATH!, ...extraEnv };
   for (const [k, v] of Object.entries(p.environment)) env[k] = v.replace(/\$\{self\.input\.([a-z_]+)\}/, (_, key) => self[key]);
   return spawnSync("/bin/sh", ["-c", fromTerraformLiteral(p.interpreter[2])], { encoding: "utf8", env });
@@ -143,7 +154,10 @@ describe("RuntimeDirectories and TreeRemover scripts, run by /bin/sh on real dir
     const first = runScript(create);
     assert.equal(first.status, 0, first.stderr);
     // One line per path, in words, and nothing else.
-    assert.deepEqual(first.stdout.trim().split("\n"), [root, at("a"), at("a/b")].map((p) => `created ${p} root:root 0750`));
+    assert.deepEqual(
+      first.stdout.trim().split("\n"),
+      [root, at("a"), at("a/b")].map((p) => `created ${p} root:root 0750`),
+    );
     assert.equal(fs.readFileSync(recordOf(at("a")), "utf8"), `created ${at("a")}\n`);
     assert.equal((fs.statSync(recordOf(at("a"))).mode & 0o777).toString(8), "600", "records are private whatever the umask");
     const before = fs.statSync(recordOf(at("a/b"))).mtimeMs;
@@ -175,7 +189,8 @@ describe("RuntimeDirectories and TreeRemover scripts, run by /bin/sh on real dir
   test("files: removed only when they hold what the stack wrote (or nothing); adopted ones get their original back", () => {
     fs.mkdirSync(root);
     fs.writeFileSync(recordOf(root), `created ${root}\n`);
-    const sha = (text: string) => spawnSync("sh", ["-c", 'printf %s "$T" | sha256sum | cut -c1-64'], { encoding: "utf8", env: { PATH: process.env.PATH, T: text } }).stdout.trim();
+    const sha = (text: string) =>
+      spawnSync("sh", ["-c", 'printf %s "$T" | sha256sum | cut -c1-64'], { encoding: "utf8", env: { PATH: process.env.PATH, T: text } }).stdout.trim();
     // f: written by the stack, then edited by hand; g: adopted, the stack's content in place, original kept aside.
     fs.writeFileSync(at("f"), "edited\n");
     fs.writeFileSync(recordOf(at("f")), `created ${at("f")} sha256=${sha("ours\n")}\n`);

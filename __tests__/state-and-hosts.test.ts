@@ -36,8 +36,14 @@ describe("state backend inputs", () => {
         /CUTTER_STATE_PG_SCHEMA: "Prod-State" must be a PostgreSQL schema name/.test(e.message) &&
         /CUTTER_STATE_PG_CONN_ENV: "postgres:\/\/u:secret@db\/x" must be an environment variable NAME \(not a connection string\)/.test(e.message),
     );
-    assert.throws(() => readRuntimeInputs({ CUTTER_STATE_BACKEND: "pg", CUTTER_STATE_PATH: "/srv/s.tfstate" }), /CUTTER_STATE_PATH: "\/srv\/s.tfstate" is for the local backend, but the state backend is pg/);
-    assert.throws(() => readRuntimeInputs({ CUTTER_STATE_PG_SCHEMA: "x" }), /CUTTER_STATE_PG_SCHEMA: "x" is for the pg backend, but the state backend is local/);
+    assert.throws(
+      () => readRuntimeInputs({ CUTTER_STATE_BACKEND: "pg", CUTTER_STATE_PATH: "/srv/s.tfstate" }),
+      /CUTTER_STATE_PATH: "\/srv\/s.tfstate" is for the local backend, but the state backend is pg/,
+    );
+    assert.throws(
+      () => readRuntimeInputs({ CUTTER_STATE_PG_SCHEMA: "x" }),
+      /CUTTER_STATE_PG_SCHEMA: "x" is for the pg backend, but the state backend is local/,
+    );
   });
 
   test("RuntimeStack synthesizes the pg backend with the schema only: no connection string", () => {
@@ -55,7 +61,13 @@ describe("host files", () => {
       writeHost(dir, "production", { state: { backend: "pg", pgConnEnv: "PROD_PG" } });
       fs.writeFileSync(path.join(dir, "README.md"), "not a host\n");
       const specs = readHostFiles(dir);
-      assert.deepEqual(specs.map((s) => [s.stackName, s.hostName]), [["cutter-runtime-production", "production"], ["cutter-runtime-staging", "staging"]]);
+      assert.deepEqual(
+        specs.map((s) => [s.stackName, s.hostName]),
+        [
+          ["cutter-runtime-production", "production"],
+          ["cutter-runtime-staging", "staging"],
+        ],
+      );
       const [production, staging] = specs;
       assert.equal(production.inputs.rootPath, "/var/lib/cutter");
       assert.equal(production.inputs.statePgSchema, "cutter_runtime_production", "one schema per stack");
@@ -81,7 +93,9 @@ describe("host files", () => {
           e.message.includes(`b.json: "state.schema" is not a known field (its value is not shown); the fields are backend, path, pgSchema, pgConnEnv`) &&
           e.message.includes(`b.json: state.path: "/srv/s.tfstate" is for the local backend`) &&
           e.message.includes(`Bad_Name.json: file name: "Bad_Name" must be a host name`) &&
-          e.message.includes(`c.json: must be a JSON object with the fields runtimeRoot, owner, group, envFile, adoptExisting, backupKeyStatus, reportReference, state, not an array`),
+          e.message.includes(
+            `c.json: must be a JSON object with the fields runtimeRoot, owner, group, envFile, adoptExisting, backupKeyStatus, reportReference, state, not an array`,
+          ),
       );
     });
   });
@@ -101,14 +115,23 @@ describe("host files", () => {
   test("which stacks: hosts/ in the project if present, CUTTER_HOSTS_DIR to point elsewhere, none for the env stack", () => {
     withTempDir((project) => {
       assert.equal(hostsDirectory({}, project), undefined, "no hosts/ -> the single stack from environment variables");
-      assert.deepEqual(resolveStackSpecs({ CUTTER_RUNTIME_ROOT: "/srv/cutter-x" }, project).map((s) => s.stackName), ["cutter-runtime"]);
+      assert.deepEqual(
+        resolveStackSpecs({ CUTTER_RUNTIME_ROOT: "/srv/cutter-x" }, project).map((s) => s.stackName),
+        ["cutter-runtime"],
+      );
       fs.mkdirSync(path.join(project, "hosts"));
       writeHost(path.join(project, "hosts"), "edge", {});
       assert.equal(hostsDirectory({}, project), path.join(project, "hosts"));
-      assert.deepEqual(resolveStackSpecs({}, project).map((s) => s.stackName), ["cutter-runtime-edge"]);
+      assert.deepEqual(
+        resolveStackSpecs({}, project).map((s) => s.stackName),
+        ["cutter-runtime-edge"],
+      );
       assert.equal(hostsDirectory({ CUTTER_HOSTS_DIR: "none" }, project), undefined);
       assert.throws(() => hostsDirectory({ CUTTER_HOSTS_DIR: "missing" }, project), /CUTTER_HOSTS_DIR: "missing" is not a directory/);
-      assert.throws(() => resolveStackSpecs({ CUTTER_OWNER: "nobody", CUTTER_STATE_PATH: "/s" }, project), /CUTTER_OWNER, CUTTER_STATE_PATH are set; nothing was changed/);
+      assert.throws(
+        () => resolveStackSpecs({ CUTTER_OWNER: "nobody", CUTTER_STATE_PATH: "/s" }, project),
+        /CUTTER_OWNER, CUTTER_STATE_PATH are set; nothing was changed/,
+      );
     });
   });
 });
@@ -121,7 +144,12 @@ describe("operator command line", () => {
       return Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined && v !== false));
     };
     assert.deepEqual(fields(["plan", "production", "--out", "p.tgz", "--summary=s.txt"]), {
-      verb: "plan", host: "production", out: "p.tgz", summary: "s.txt", outputDir: "cdktf.out", lockTimeout: "0s",
+      verb: "plan",
+      host: "production",
+      out: "p.tgz",
+      summary: "s.txt",
+      outputDir: "cdktf.out",
+      lockTimeout: "0s",
     });
     assert.deepEqual(fields(["deploy", "--plan", "p.tgz"]), { verb: "deploy", plan: "p.tgz", outputDir: "cdktf.out", lockTimeout: "0s" });
     assert.equal(parseCommandLine(["deploy", "x", "--migrate-state", "--lock-timeout", "5m"]).lockTimeout, "5m");
@@ -179,7 +207,10 @@ describe("operator command line", () => {
     assert.deepEqual(jsonDifferences({ a: 1 }, { a: 1 }), []);
     // What changes on disk comes before derived locals, even past the limit.
     const locals = Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`l${i}`, i]));
-    const moved = jsonDifferences({ locals, resource: { x: { owner: "root" } } }, { locals: Object.fromEntries(Object.keys(locals).map((k) => [k, -1])), resource: { x: { owner: "nobody" } } });
+    const moved = jsonDifferences(
+      { locals, resource: { x: { owner: "root" } } },
+      { locals: Object.fromEntries(Object.keys(locals).map((k) => [k, -1])), resource: { x: { owner: "nobody" } } },
+    );
     assert.equal(moved[0], 'resource.x.owner: "root" -> "nobody"');
   });
 });

@@ -25,10 +25,16 @@ describe("moving between cdktf and CDK Terrain", needsTerrain(), () => {
   test("a saved plan made on one CDK is refused by the other, naming the CDK version that differs; nothing is changed", () => {
     expectSuccess(npmRun(host, "cdktf", ["plan", "--out", archive("cdktf")]), "cdktf plan --out");
     expectSuccess(npmRun(host, "cdktn", ["plan", "--out", archive("cdktn")]), "cdktn plan --out");
-    for (const [made, applied] of [["cdktf", "cdktn"], ["cdktn", "cdktf"]] as const) {
+    for (const [made, applied] of [
+      ["cdktf", "cdktn"],
+      ["cdktn", "cdktf"],
+    ] as const) {
       const refused = npmRun(host, applied, ["deploy", "--plan", archive(made)]);
       assert.equal(refused.code, 1, refused.output);
-      assert.match(refused.output, /refusing to apply .*: the code or the inputs changed since the plan was made, so it is not the reviewed plan; nothing was changed\./);
+      assert.match(
+        refused.output,
+        /refusing to apply .*: the code or the inputs changed since the plan was made, so it is not the reviewed plan; nothing was changed\./,
+      );
       assert.ok(refused.output.includes(`//.metadata.version: "${VERSIONS[made]}" -> "${VERSIONS[applied]}"`), `names the CDK version:\n${refused.output}`);
       assert.doesNotMatch(refused.output, /Apply complete|Creating\.\.\./);
       assert.equal(fs.existsSync(host.root), false, `${made} archive on ${applied}: nothing created`);

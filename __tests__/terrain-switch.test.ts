@@ -66,11 +66,19 @@ describe("CUTTER_CDK selects the CDK core and its local provider bindings togeth
     assert.ok(modulesOf(facts.modules, `${TERRAIN_DIR}/build/providers/local/`).length > 0);
     assert.deepEqual(modulesOf(facts.modules, "/node_modules/cdktf/"), [], "cdktf's core is not loaded beside cdktn");
     assert.deepEqual(modulesOf(facts.modules, "/node_modules/@cdktf/provider-local/"), [], "the prebuilt bindings (made for cdktf) are not loaded");
-    assert.deepEqual(constructsModules(facts.modules), [path.join(REPO, "node_modules", "constructs", "lib", "index.js")], "one constructs: the project's, which cdktn resolves too");
+    assert.deepEqual(
+      constructsModules(facts.modules),
+      [path.join(REPO, "node_modules", "constructs", "lib", "index.js")],
+      "one constructs: the project's, which cdktn resolves too",
+    );
     const constructsVersion = JSON.parse(fs.readFileSync(path.join(REPO, "node_modules", "constructs", "package.json"), "utf8")).version;
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- cdktn's own semver, found by path
     const semver = require(path.join(TERRAIN_DIR, "node_modules", "cdktn", "node_modules", "semver"));
-    for (const pkg of [path.join(TERRAIN_DIR, "node_modules", "cdktn"), path.join(REPO, "node_modules", "cdktf"), path.join(REPO, "node_modules", "@cdktf", "provider-local")]) {
+    for (const pkg of [
+      path.join(TERRAIN_DIR, "node_modules", "cdktn"),
+      path.join(REPO, "node_modules", "cdktf"),
+      path.join(REPO, "node_modules", "@cdktf", "provider-local"),
+    ]) {
       const manifest = JSON.parse(fs.readFileSync(path.join(pkg, "package.json"), "utf8"));
       const range = manifest.peerDependencies?.constructs ?? manifest.dependencies?.constructs;
       if (range) assert.ok(semver.satisfies(constructsVersion, range), `constructs ${constructsVersion} is outside ${manifest.name}'s ${range}`);
@@ -87,7 +95,9 @@ describe("a bad CUTTER_CDK", () => {
     test(`${JSON.stringify(value)} stops the app, the npm scripts and setup with one line naming it and both choices; nothing is written`, () => {
       const entries = {
         app: host.synth({ CUTTER_CDK: value }),
-        "npm scripts (cli/with-engine.sh)": run("bash", [WITH_ENGINE, "node", CUTTER_JS, "synth", "--output", host.outDir], { env: host.env({ CUTTER_CDK: value }) }),
+        "npm scripts (cli/with-engine.sh)": run("bash", [WITH_ENGINE, "node", CUTTER_JS, "synth", "--output", host.outDir], {
+          env: host.env({ CUTTER_CDK: value }),
+        }),
         setup: run("bash", [path.join(REPO, "cli", "terrain-setup.sh")], { env: host.env({ CUTTER_CDK: value }) }),
       };
       for (const [entry, result] of Object.entries(entries)) {
@@ -130,8 +140,16 @@ describe("the raw CLI of CDK Terrain", () => {
     try {
       // A stand-in named cdktn that runs the app's own ancestor lookup, as cdktn runs the app.
       const cli = path.join(dir, "cdktn");
-      fs.writeFileSync(cli, `#!/bin/sh\nnode -e 'const i = require(${JSON.stringify(path.join(DIST, "app", "invoking-command.js"))}); const c = i.invokingCommand(); console.log(JSON.stringify([c, i.engineVerbOf(c)]))'\n`, { mode: 0o755 });
-      for (const [verb, engineVerb] of [["deploy", "deploy"], ["destroy", "destroy"], ["diff", "plan"]]) {
+      fs.writeFileSync(
+        cli,
+        `#!/bin/sh\nnode -e 'const i = require(${JSON.stringify(path.join(DIST, "app", "invoking-command.js"))}); const c = i.invokingCommand(); console.log(JSON.stringify([c, i.engineVerbOf(c)]))'\n`,
+        { mode: 0o755 },
+      );
+      for (const [verb, engineVerb] of [
+        ["deploy", "deploy"],
+        ["destroy", "destroy"],
+        ["diff", "plan"],
+      ]) {
         const result = expectSuccess(run("sh", ["-c", `"$0" ${verb} --auto-approve`, cli], { env: process.env }), `cdktn ${verb}`);
         assert.deepEqual(JSON.parse(result.stdout), [{ tool: "cdktn", verb }, engineVerb]);
       }
@@ -168,7 +186,11 @@ describe("the local provider bindings for CDK Terrain (terrain/gen)", needsTerra
       assert.deepEqual(files(path.join(TERRAIN_DIR, "gen")), generated, "the same files");
       assert.ok(generated.includes(path.join("providers", "local", "file", "index.ts")));
       for (const f of generated) {
-        assert.equal(fs.readFileSync(path.join(TERRAIN_DIR, "gen", f), "utf8"), fs.readFileSync(path.join(dir, "gen", f), "utf8"), `terrain/gen/${f}: regenerate (docs/cdk-terrain.md)`);
+        assert.equal(
+          fs.readFileSync(path.join(TERRAIN_DIR, "gen", f), "utf8"),
+          fs.readFileSync(path.join(dir, "gen", f), "utf8"),
+          `terrain/gen/${f}: regenerate (docs/cdk-terrain.md)`,
+        );
       }
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });

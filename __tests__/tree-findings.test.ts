@@ -26,16 +26,32 @@ const cases: { finding: TreeFinding; plan: string; verify: string }[] = [
     plan: "is a fifo, expected a directory; deploy stops at this path and changes nothing: move it out of the tree, then deploy again",
     verify: "is a fifo, expected a directory",
   },
-  { finding: { kind: "type", path: P, found: "directory", expected: "file" }, plan: "is a directory, expected a regular file; deploy stops at this path and changes nothing: move it out of the tree, then deploy again", verify: "is a directory, expected a regular file" },
-  { finding: { kind: "owner", path: D, found: "nobody:nogroup", expected: "root:root" }, plan: "owner nobody:nogroup, expected root:root", verify: "owner nobody:nogroup, expected root:root" },
+  {
+    finding: { kind: "type", path: P, found: "directory", expected: "file" },
+    plan: "is a directory, expected a regular file; deploy stops at this path and changes nothing: move it out of the tree, then deploy again",
+    verify: "is a directory, expected a regular file",
+  },
+  {
+    finding: { kind: "owner", path: D, found: "nobody:nogroup", expected: "root:root" },
+    plan: "owner nobody:nogroup, expected root:root",
+    verify: "owner nobody:nogroup, expected root:root",
+  },
   { finding: { kind: "mode", path: D, found: "0777", expected: "0750" }, plan: "mode 0777, expected 0750", verify: "mode 0777, expected 0750" },
-  { finding: { kind: "acl", path: D }, plan: `a POSIX ACL grants access the mode does not show (deploy removes it; getfacl ${D} lists it)`, verify: `a POSIX ACL grants access the mode does not show (deploy removes it; getfacl ${D} lists it)` },
+  {
+    finding: { kind: "acl", path: D },
+    plan: `a POSIX ACL grants access the mode does not show (deploy removes it; getfacl ${D} lists it)`,
+    verify: `a POSIX ACL grants access the mode does not show (deploy removes it; getfacl ${D} lists it)`,
+  },
   {
     finding: { kind: "hard-links", path: P, links: "2" },
     plan: `2 hard links: another name shares this file, so deploy refuses to write or chown it; remove the other link (find / -xdev -samefile ${P})`,
     verify: `2 hard links: another name shares this file, so it is not the stack's to write (deploy refuses; find / -xdev -samefile ${P})`,
   },
-  { finding: { kind: "content", path: P, found: A, expected: B }, plan: `content sha256 ${A}, expected ${B} (deploy rewrites it)`, verify: `content sha256 ${A}, expected ${B} (what the stack writes)` },
+  {
+    finding: { kind: "content", path: P, found: A, expected: B },
+    plan: `content sha256 ${A}, expected ${B} (deploy rewrites it)`,
+    verify: `content sha256 ${A}, expected ${B} (what the stack writes)`,
+  },
   { finding: { kind: "other", path: D, text: "holds 1 entry" }, plan: "holds 1 entry", verify: "holds 1 entry" },
 ];
 

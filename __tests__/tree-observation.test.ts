@@ -27,7 +27,17 @@ describe("TreeObservation in a RuntimeTree", () => {
     const [observe] = commands;
     // Then the record directory and each path's record key: a missing path the records name is drift, one they do not is not there yet.
     assert.deepEqual(observe.arguments.slice(2), [
-      "cutter-observe", ...managed, "--", "/srv", "/srv/cutter", "--", layout.configPath, layout.readmePath, "--", defaultOwnershipDirectory("/srv/cutter"), ...managed.map(recordKey),
+      "cutter-observe",
+      ...managed,
+      "--",
+      "/srv",
+      "/srv/cutter",
+      "--",
+      layout.configPath,
+      layout.readmePath,
+      "--",
+      defaultOwnershipDirectory("/srv/cutter"),
+      ...managed.map(recordKey),
     ]);
     assert.match(observe.arguments[1], /if \[ -f "\$record_dir\/\$1" \]; then echo "R\|\$p"; fi/);
     const script: string = observe.arguments[1];
@@ -44,7 +54,8 @@ describe("TreeObservation in a RuntimeTree", () => {
   test("every repairing command re-runs on drift of its own path, and nothing else gets a repair trigger", () => {
     const all = Object.values(json.resource.terraform_data) as any[];
     const repairs = new Map<string, string>();
-    for (const r of all.filter((r) => r.triggers_replace.directories)) for (const [p, v] of Object.entries<string>(r.triggers_replace.directories)) repairs.set(p, v);
+    for (const r of all.filter((r) => r.triggers_replace.directories))
+      for (const [p, v] of Object.entries<string>(r.triggers_replace.directories)) repairs.set(p, v);
     // The files' owner/mode step: one entry per file in its `files` map.
     for (const r of all.filter((r) => r.triggers_replace.kind)) for (const [p, v] of Object.entries<string>(r.triggers_replace.files)) repairs.set(p, v);
     assert.deepEqual([...repairs.keys()].sort(), [...managed].sort());

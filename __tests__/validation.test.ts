@@ -34,14 +34,34 @@ describe("absolutePathRule", () => {
 
 describe("runtimeRootRule", () => {
   test("accepts a directory named cutter* below /var/lib, /srv, /opt or a temp dir", () => {
-    for (const ok of ["/var/lib/cutter", "/srv/cutter-staging", "/opt/incomex/cutter", "/tmp/cutter-e2e-Ab12/cutter", "/var/tmp/x/cutter2", `${os.tmpdir()}/cutter-hosts-x/alpha/cutter`]) {
+    for (const ok of [
+      "/var/lib/cutter",
+      "/srv/cutter-staging",
+      "/opt/incomex/cutter",
+      "/tmp/cutter-e2e-Ab12/cutter",
+      "/var/tmp/x/cutter2",
+      `${os.tmpdir()}/cutter-hosts-x/alpha/cutter`,
+    ]) {
       assert.equal(runtimeRootRule(ok), undefined, ok);
     }
   });
 
   test("refuses system and package directories, with the rule in the message (issue 10 item 11)", () => {
-    const name = /is not allowed: its name "[^"]*" does not start with "cutter"; a runtime root must be a directory named cutter\* strictly below \/var\/lib, \/srv, \/opt, \/tmp, \/var\/tmp/;
-    for (const bad of ["/etc/ssh", "/etc/cron.d", "/root/.ssh", "/var/lib/dpkg", "/var/lib/apt", "/var/lib/postgresql", "/dev/shm", "/var/lib", "/etc", "/opt/vendor", "/srv/www"]) {
+    const name =
+      /is not allowed: its name "[^"]*" does not start with "cutter"; a runtime root must be a directory named cutter\* strictly below \/var\/lib, \/srv, \/opt, \/tmp, \/var\/tmp/;
+    for (const bad of [
+      "/etc/ssh",
+      "/etc/cron.d",
+      "/root/.ssh",
+      "/var/lib/dpkg",
+      "/var/lib/apt",
+      "/var/lib/postgresql",
+      "/dev/shm",
+      "/var/lib",
+      "/etc",
+      "/opt/vendor",
+      "/srv/www",
+    ]) {
       assert.match(runtimeRootRule(bad) ?? "accepted", name, bad);
     }
     const place = /is not allowed: it is not below an allowed directory; a runtime root must be a directory named cutter\*/;

@@ -71,13 +71,19 @@ describe("verify", () => {
     const tree = expectedTree(readRuntimeInputs({ CUTTER_RUNTIME_ROOT: host.root, CUTTER_STATE_PATH: host.statePath, CUTTER_ENV_FILE: envFile }));
     assert.equal(report.verdict, "PASS");
     assert.equal(report.root, host.root);
-    assert.deepEqual(report.directories.map((d: any) => d.path), layout.directories.map((d) => d.path));
+    assert.deepEqual(
+      report.directories.map((d: any) => d.path),
+      layout.directories.map((d) => d.path),
+    );
     assert.equal(report.directoryCount, layout.directories.length);
     assert.equal(report.directoriesOk, layout.directories.length);
     assert.equal(report.nonDirectoryFiles, 0);
     assert.deepEqual(report.problems, []);
     const [c, r] = report.files;
-    assert.deepEqual([c.role, c.sha256, c.expectedSha256, c.schemaValid, c.secretFindings, c.mode], ["config", tree.config.sha256, tree.config.sha256, true, [], "0640"]);
+    assert.deepEqual(
+      [c.role, c.sha256, c.expectedSha256, c.schemaValid, c.secretFindings, c.mode],
+      ["config", tree.config.sha256, tree.config.sha256, true, [], "0640"],
+    );
     assert.deepEqual([r.role, r.sha256, r.mode, r.owner, r.group], ["readme", tree.readme.sha256, "0640", "root", "root"]);
   });
 
@@ -95,26 +101,142 @@ describe("verify", () => {
   const cases: Array<[string, () => void, () => void, () => string]> = [
     ["wrong directory mode", () => fs.chmodSync(at("runs"), 0o755), () => fs.chmodSync(at("runs"), 0o750), () => `${at("runs")}: mode 0755, expected 0750`],
     ["wrong root mode", () => fs.chmodSync(host.root, 0o700), () => fs.chmodSync(host.root, 0o750), () => `${host.root}: mode 0700, expected 0750`],
-    ["wrong owner", () => fs.chownSync(at("artifacts"), 65534, 0), () => fs.chownSync(at("artifacts"), 0, 0), () => `${at("artifacts")}: owner nobody:root, expected root:root`],
-    ["wrong group", () => fs.chownSync(at("approvals"), 0, 65534), () => fs.chownSync(at("approvals"), 0, 0), () => `${at("approvals")}: owner root:nogroup, expected root:root`],
-    ["missing directory", () => fs.rmdirSync(at("backups")), () => { fs.mkdirSync(at("backups")); fs.chmodSync(at("backups"), 0o750); }, () => `${at("backups")}: missing`],
-    ["a file where a directory belongs", () => { fs.rmdirSync(at("rollback")); fs.writeFileSync(at("rollback"), "x"); }, () => { fs.rmSync(at("rollback")); fs.mkdirSync(at("rollback")); fs.chmodSync(at("rollback"), 0o750); }, () => `${at("rollback")}: is a regular file, expected a directory`],
-    ["a symbolic link where a directory belongs", () => { fs.rmdirSync(at("reports")); fs.symlinkSync(host.dir, at("reports")); }, () => { fs.rmSync(at("reports")); fs.mkdirSync(at("reports")); fs.chmodSync(at("reports"), 0o750); }, () => `${at("reports")}: is a symbolic link, expected a directory`],
-    ["a non-directory file in a managed directory", () => fs.writeFileSync(at("locks/cutter.lock"), "1\n"), () => fs.rmSync(at("locks/cutter.lock")), () => `${at("locks")}: holds 1 entry at any depth (1 non-directory file(s), 0 directories); the gate expects it empty`],
+    [
+      "wrong owner",
+      () => fs.chownSync(at("artifacts"), 65534, 0),
+      () => fs.chownSync(at("artifacts"), 0, 0),
+      () => `${at("artifacts")}: owner nobody:root, expected root:root`,
+    ],
+    [
+      "wrong group",
+      () => fs.chownSync(at("approvals"), 0, 65534),
+      () => fs.chownSync(at("approvals"), 0, 0),
+      () => `${at("approvals")}: owner root:nogroup, expected root:root`,
+    ],
+    [
+      "missing directory",
+      () => fs.rmdirSync(at("backups")),
+      () => {
+        fs.mkdirSync(at("backups"));
+        fs.chmodSync(at("backups"), 0o750);
+      },
+      () => `${at("backups")}: missing`,
+    ],
+    [
+      "a file where a directory belongs",
+      () => {
+        fs.rmdirSync(at("rollback"));
+        fs.writeFileSync(at("rollback"), "x");
+      },
+      () => {
+        fs.rmSync(at("rollback"));
+        fs.mkdirSync(at("rollback"));
+        fs.chmodSync(at("rollback"), 0o750);
+      },
+      () => `${at("rollback")}: is a regular file, expected a directory`,
+    ],
+    [
+      "a symbolic link where a directory belongs",
+      () => {
+        fs.rmdirSync(at("reports"));
+        fs.symlinkSync(host.dir, at("reports"));
+      },
+      () => {
+        fs.rmSync(at("reports"));
+        fs.mkdirSync(at("reports"));
+        fs.chmodSync(at("reports"), 0o750);
+      },
+      () => `${at("reports")}: is a symbolic link, expected a directory`,
+    ],
+    [
+      "a non-directory file in a managed directory",
+      () => fs.writeFileSync(at("locks/cutter.lock"), "1\n"),
+      () => fs.rmSync(at("locks/cutter.lock")),
+      () => `${at("locks")}: holds 1 entry at any depth (1 non-directory file(s), 0 directories); the gate expects it empty`,
+    ],
     // Former false PASSes: only the entry count showed them.
-    ["a stray file in the root", () => fs.writeFileSync(at("notes.txt"), "x\n"), () => fs.rmSync(at("notes.txt")), () => `${host.root}: holds 1 entry the layout does not have: "notes.txt"; the gate expects only its ${N} directories, the config and the README`],
-    ["an extra directory in the root", () => fs.mkdirSync(at("cache"), { mode: 0o750 }), () => fs.rmdirSync(at("cache")), () => `${host.root}: holds 1 entry the layout does not have: "cache"`],
-    ["a symbolic link in the root", () => fs.symlinkSync("/etc", at("etc")), () => fs.rmSync(at("etc")), () => `${host.root}: holds 1 entry the layout does not have: "etc"`],
-    ["an empty nested directory (runs/run-1) without --allow-data", () => fs.mkdirSync(at("runs/run-1")), () => fs.rmdirSync(at("runs/run-1")), () => `${at("runs")}: holds 1 entry at any depth (0 non-directory file(s), 1 directory); the gate expects it empty (pass --allow-data once runs have written data)`],
-    ["the execution switch set in the config", () => { const d = JSON.parse(config.toString()); d.execution.enabled = true; fs.writeFileSync(layout.configPath, JSON.stringify(d)); }, restoreConfig, () => `${layout.configPath}: secret check: CR-NO-EXECUTION-SWITCH: $.execution.enabled: a key that sets the execution switch`],
-    ["config content changed", () => fs.writeFileSync(layout.configPath, config.toString().replace('"schema_version": ', '"schema_version":  ')), restoreConfig, () => `${layout.configPath}: content sha256`],
-    ["config mode changed", () => fs.chmodSync(layout.configPath, 0o600), () => fs.chmodSync(layout.configPath, 0o640), () => `${layout.configPath}: mode 0600, expected 0640`],
+    [
+      "a stray file in the root",
+      () => fs.writeFileSync(at("notes.txt"), "x\n"),
+      () => fs.rmSync(at("notes.txt")),
+      () => `${host.root}: holds 1 entry the layout does not have: "notes.txt"; the gate expects only its ${N} directories, the config and the README`,
+    ],
+    [
+      "an extra directory in the root",
+      () => fs.mkdirSync(at("cache"), { mode: 0o750 }),
+      () => fs.rmdirSync(at("cache")),
+      () => `${host.root}: holds 1 entry the layout does not have: "cache"`,
+    ],
+    [
+      "a symbolic link in the root",
+      () => fs.symlinkSync("/etc", at("etc")),
+      () => fs.rmSync(at("etc")),
+      () => `${host.root}: holds 1 entry the layout does not have: "etc"`,
+    ],
+    [
+      "an empty nested directory (runs/run-1) without --allow-data",
+      () => fs.mkdirSync(at("runs/run-1")),
+      () => fs.rmdirSync(at("runs/run-1")),
+      () =>
+        `${at("runs")}: holds 1 entry at any depth (0 non-directory file(s), 1 directory); the gate expects it empty (pass --allow-data once runs have written data)`,
+    ],
+    [
+      "the execution switch set in the config",
+      () => {
+        const d = JSON.parse(config.toString());
+        d.execution.enabled = true;
+        fs.writeFileSync(layout.configPath, JSON.stringify(d));
+      },
+      restoreConfig,
+      () => `${layout.configPath}: secret check: CR-NO-EXECUTION-SWITCH: $.execution.enabled: a key that sets the execution switch`,
+    ],
+    [
+      "config content changed",
+      () => fs.writeFileSync(layout.configPath, config.toString().replace('"schema_version": ', '"schema_version":  ')),
+      restoreConfig,
+      () => `${layout.configPath}: content sha256`,
+    ],
+    [
+      "config mode changed",
+      () => fs.chmodSync(layout.configPath, 0o600),
+      () => fs.chmodSync(layout.configPath, 0o640),
+      () => `${layout.configPath}: mode 0600, expected 0640`,
+    ],
     ["config missing", () => fs.rmSync(layout.configPath), restoreConfig, () => `${layout.configPath}: missing`],
-    ["config not schema-valid", () => fs.writeFileSync(layout.configPath, '{"schema_version": 2}\n'), restoreConfig, () => `${layout.configPath}: not schema-valid`],
-    ["config holding a secret value from the env file", () => fs.writeFileSync(layout.configPath, config.toString().replace("resolved at runtime", `resolved at runtime ${SECRET}`)), restoreConfig, () => `${layout.configPath}: secret check: the value of DOT_CUTTER_EXEC_DB_PASSWORD from ${envFile} appears in the config`],
-    ["config with a password key holding a value", () => { const d = JSON.parse(config.toString()); d.database.roles.exec.password = "hunter22"; fs.writeFileSync(layout.configPath, JSON.stringify(d)); }, restoreConfig, () => `${layout.configPath}: secret check: CR-SECRET-KEY-VALUE: $.database.roles.exec.password holds "hu…", not an environment-variable name`],
-    ["README content changed", () => fs.writeFileSync(layout.readmePath, "# mine\n"), () => fs.writeFileSync(layout.readmePath, readme), () => `${layout.readmePath}: content sha256`],
-    ["README mode changed", () => fs.chmodSync(layout.readmePath, 0o644), () => fs.chmodSync(layout.readmePath, 0o640), () => `${layout.readmePath}: mode 0644, expected 0640`],
+    [
+      "config not schema-valid",
+      () => fs.writeFileSync(layout.configPath, '{"schema_version": 2}\n'),
+      restoreConfig,
+      () => `${layout.configPath}: not schema-valid`,
+    ],
+    [
+      "config holding a secret value from the env file",
+      () => fs.writeFileSync(layout.configPath, config.toString().replace("resolved at runtime", `resolved at runtime ${SECRET}`)),
+      restoreConfig,
+      () => `${layout.configPath}: secret check: the value of DOT_CUTTER_EXEC_DB_PASSWORD from ${envFile} appears in the config`,
+    ],
+    [
+      "config with a password key holding a value",
+      () => {
+        const d = JSON.parse(config.toString());
+        d.database.roles.exec.password = "hunter22";
+        fs.writeFileSync(layout.configPath, JSON.stringify(d));
+      },
+      restoreConfig,
+      () => `${layout.configPath}: secret check: CR-SECRET-KEY-VALUE: $.database.roles.exec.password holds "hu…", not an environment-variable name`,
+    ],
+    [
+      "README content changed",
+      () => fs.writeFileSync(layout.readmePath, "# mine\n"),
+      () => fs.writeFileSync(layout.readmePath, readme),
+      () => `${layout.readmePath}: content sha256`,
+    ],
+    [
+      "README mode changed",
+      () => fs.chmodSync(layout.readmePath, 0o644),
+      () => fs.chmodSync(layout.readmePath, 0o640),
+      () => `${layout.readmePath}: mode 0644, expected 0640`,
+    ],
   ];
   for (const [what, cause, undo, message] of cases) {
     test(`fails for ${what}, naming the path (text and --json)`, () => {
@@ -127,7 +249,10 @@ describe("verify", () => {
         assert.ok(!v.output.includes(SECRET), "a secret value is never printed");
         const report = JSON.parse(verify(host, ["--json"]).stdout);
         assert.equal(report.verdict, "FAIL");
-        assert.ok(report.problems.some((p: string) => p.startsWith(message())), JSON.stringify(report.problems));
+        assert.ok(
+          report.problems.some((p: string) => p.startsWith(message())),
+          JSON.stringify(report.problems),
+        );
       } finally {
         undo();
       }
@@ -155,13 +280,36 @@ describe("verify", () => {
 
   /** Writes the env file, runs verify (text, --json, --markdown, --require-env), restores it. */
   const envCases: Array<[string, () => void, RegExp]> = [
-    ["some names missing", () => fs.writeFileSync(envFile, envText(ENV_NAMES.filter((n) => !n.startsWith("DOT_CUTTER_VERIFY")))), new RegExp(`2 of ${E} variable\\(s\\) the config names are not defined: DOT_CUTTER_VERIFY_DB_USER, DOT_CUTTER_VERIFY_DB_PASSWORD`)],
-    ["a name defined empty", () => fs.writeFileSync(envFile, envText(ENV_NAMES.filter((n) => n !== "DOT_CUTTER_DB_NAME"), "DOT_CUTTER_DB_NAME=\n")), new RegExp(`1 of ${E} variable\\(s\\) the config names are not defined: DOT_CUTTER_DB_NAME \\(empty: DOT_CUTTER_DB_NAME\\)`)],
+    [
+      "some names missing",
+      () => fs.writeFileSync(envFile, envText(ENV_NAMES.filter((n) => !n.startsWith("DOT_CUTTER_VERIFY")))),
+      new RegExp(`2 of ${E} variable\\(s\\) the config names are not defined: DOT_CUTTER_VERIFY_DB_USER, DOT_CUTTER_VERIFY_DB_PASSWORD`),
+    ],
+    [
+      "a name defined empty",
+      () =>
+        fs.writeFileSync(
+          envFile,
+          envText(
+            ENV_NAMES.filter((n) => n !== "DOT_CUTTER_DB_NAME"),
+            "DOT_CUTTER_DB_NAME=\n",
+          ),
+        ),
+      new RegExp(`1 of ${E} variable\\(s\\) the config names are not defined: DOT_CUTTER_DB_NAME \\(empty: DOT_CUTTER_DB_NAME\\)`),
+    ],
     ["a wrong mode (0644: readable by others)", () => fs.chmodSync(envFile, 0o644), /mode 0644: readable or writable by others/],
     ["a wrong owner", () => fs.chownSync(envFile, 65534, 0), /owner nobody:root, expected root/],
     ["no env file", () => fs.renameSync(envFile, `${envFile}.aside`), /missing; the orchestrator resolves every credential from it/],
-    ["a symbolic link instead of the file", () => (fs.renameSync(envFile, `${envFile}.aside`), fs.symlinkSync(`${envFile}.aside`, envFile)), /names not read: it is a symbolic link, not a regular file/],
-    ["the backup key defined while flagged NOT PROVISIONED", () => fs.writeFileSync(envFile, envText(ENV_NAMES, "BACKUP_GPG_FPR=0123456789ABCDEF0123456789ABCDEF01234567\n")), /backup key: the config flags BACKUP_GPG_FPR NOT PROVISIONED, but .* defines it; deploy with CUTTER_BACKUP_KEY_STATUS=provisioned/],
+    [
+      "a symbolic link instead of the file",
+      () => (fs.renameSync(envFile, `${envFile}.aside`), fs.symlinkSync(`${envFile}.aside`, envFile)),
+      /names not read: it is a symbolic link, not a regular file/,
+    ],
+    [
+      "the backup key defined while flagged NOT PROVISIONED",
+      () => fs.writeFileSync(envFile, envText(ENV_NAMES, "BACKUP_GPG_FPR=0123456789ABCDEF0123456789ABCDEF01234567\n")),
+      /backup key: the config flags BACKUP_GPG_FPR NOT PROVISIONED, but .* defines it; deploy with CUTTER_BACKUP_KEY_STATUS=provisioned/,
+    ],
   ];
   for (const [what, cause, problem] of envCases) {
     test(`env wiring: ${what} is a WARN, a FAIL with --require-env, and no value is ever shown`, () => {
@@ -181,7 +329,10 @@ describe("verify", () => {
         assert.equal(required.code, 1, required.output);
         const json = JSON.parse(required.stdout);
         assert.equal(json.verdict, "FAIL");
-        assert.ok(json.problems.some((p: string) => problem.test(p)), JSON.stringify(json.problems));
+        assert.ok(
+          json.problems.some((p: string) => problem.test(p)),
+          JSON.stringify(json.problems),
+        );
         assert.equal(json.gate.envWiring.status, "FAIL");
         assert.match(json.gate.result, /^G2 FAIL — GAP5 OPEN \(env wiring; /);
         for (const text of [v.output, required.output, md]) {
@@ -222,7 +373,14 @@ describe("verify", () => {
     const v = verify(host, ["--markdown", file]);
     assert.equal(v.code, 0, v.output);
     const md = fs.readFileSync(file, "utf8");
-    for (const heading of ["## 1. Survey", `## 2. Changes applied — ${host.root} runtime tree`, "## 3. Non-sensitive config authored", `## 3a. Env wiring — ${envFile} (names only)`, "## 4. Exact changes & rollback", "## 5. Verdict"]) {
+    for (const heading of [
+      "## 1. Survey",
+      `## 2. Changes applied — ${host.root} runtime tree`,
+      "## 3. Non-sensitive config authored",
+      `## 3a. Env wiring — ${envFile} (names only)`,
+      "## 4. Exact changes & rollback",
+      "## 5. Verdict",
+    ]) {
       assert.ok(md.includes(`\n${heading}\n`), heading);
     }
     const names = layout.directories.map((d) => path.basename(d.path)).join(",");
@@ -240,7 +398,10 @@ describe("verify", () => {
       assert.ok(md.split("\n").includes(line), `report line: ${line}\n${md}`);
     }
     assert.match(md, /^db_touched: NONE \(the state holds local_file, terraform_data, data\.local_command; .*; the state itself is a local file\)$/m);
-    assert.ok(md.includes("DOT_CUTTER_DB_HOST/PORT/NAME/SSLMODE, DOT_CUTTER_EXEC_DB_USER/PASSWORD, DOT_CUTTER_VERIFY_DB_USER/PASSWORD"), "env-var names are listed");
+    assert.ok(
+      md.includes("DOT_CUTTER_DB_HOST/PORT/NAME/SSLMODE, DOT_CUTTER_EXEC_DB_USER/PASSWORD, DOT_CUTTER_VERIFY_DB_USER/PASSWORD"),
+      "env-var names are listed",
+    );
     assert.ok(!md.includes(SECRET));
   });
 

@@ -27,7 +27,10 @@ function parentOf(pid: number): number | undefined {
 
 function commandLineOf(pid: number): string[] {
   try {
-    return fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").filter((a) => a !== "");
+    return fs
+      .readFileSync(`/proc/${pid}/cmdline`, "utf8")
+      .split("\0")
+      .filter((a) => a !== "");
   } catch {
     return [];
   }
@@ -40,7 +43,8 @@ export function invokingCommand(maxLevels = 8): InvokingCommand | undefined {
     const argv = commandLineOf(pid);
     for (let i = 0; i < argv.length; i++) {
       const base = path.basename(argv[i]);
-      const tool = base === "cdktf" || base === "cdktf.js" ? "cdktf" : base === "cdktn" || base === "cdktn.js" ? "cdktn" : base === "cutter.js" ? "cutter" : undefined;
+      const tool =
+        base === "cdktf" || base === "cdktf.js" ? "cdktf" : base === "cdktn" || base === "cdktn.js" ? "cdktn" : base === "cutter.js" ? "cutter" : undefined;
       if (!tool) continue;
       const verb = argv.slice(i + 1).find((a) => !a.startsWith("-"));
       if (verb) return { tool, verb };

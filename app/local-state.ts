@@ -46,7 +46,10 @@ const VERIFIED_COPIES_KEPT = 5;
 const STATE_SPACE_MARGIN = 64 * 1024;
 
 function stamp(date: Date): string {
-  return date.toISOString().replace(/[-:]/g, "").replace(/\.\d{3}/, "");
+  return date
+    .toISOString()
+    .replace(/[-:]/g, "")
+    .replace(/\.\d{3}/, "");
 }
 
 /** The name of a recovery file: `<stack>-<UTC yyyymmddThhmmssZ>-<what>.tfstate`. */
@@ -83,13 +86,28 @@ function readStateFile(file: string): StateFile {
   } catch {
     return { file, kind: "invalid", size: bytes.length, reason: `is not valid JSON (${bytes.length} bytes: cut off while it was written?)` };
   }
-  if (typeof state !== "object" || state === null || state.version !== 4 || typeof state.lineage !== "string" || typeof state.serial !== "number" || !Array.isArray(state.resources)) {
+  if (
+    typeof state !== "object" ||
+    state === null ||
+    state.version !== 4 ||
+    typeof state.lineage !== "string" ||
+    typeof state.serial !== "number" ||
+    !Array.isArray(state.resources)
+  ) {
     return { file, kind: "invalid", size: bytes.length, reason: "is not an engine state file (version 4 with a lineage, a serial and resources)" };
   }
   const resources = (state.resources as Array<{ mode?: unknown; instances?: unknown } | null>)
     .filter((r) => r && r.mode === "managed")
     .reduce((n, r) => n + (Array.isArray(r?.instances) ? r.instances.length : 0), 0);
-  return { file, kind: "valid", lineage: state.lineage, serial: state.serial, resources, size: bytes.length, sha256: createHash("sha256").update(bytes).digest("hex") };
+  return {
+    file,
+    kind: "valid",
+    lineage: state.lineage,
+    serial: state.serial,
+    resources,
+    size: bytes.length,
+    sha256: createHash("sha256").update(bytes).digest("hex"),
+  };
 }
 
 /** The ownership records: paths the stack created or adopted (first words of the record files). */
@@ -127,12 +145,14 @@ function recoveryFiles(dir: string, stackName: string): Array<{ file: string; wh
     return [];
   }
   const pattern = new RegExp(`^${stackName.replace(/[^A-Za-z0-9]/g, "\\$&")}-(\\d{8}T\\d{6}Z)-([a-z0-9-]+)\\.tfstate$`);
-  return names
-    .map((name) => ({ name, m: pattern.exec(name) }))
-    .filter((x) => x.m !== null)
-    // Code-unit order (the names are ASCII: the same order localeCompare gave), not localeCompare: its first use loads ICU's collation, 30-100 ms of every command.
-    .sort((a, b) => (a.m![1] === b.m![1] ? descending(a.name, b.name) : descending(a.m![1], b.m![1])))
-    .map((x) => ({ file: path.join(dir, x.name), what: x.m![2] }));
+  return (
+    names
+      .map((name) => ({ name, m: pattern.exec(name) }))
+      .filter((x) => x.m !== null)
+      // Code-unit order (the names are ASCII: the same order localeCompare gave), not localeCompare: its first use loads ICU's collation, 30-100 ms of every command.
+      .sort((a, b) => (a.m![1] === b.m![1] ? descending(a.name, b.name) : descending(a.m![1], b.m![1])))
+      .map((x) => ({ file: path.join(dir, x.name), what: x.m![2] }))
+  );
 }
 
 /** Writes `bytes` as a new private file (0600, never through a link), atomically. */
@@ -141,7 +161,7 @@ function writePrivateFile(file: string, bytes: Buffer): void {
   const fd = fs.openSync(tmp, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW, 0o600);
   try {
     // A write to a nearly full filesystem can be short without an error: write until all is written (or ENOSPC).
-    for (let written = 0; written < bytes.length; ) written += fs.writeSync(fd, bytes, written, bytes.length - written);
+    for (let written = 0; written < bytes.length;) written += fs.writeSync(fd, bytes, written, bytes.length - written);
     fs.fsyncSync(fd);
     if (!fs.readFileSync(tmp).equals(bytes)) throw new Error(`${tmp} does not read back as written`);
   } catch (error) {
@@ -296,7 +316,9 @@ export function guardStackState(spec: StackSpec, verb: EngineVerb, workDirs: rea
   const lastVerified = verified[0]?.state;
   const errored = [
     ...copies.filter((c) => c.what.startsWith("errored") && c.state.kind === "valid"),
-    ...workDirs.map((d) => ({ file: path.join(d, "errored.tfstate"), what: "errored", state: readStateFile(path.join(d, "errored.tfstate")) })).filter((c) => c.state.kind === "valid"),
+    ...workDirs
+      .map((d) => ({ file: path.join(d, "errored.tfstate"), what: "errored", state: readStateFile(path.join(d, "errored.tfstate")) }))
+      .filter((c) => c.state.kind === "valid"),
   ];
   const backup = readStateFile(`${statePath}.backup`);
   const records = readRecords(inputs.ownershipDir);
@@ -311,7 +333,9 @@ export function guardStackState(spec: StackSpec, verb: EngineVerb, workDirs: rea
           `  If this really is the state to use from now on, move the old copies away first: mv ${recovery} ${recovery}.old`,
       );
     }
-    const newer = errored.filter((c) => c.state.lineage === state.lineage && c.state.serial! > state.serial!).sort((a, b) => b.state.serial! - a.state.serial!)[0];
+    const newer = errored
+      .filter((c) => c.state.lineage === state.lineage && c.state.serial! > state.serial!)
+      .sort((a, b) => b.state.serial! - a.state.serial!)[0];
     if (newer) {
       throw new StateRefusal(
         `cutter-runtime: ${who}: a run could not write its state: ${newer.file} (serial ${newer.state.serial}) is newer than ${statePath} (serial ${state.serial}); nothing was changed.\n` +
@@ -357,7 +381,10 @@ export function guardStackState(spec: StackSpec, verb: EngineVerb, workDirs: rea
     );
   }
   const space = hasSpaceFor(path.dirname(statePath), STATE_SPACE_MARGIN);
-  if (!space.ok) throw new StateRefusal(`cutter-runtime: ${who}: the filesystem holding ${statePath} has ${space.free} bytes free; the engine needs about ${STATE_SPACE_MARGIN} to write the state. Nothing was changed: free space first (df -h ${path.dirname(statePath)}).`);
+  if (!space.ok)
+    throw new StateRefusal(
+      `cutter-runtime: ${who}: the filesystem holding ${statePath} has ${space.free} bytes free; the engine needs about ${STATE_SPACE_MARGIN} to write the state. Nothing was changed: free space first (df -h ${path.dirname(statePath)}).`,
+    );
 }
 
 /** Keeps a verified copy of a valid state in the recovery directory (when it differs from the newest kept), and checks there is room to rewrite it. */
@@ -374,7 +401,9 @@ function keepVerifiedCopy(spec: StackSpec, state: StateFile, newestSha: string |
   try {
     writeVerifiedCopy(spec, state, recovery);
   } catch (error) {
-    throw new StateRefusal(`cutter-runtime: ${who}: cannot keep a verified copy of the state in ${recovery} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); nothing was changed. Free space or fix the directory first.`);
+    throw new StateRefusal(
+      `cutter-runtime: ${who}: cannot keep a verified copy of the state in ${recovery} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); nothing was changed. Free space or fix the directory first.`,
+    );
   }
 }
 

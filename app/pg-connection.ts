@@ -46,7 +46,8 @@ function urlProblems(value: string, parsed: ParsedConnection): string[] {
   const at = authority.lastIndexOf("@");
   const userinfo = at < 0 ? "" : authority.slice(0, at);
   const hostPort = at < 0 ? authority : authority.slice(at + 1);
-  if (!USERINFO.test(userinfo)) problems.push('has a character in the user name or password that must be percent-encoded (e.g. "/" as %2F, "?" as %3F, "[" as %5B)');
+  if (!USERINFO.test(userinfo))
+    problems.push('has a character in the user name or password that must be percent-encoded (e.g. "/" as %2F, "?" as %3F, "[" as %5B)');
   if (userinfo.includes(":")) {
     const raw = userinfo.slice(userinfo.indexOf(":") + 1);
     parsed.passwords.push(raw, decode(raw));
@@ -68,10 +69,15 @@ function urlProblems(value: string, parsed: ParsedConnection): string[] {
       host = hostPort.slice(0, colon);
       port = hostPort.slice(colon + 1);
     }
-    if (!HOSTNAME.test(host)) problems.push("has a host that is not a name or address of [A-Za-z0-9.-] (a reserved character in the password, such as \"/\", \"?\" or \"#\", ends the password early: percent-encode it)");
+    if (!HOSTNAME.test(host))
+      problems.push(
+        'has a host that is not a name or address of [A-Za-z0-9.-] (a reserved character in the password, such as "/", "?" or "#", ends the password early: percent-encode it)',
+      );
   }
   if (port !== undefined && (!/^[0-9]{1,5}$/.test(port) || Number(port) < 1 || Number(port) > 65535)) {
-    problems.push("has a port that is not a number from 1 to 65535 (a reserved character in the password, such as \"/\", \"?\" or \"#\", ends the password early: percent-encode it)");
+    problems.push(
+      'has a port that is not a number from 1 to 65535 (a reserved character in the password, such as "/", "?" or "#", ends the password early: percent-encode it)',
+    );
   }
   if (query !== "") {
     for (const pair of query.split("&")) {
@@ -107,7 +113,7 @@ function keyValueProblems(value: string, parsed: ParsedConnection): string[] {
     const key = value.slice(keyStart, at);
     skipSpace();
     if (!KEY.test(key) || value[at] !== "=") {
-      return ['is neither a postgres:// URL nor key=value pairs (a value with a space or quote must be written in single quotes: password=\'...\')'];
+      return ["is neither a postgres:// URL nor key=value pairs (a value with a space or quote must be written in single quotes: password='...')"];
     }
     at++;
     skipSpace();
@@ -149,7 +155,7 @@ export function checkConnectionString(value: string): { problems: string[]; pars
   if (value.trim() === "") return { problems: ["is empty"], parsed };
   const isUrl = value.startsWith("postgres://") || value.startsWith("postgresql://");
   if (!isUrl && /^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(value)) {
-    return { problems: ['is a URL of another scheme: write it as postgres://... (lowercase; lib/pq reads anything else as key=value pairs)'], parsed };
+    return { problems: ["is a URL of another scheme: write it as postgres://... (lowercase; lib/pq reads anything else as key=value pairs)"], parsed };
   }
   const problems = isUrl ? urlProblems(value, parsed) : keyValueProblems(value, parsed);
   return { problems, parsed };

@@ -31,7 +31,9 @@ export function checkRawCliStateConnection(env: NodeJS.ProcessEnv): void {
       problems.push(`${where}, but ${ENGINE_PG_CONN_ENV}, which the engine reads when cdktf runs it, is not set`);
     } else if (name !== ENGINE_PG_CONN_ENV && env[name] !== engineValue) {
       const named = env[name] === undefined || env[name] === "" ? "is not set" : `holds another connection string`;
-      problems.push(`${where} via ${name}, which ${named}: the engine run by cdktf reads ${ENGINE_PG_CONN_ENV} instead and would keep the state wherever that points`);
+      problems.push(
+        `${where} via ${name}, which ${named}: the engine run by cdktf reads ${ENGINE_PG_CONN_ENV} instead and would keep the state wherever that points`,
+      );
     }
   }
   if (problems.length === 0 && engineValue) {

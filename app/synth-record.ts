@@ -156,7 +156,8 @@ function observed<T>(outdir: string, run: () => T): { result: T; observations: O
       return original.apply(this, args);
     };
   };
-  for (const name of ["readFileSync", "openSync", "statSync", "lstatSync", "existsSync", "accessSync", "readlinkSync"]) wrap(name, (args) => note("file", pathArgument(args[0])));
+  for (const name of ["readFileSync", "openSync", "statSync", "lstatSync", "existsSync", "accessSync", "readlinkSync"])
+    wrap(name, (args) => note("file", pathArgument(args[0])));
   wrap("readdirSync", (args) => note((args[1] as { withFileTypes?: boolean } | undefined)?.withFileTypes ? "dirtypes" : "dir", pathArgument(args[0])));
   const realpath = fsAny.realpathSync;
   wrap("realpathSync", (args) => note("real", pathArgument(args[0])));
@@ -296,7 +297,12 @@ function writeRecord(outdir: string, record: SynthRecord): void {
  * removed entry. `engineFiles` are engines whose version answers the record should keep
  * (the operator CLI's engine). Throws what the guard or synth throws.
  */
-export function synthesizeUnlessUnchanged(outdir: string, env: NodeJS.ProcessEnv, specs: readonly StackSpec[], engineFiles: readonly string[] = []): { skipped: boolean; notes: string[] } {
+export function synthesizeUnlessUnchanged(
+  outdir: string,
+  env: NodeJS.ProcessEnv,
+  specs: readonly StackSpec[],
+  engineFiles: readonly string[] = [],
+): { skipped: boolean; notes: string[] } {
   guardOutputDirectory(outdir);
   const key = keyOf(outdir, env, specs);
   const record = readRecord(outdir);
@@ -307,7 +313,12 @@ export function synthesizeUnlessUnchanged(outdir: string, env: NodeJS.ProcessEnv
     skipped = true;
   } else {
     fs.rmSync(path.join(outdir, SYNTH_RECORD), { force: true });
-    const { result: validated, observations, written, unobserved } = observed(outdir, () => {
+    const {
+      result: validated,
+      observations,
+      written,
+      unobserved,
+    } = observed(outdir, () => {
       // Loaded only when synth runs: a skipped synth loads neither cdktf nor the constructs.
       /* eslint-disable @typescript-eslint/no-require-imports -- see above */
       const synth = require("./synth") as typeof import("./synth");

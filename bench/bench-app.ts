@@ -12,7 +12,11 @@ try {
   checkEngineVersionOnce();
   const count = Number(process.env.BENCH_DIRECTORIES ?? "7");
   const app = new App();
-  const stack = new RuntimeStack(app, "cutter-runtime", { inputs: readRuntimeInputs(process.env), layout: benchLayout(count), localProviderVersion: LOCAL_PROVIDER_VERSION });
+  const stack = new RuntimeStack(app, "cutter-runtime", {
+    inputs: readRuntimeInputs(process.env),
+    layout: benchLayout(count),
+    localProviderVersion: LOCAL_PROVIDER_VERSION,
+  });
   addAppAspects(stack);
   app.synth();
 } catch (error) {

@@ -56,7 +56,8 @@ function parseOptions(argv: string[]): Options {
   let subjects = names.filter((name) => name !== "cdktn" || terrainInstalled());
   const valueOf = (option: string, i: number): string => {
     const value = argv[i];
-    if (value === undefined || value === "" || value.startsWith("--")) throw new Error(`bench: ${option} needs a value, e.g. --sizes 7,70,700, --runs 3, --subjects hand,stack, --out DIR`);
+    if (value === undefined || value === "" || value.startsWith("--"))
+      throw new Error(`bench: ${option} needs a value, e.g. --sizes 7,70,700, --runs 3, --subjects hand,stack, --out DIR`);
     return value;
   };
   for (let i = 0; i < argv.length; i++) {
@@ -66,16 +67,22 @@ function parseOptions(argv: string[]): Options {
     else if (a === "--out") out = path.resolve(valueOf(a, ++i));
     else if (a === "--subjects") subjects = valueOf(a, ++i).split(",");
     else if (a !== "--quick" && a !== "--readme") {
-      throw new Error(`bench: unknown option ${JSON.stringify(a)}; use --quick, --sizes 7,70,700, --runs N, --subjects ${names.join(",")}, --out DIR, --readme`);
+      throw new Error(
+        `bench: unknown option ${JSON.stringify(a)}; use --quick, --sizes 7,70,700, --runs N, --subjects ${names.join(",")}, --out DIR, --readme`,
+      );
     }
   }
   for (const s of subjects) if (!names.includes(s)) throw new Error(`bench: --subjects ${JSON.stringify(s)} is not one of ${names.join(", ")}`);
   // A subset with --readme is refused as such, whether or not CDK Terrain is installed here.
-  if (argv.includes("--readme") && argv.includes("--subjects") && subjects.length !== names.length) throw new Error("bench: --readme needs every subject (the table in docs/benchmark.md compares them all); drop --subjects");
+  if (argv.includes("--readme") && argv.includes("--subjects") && subjects.length !== names.length)
+    throw new Error("bench: --readme needs every subject (the table in docs/benchmark.md compares them all); drop --subjects");
   if ((subjects.includes("cdktn") || argv.includes("--readme")) && !terrainInstalled()) {
-    throw new Error(`bench: the cdktn subject${argv.includes("--readme") ? " (--readme needs every subject)" : ""} needs CDK Terrain: run \`${TERRAIN_SETUP_COMMAND}\` first`);
+    throw new Error(
+      `bench: the cdktn subject${argv.includes("--readme") ? " (--readme needs every subject)" : ""} needs CDK Terrain: run \`${TERRAIN_SETUP_COMMAND}\` first`,
+    );
   }
-  if (argv.includes("--readme") && subjects.length !== names.length) throw new Error("bench: --readme needs every subject (the table in docs/benchmark.md compares them all); drop --subjects");
+  if (argv.includes("--readme") && subjects.length !== names.length)
+    throw new Error("bench: --readme needs every subject (the table in docs/benchmark.md compares them all); drop --subjects");
   for (const n of sizes) if (!Number.isInteger(n) || n < 2 || n > 5000) throw new Error(`bench: --sizes ${JSON.stringify(n)} must be integers from 2 to 5000`);
   if (runsOverride !== undefined && (!Number.isInteger(runsOverride) || runsOverride < 1)) throw new Error(`bench: --runs must be a positive integer`);
   // Full: 5 runs at 7 dirs, 3 at 70, 2 at 700; quick: 3 / 1 / 1.
@@ -222,7 +229,20 @@ const PHASE_LABEL: Record<Phase, string> = {
 };
 
 /** Phases of the issue 6 table (the others are reported in the operator table). */
-const STACK_TABLE_PHASES: readonly Phase[] = ["wrapper", "app", "appNoop", "synth", "init", "plan", "deploy", "noopPlan", "noopDeploy", "verify", "destroy", "cycle"];
+const STACK_TABLE_PHASES: readonly Phase[] = [
+  "wrapper",
+  "app",
+  "appNoop",
+  "synth",
+  "init",
+  "plan",
+  "deploy",
+  "noopPlan",
+  "noopDeploy",
+  "verify",
+  "destroy",
+  "cycle",
+];
 
 const ENGINE_FLAGS = ["-input=false", "-no-color"];
 
@@ -319,7 +339,16 @@ const handmin: Subject = {
     const l = host.layout;
     writeHandwritten(
       cwd,
-      { root: host.root, statePath: host.statePath, owner: OWNER, group: GROUP, directoryMode: l.directoryMode, fileMode: l.fileMode, directories: l.subdirectories.map((d) => d.name), files: host.files() },
+      {
+        root: host.root,
+        statePath: host.statePath,
+        owner: OWNER,
+        group: GROUP,
+        directoryMode: l.directoryMode,
+        fileMode: l.fileMode,
+        directories: l.subdirectories.map((d) => d.name),
+        files: host.files(),
+      },
       "minimal",
     );
     const env = host.env();
@@ -367,7 +396,8 @@ const operator: Subject = {
   at: () => true,
   round(host) {
     const env = operatorEnv(host.env(), host.layout === CUTTER_LAYOUT ? undefined : host.size);
-    const npm = (verb: string, what: string, args: string[] = []) => timedWithUsage("npm", ["run", verb, "--", ...args, "--output", host.outDir], REPO, env, `npm run ${what}`);
+    const npm = (verb: string, what: string, args: string[] = []) =>
+      timedWithUsage("npm", ["run", verb, "--", ...args, "--output", host.outDir], REPO, env, `npm run ${what}`);
     const round: Round = {};
     const first = npm("plan", "plan (empty host, fresh output directory)");
     if (!/Plan: \d+ to add/.test(first.output)) throw new Error(`bench: npm run plan on an empty host showed no plan:\n${first.output.slice(-3000)}`);
@@ -497,16 +527,24 @@ function targets(m: Medians): Target[] {
     if (seven.cli) {
       const c = seven.cli.cycle! / seven.hand.cycle!;
       // Operators' npm scripts run the engine directly (cli/cutter.ts); the raw cdktf CLI is measured for information.
-      list.push({ name: "full cycle, 7 dirs, stack through the raw cdktf CLI / hand-written TF (not a target: the npm scripts do not use it)", value: `${c.toFixed(2)}×` });
+      list.push({
+        name: "full cycle, 7 dirs, stack through the raw cdktf CLI / hand-written TF (not a target: the npm scripts do not use it)",
+        value: `${c.toFixed(2)}×`,
+      });
     }
     if (seven.cdktn) {
       const c = seven.cdktn.cycle! / seven.hand.cycle!;
-      list.push({ name: "full cycle, 7 dirs, stack through the raw cdktn CLI (CDK Terrain) / hand-written TF (not a target, as above)", value: `${c.toFixed(2)}×` });
+      list.push({
+        name: "full cycle, 7 dirs, stack through the raw cdktn CLI (CDK Terrain) / hand-written TF (not a target, as above)",
+        value: `${c.toFixed(2)}×`,
+      });
     }
     const p = seven.stack.noopPlan! / seven.hand.noopPlan!;
     list.push({ name: "no-op plan, 7 dirs: 0 changes (checked every run) and engine time ≤ 1.5× hand-written TF", value: `${p.toFixed(2)}×`, pass: p <= 1.5 });
   }
-  const sizes = Object.keys(m).map(Number).sort((a, b) => a - b);
+  const sizes = Object.keys(m)
+    .map(Number)
+    .sort((a, b) => a - b);
   const big = sizes[sizes.length - 1];
   const mid = sizes.filter((s) => s < big).pop();
   if (big && mid && m[big].stack && m[mid].stack) {
@@ -532,13 +570,29 @@ function operatorTargets(m: Medians): Target[] {
   const seven = at(7);
   if (seven) {
     const r = seven.op.cycle! / seven.hand.cycle!;
-    list.push({ name: `operator full cycle (npm run deploy + npm run destroy), 7 dirs ≤ ${T.cycleAt7}× minimal hand-written TF (apply + destroy)`, value: `${r.toFixed(2)}×`, pass: r <= T.cycleAt7 });
+    list.push({
+      name: `operator full cycle (npm run deploy + npm run destroy), 7 dirs ≤ ${T.cycleAt7}× minimal hand-written TF (apply + destroy)`,
+      value: `${r.toFixed(2)}×`,
+      pass: r <= T.cycleAt7,
+    });
     const p = seven.op.noopPlan! / seven.hand.noopPlan!;
-    list.push({ name: `no-op npm run plan, 7 dirs: 0 changes (checked every run) ≤ ${T.noopPlanAt7}× terraform plan on the minimal hand-written file`, value: `${p.toFixed(2)}×`, pass: p <= T.noopPlanAt7 });
+    list.push({
+      name: `no-op npm run plan, 7 dirs: 0 changes (checked every run) ≤ ${T.noopPlanAt7}× terraform plan on the minimal hand-written file`,
+      value: `${p.toFixed(2)}×`,
+      pass: p <= T.noopPlanAt7,
+    });
   }
   const noop = m[7]?.cli?.appNoop;
-  if (noop !== undefined) list.push({ name: `raw cdktf: the app command (cdktf.json's app) with nothing changed ≤ ${T.appNoopSeconds} s`, value: `${sec(noop)} s`, pass: noop <= T.appNoopSeconds * 1000 });
-  const sizes = Object.keys(m).map(Number).filter((s) => at(s)).sort((a, b) => a - b);
+  if (noop !== undefined)
+    list.push({
+      name: `raw cdktf: the app command (cdktf.json's app) with nothing changed ≤ ${T.appNoopSeconds} s`,
+      value: `${sec(noop)} s`,
+      pass: noop <= T.appNoopSeconds * 1000,
+    });
+  const sizes = Object.keys(m)
+    .map(Number)
+    .filter((s) => at(s))
+    .sort((a, b) => a - b);
   const big = sizes[sizes.length - 1];
   if (big !== undefined && big >= 700) {
     const r = at(big)!.op.cycle! / at(big)!.hand.cycle!;
@@ -548,7 +602,11 @@ function operatorTargets(m: Medians): Target[] {
   if (big !== undefined && mid !== undefined) {
     const perBig = at(big)!.op.cycle! / big;
     const perMid = at(mid)!.op.cycle! / mid;
-    list.push({ name: `operator full cycle: time per directory at ${big} ≤ at ${mid}`, value: `${perBig.toFixed(1)} ms vs ${perMid.toFixed(1)} ms`, pass: perBig <= perMid });
+    list.push({
+      name: `operator full cycle: time per directory at ${big} ≤ at ${mid}`,
+      value: `${perBig.toFixed(1)} ms vs ${perMid.toFixed(1)} ms`,
+      pass: perBig <= perMid,
+    });
   }
   // Where the operator's time goes: the engine's own work on the stack's configuration (the stack subject runs the engine directly on it) and the rest (npm, the CLI, its checks).
   for (const size of sizes) {
@@ -568,7 +626,10 @@ function operatorTargets(m: Medians): Target[] {
   }
   for (const size of sizes) {
     const { op, hand } = at(size)!;
-    list.push({ name: `peak memory of an operator command (largest process), ${size} dirs; minimal hand-written TF's`, value: `${op.peakMemory!.toFixed(0)} MiB; ${hand.peakMemory!.toFixed(0)} MiB` });
+    list.push({
+      name: `peak memory of an operator command (largest process), ${size} dirs; minimal hand-written TF's`,
+      value: `${op.peakMemory!.toFixed(0)} MiB; ${hand.peakMemory!.toFixed(0)} MiB`,
+    });
   }
   return list;
 }
@@ -576,15 +637,24 @@ function operatorTargets(m: Medians): Target[] {
 function report(m: Medians, opts: Options, elapsedMs: number): string {
   const lines: string[] = [];
   const mc = machine();
-  lines.push(`Machine: ${mc.nproc} cores (${mc.cpu}), ${mc.memoryGiB} GiB, node ${mc.node}, ${mc.engine}; load average at the end ${mc.loadAverage.join(" / ")}.`);
-  lines.push(`Runs: ${opts.sizes.map((s) => `${opts.runs[s]} at ${s} dirs`).join(", ")}${opts.quick ? " (--quick)" : ""}; medians in seconds; bench took ${(elapsedMs / 60000).toFixed(1)} min.`);
+  lines.push(
+    `Machine: ${mc.nproc} cores (${mc.cpu}), ${mc.memoryGiB} GiB, node ${mc.node}, ${mc.engine}; load average at the end ${mc.loadAverage.join(" / ")}.`,
+  );
+  lines.push(
+    `Runs: ${opts.sizes.map((s) => `${opts.runs[s]} at ${s} dirs`).join(", ")}${opts.quick ? " (--quick)" : ""}; medians in seconds; bench took ${(elapsedMs / 60000).toFixed(1)} min.`,
+  );
   const seven = m[7];
   if (seven && (seven.handmin || seven.operator || seven.cli)) {
     lines.push("", "Operator commands, 7 directories (the real layout), against the minimal hand-written file (initialised once):", "");
     lines.push("| phase | minimal hand TF | operator (npm run) | operator/hand |");
     lines.push("| --- | ---: | ---: | ---: |");
-    const row = (label: string, h: number | undefined, o: number | undefined, unit = (v: number | undefined) => sec(v)) => lines.push(`| ${label} | ${unit(h)} | ${unit(o)} | ${ratio(o, h)} |`);
-    row("first command, fresh output directory (hand: init + plan; operator: `npm run plan`, synth + init + plan)", seven.handmin?.firstCommand, seven.operator?.firstCommand);
+    const row = (label: string, h: number | undefined, o: number | undefined, unit = (v: number | undefined) => sec(v)) =>
+      lines.push(`| ${label} | ${unit(h)} | ${unit(o)} | ${ratio(o, h)} |`);
+    row(
+      "first command, fresh output directory (hand: init + plan; operator: `npm run plan`, synth + init + plan)",
+      seven.handmin?.firstCommand,
+      seven.operator?.firstCommand,
+    );
     row("deploy, empty host (operator: `npm run deploy`)", seven.handmin?.deploy, seven.operator?.deploy);
     row("no-op plan (operator: `npm run plan`)", seven.handmin?.noopPlan, seven.operator?.noopPlan);
     row("destroy (operator: `npm run destroy`)", seven.handmin?.destroy, seven.operator?.destroy);
@@ -603,16 +673,32 @@ function report(m: Medians, opts: Options, elapsedMs: number): string {
     lines.push("| phase | floor | hand TF | stack (engine) | stack (cdktf CLI) | stack (cdktn CLI) | stack/hand | stack/floor | CLI/stack | cdktn/cdktf CLI |");
     lines.push("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
     for (const phase of STACK_TABLE_PHASES) {
-      const f = seven.floor?.[phase], h = seven.hand?.[phase], s = seven.stack?.[phase], c = seven.cli?.[phase], t = seven.cdktn?.[phase];
+      const f = seven.floor?.[phase],
+        h = seven.hand?.[phase],
+        s = seven.stack?.[phase],
+        c = seven.cli?.[phase],
+        t = seven.cdktn?.[phase];
       if ([f, h, s, c, t].every((v) => v === undefined)) continue;
-      lines.push(`| ${PHASE_LABEL[phase]} | ${sec(f)} | ${sec(h)} | ${sec(s)} | ${sec(c)} | ${sec(t)} | ${ratio(s, h)} | ${ratio(s, f)} | ${ratio(c, s)} | ${ratio(t, c)} |`);
+      lines.push(
+        `| ${PHASE_LABEL[phase]} | ${sec(f)} | ${sec(h)} | ${sec(s)} | ${sec(c)} | ${sec(t)} | ${ratio(s, h)} | ${ratio(s, f)} | ${ratio(c, s)} | ${ratio(t, c)} |`,
+      );
     }
   }
-  lines.push("", "Growth (stack = engine direct; operator = npm run deploy + destroy; hand min = the minimal file's apply + destroy; ms/dir = median / directories):", "");
-  lines.push("| dirs | stack synth | stack deploy | stack no-op plan | stack destroy | stack cycle | hand cycle | floor cycle | stack/hand | stack ms/dir | hand ms/dir | operator cycle | hand min cycle | operator/hand min | operator ms/dir | operator peak MiB |");
+  lines.push(
+    "",
+    "Growth (stack = engine direct; operator = npm run deploy + destroy; hand min = the minimal file's apply + destroy; ms/dir = median / directories):",
+    "",
+  );
+  lines.push(
+    "| dirs | stack synth | stack deploy | stack no-op plan | stack destroy | stack cycle | hand cycle | floor cycle | stack/hand | stack ms/dir | hand ms/dir | operator cycle | hand min cycle | operator/hand min | operator ms/dir | operator peak MiB |",
+  );
   lines.push("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
   for (const size of opts.sizes) {
-    const s = m[size]?.stack ?? {}, h = m[size]?.hand ?? {}, f = m[size]?.floor ?? {}, o = m[size]?.operator ?? {}, hm = m[size]?.handmin ?? {};
+    const s = m[size]?.stack ?? {},
+      h = m[size]?.hand ?? {},
+      f = m[size]?.floor ?? {},
+      o = m[size]?.operator ?? {},
+      hm = m[size]?.handmin ?? {};
     const perDir = (v: number | undefined) => (v === undefined ? "—" : (v / size).toFixed(1));
     lines.push(
       `| ${size} | ${sec(s.synth)} | ${sec(s.deploy)} | ${sec(s.noopPlan)} | ${sec(s.destroy)} | ${sec(s.cycle)} | ${sec(h.cycle)} | ${sec(f.cycle)} | ${ratio(s.cycle, h.cycle)} | ${perDir(s.cycle)} | ${perDir(h.cycle)} | ${sec(o.cycle)} | ${sec(hm.cycle)} | ${ratio(o.cycle, hm.cycle)} | ${perDir(o.cycle)} | ${o.peakMemory === undefined ? "—" : o.peakMemory.toFixed(0)} |`,
@@ -634,7 +720,8 @@ function writeReadme(table: string): void {
   const text = fs.readFileSync(file, "utf8");
   const begin = "<!-- bench:begin (written by `npm run bench -- --readme`) -->";
   const end = "<!-- bench:end -->";
-  const i = text.indexOf(begin), j = text.indexOf(end);
+  const i = text.indexOf(begin),
+    j = text.indexOf(end);
   if (i < 0 || j < i) throw new Error(`bench: ${BENCH_DOC} has no ${begin} … ${end} markers`);
   fs.writeFileSync(file, text.slice(0, i + begin.length) + "\n" + table + "\n" + text.slice(j));
 }
@@ -682,7 +769,17 @@ function save(samples: Samples, opts: Options, started: number, complete: boolea
   const table = report(m, opts, elapsed);
   fs.mkdirSync(opts.out, { recursive: true });
   const stamp = new Date(started).toISOString().replace(/[:.]/g, "-");
-  const result = { date: new Date().toISOString(), complete, machine: machine(), options: opts, elapsedMs: elapsed, medians: m, samples, targets: targets(m), table };
+  const result = {
+    date: new Date().toISOString(),
+    complete,
+    machine: machine(),
+    options: opts,
+    elapsedMs: elapsed,
+    medians: m,
+    samples,
+    targets: targets(m),
+    table,
+  };
   const file = path.join(opts.out, `bench-${stamp}.json`);
   for (const f of [file, path.join(opts.out, "latest.json")]) fs.writeFileSync(f, JSON.stringify(result, null, 2) + "\n");
   return { table, file };

@@ -44,7 +44,10 @@ export function guarded(text: string): string {
  * owner, or a path inside the tree (also through links).
  */
 export function checkAuditLogPath(file: string, root: string): void {
-  if (isInside(resolvedPath(file), resolvedPath(root))) throw new CutterError(`audit log ${file} resolves into the managed tree ${root}; nothing was changed. Point CUTTER_AUDIT_LOG (or state.auditLog) outside it.`);
+  if (isInside(resolvedPath(file), resolvedPath(root)))
+    throw new CutterError(
+      `audit log ${file} resolves into the managed tree ${root}; nothing was changed. Point CUTTER_AUDIT_LOG (or state.auditLog) outside it.`,
+    );
   let st: fs.Stats;
   try {
     st = fs.lstatSync(file);
@@ -167,7 +170,11 @@ export function leftovers(spec: StackSpec, entries: number): string {
     const files = [inputs.statePath, `${inputs.statePath}.backup`].filter(exists);
     if (files.length > 0) items.push(["state", `${files.join(", ")} (no resources left)`, `rm -f ${files.join(" ")}`]);
   } else {
-    items.push(["state", `PostgreSQL schema ${inputs.statePgSchema} (no resources left)`, `psql "$${inputs.statePgConnEnv}" -c 'DROP SCHEMA ${inputs.statePgSchema} CASCADE'`]);
+    items.push([
+      "state",
+      `PostgreSQL schema ${inputs.statePgSchema} (no resources left)`,
+      `psql "$${inputs.statePgConnEnv}" -c 'DROP SCHEMA ${inputs.statePgSchema} CASCADE'`,
+    ]);
   }
   if (exists(inputs.ownershipDir)) {
     const left = fs.readdirSync(inputs.ownershipDir);
@@ -178,7 +185,11 @@ export function leftovers(spec: StackSpec, entries: number): string {
     if (exists(recovery)) items.push(["recovery", recovery, `rm -r ${recovery} (once no longer needed)`]);
   }
   if (exists(inputs.auditLogPath)) {
-    items.push(["audit log", `${inputs.auditLogPath} (${entries} entr${entries === 1 ? "y" : "ies"} of this stack: the trail; keep or archive it)`, `rm -f ${inputs.auditLogPath}`]);
+    items.push([
+      "audit log",
+      `${inputs.auditLogPath} (${entries} entr${entries === 1 ? "y" : "ies"} of this stack: the trail; keep or archive it)`,
+      `rm -f ${inputs.auditLogPath}`,
+    ]);
   }
   if (items.length === 0) return "";
   const lines = ["Destroy complete: the tree is removed. Outside the tree, these remain (none is needed to deploy again):"];
@@ -268,7 +279,9 @@ export function withAuditLog(argv: readonly string[], env: NodeJS.ProcessEnv, ru
       process.stderr.write(`cutter: ${what}\n`);
       throw failure;
     }
-    throw new CutterError(`${what}. Fix the audit log's location (CUTTER_AUDIT_LOG or state.auditLog), then run ${cmd.verb} again: it changes nothing more and records the entry.`);
+    throw new CutterError(
+      `${what}. Fix the audit log's location (CUTTER_AUDIT_LOG or state.auditLog), then run ${cmd.verb} again: it changes nothing more and records the entry.`,
+    );
   }
   if (failure !== undefined) throw failure;
   if (cmd.verb === "destroy") process.stdout.write(leftovers(spec, countEntries(spec.inputs.auditLogPath, spec.stackName)));

@@ -66,7 +66,11 @@ export const OPTIONS: Readonly<Record<string, OptionSpec>> = {
   "overwrite-target-state": { verbs: ["deploy"], help: "with --migrate-state: replace a state the new location already holds" },
   "auto-approve": { verbs: ["destroy"], help: "destroy without asking (needed when there is no terminal to ask on, e.g. a pipeline)" },
   output: { verbs: VERBS, value: "DIR", help: `where to synthesize (default ${DEFAULT_OUTPUT_DIR}; never inside a runtime tree)` },
-  "lock-timeout": { verbs: ENGINE_VERBS, value: "DURATION", help: `how long to wait for a locked state, e.g. 30s, 5m (default ${DEFAULT_LOCK_TIMEOUT}: fail at once; at most 24h)` },
+  "lock-timeout": {
+    verbs: ENGINE_VERBS,
+    value: "DURATION",
+    help: `how long to wait for a locked state, e.g. 30s, 5m (default ${DEFAULT_LOCK_TIMEOUT}: fail at once; at most 24h)`,
+  },
   help: { verbs: VERBS, help: "show this help" },
   version: { verbs: VERBS, help: "show the versions of this tool, cdktf, the engine and the provider" },
 };
@@ -148,7 +152,15 @@ function translateParseError(error: Error & { code?: string }, verb: Verb): Cutt
 /** Parses `<verb> [host] [options]`; throws CutterError naming the bad argument. */
 export function parseCommandLine(argv: readonly string[]): CommandLine {
   const [first, ...rest] = argv;
-  const bare = { migrateState: false, overwriteTargetState: false, autoApprove: false, detailedExitcode: false, outputDir: DEFAULT_OUTPUT_DIR, lockTimeout: DEFAULT_LOCK_TIMEOUT, given: new Map() };
+  const bare = {
+    migrateState: false,
+    overwriteTargetState: false,
+    autoApprove: false,
+    detailedExitcode: false,
+    outputDir: DEFAULT_OUTPUT_DIR,
+    lockTimeout: DEFAULT_LOCK_TIMEOUT,
+    given: new Map(),
+  };
   // `cutter.js --help` / `--version` without a command.
   if (first === "--help" || first === "-h") return { verb: "plan", ...bare, help: true, version: false, generalHelp: true };
   if (first === "--version" || first === "-V") return { verb: "plan", ...bare, help: false, version: true };
@@ -206,12 +218,17 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
   };
   if (cmd.help || cmd.version) return cmd;
   if (given.has("lock-timeout") && !lockTimeoutOk(cmd.lockTimeout)) {
-    throw new CutterError(`--lock-timeout ${JSON.stringify(cmd.lockTimeout).slice(0, 40)} is not a duration: use a number with a unit, e.g. 0s, 30s, 5m, 1h (at most 24h)`);
+    throw new CutterError(
+      `--lock-timeout ${JSON.stringify(cmd.lockTimeout).slice(0, 40)} is not a duration: use a number with a unit, e.g. 0s, 30s, 5m, 1h (at most 24h)`,
+    );
   }
   if (cmd.plan && cmd.migrateState) throw new CutterError("--migrate-state cannot be combined with --plan: migrate with a plain deploy first, then plan again");
   if (cmd.overwriteTargetState && !cmd.migrateState) throw new CutterError(`--overwrite-target-state only goes with --migrate-state${seeHelp(verb)}`);
   if (cmd.sha256 !== undefined && !cmd.plan) throw new CutterError(`--sha256 is the digest of the saved plan given with --plan${seeHelp(verb)}`);
-  if (cmd.sha256 !== undefined && !/^[0-9a-f]{64}$/.test(cmd.sha256)) throw new CutterError(`--sha256 ${JSON.stringify(cmd.sha256.slice(0, 80))} must be 64 lowercase hex digits (the sha256 of the archive, e.g. from sha256sum PLAN.tgz)`);
+  if (cmd.sha256 !== undefined && !/^[0-9a-f]{64}$/.test(cmd.sha256))
+    throw new CutterError(
+      `--sha256 ${JSON.stringify(cmd.sha256.slice(0, 80))} must be 64 lowercase hex digits (the sha256 of the archive, e.g. from sha256sum PLAN.tgz)`,
+    );
   return cmd;
 }
 
@@ -240,12 +257,21 @@ export function selectStack(specs: readonly StackSpec[], host: string | undefine
   const hostSpecs = specs.filter((s) => s.hostName !== undefined);
   if (hostSpecs.length === 0) {
     if (host !== undefined) {
-      throw new CutterError(`host ${show(host)} was named, but no host files are in use (no hosts/ directory and ${HOSTS_DIR_VARIABLE} not set): the single stack comes from environment variables; drop the host argument or add hosts/${host}.json`);
+      throw new CutterError(
+        `host ${show(host)} was named, but no host files are in use (no hosts/ directory and ${HOSTS_DIR_VARIABLE} not set): the single stack comes from environment variables; drop the host argument or add hosts/${host}.json`,
+      );
     }
     return specs[0];
   }
   const names = hostSpecs.map((s) => s.hostName).join(", ");
-  const example = cmd ? npmCommand(cmd, cmd.verb, hostSpecs[0].hostName, [...cmd.given].filter(([n]) => n !== "output" && n !== "lock-timeout").flatMap(([n, v]) => (v === "" ? [`--${n}`] : [`--${n}`, v]))) : `npm run plan -- ${hostSpecs[0].hostName}`;
+  const example = cmd
+    ? npmCommand(
+        cmd,
+        cmd.verb,
+        hostSpecs[0].hostName,
+        [...cmd.given].filter(([n]) => n !== "output" && n !== "lock-timeout").flatMap(([n, v]) => (v === "" ? [`--${n}`] : [`--${n}`, v])),
+      )
+    : `npm run plan -- ${hostSpecs[0].hostName}`;
   if (host === undefined) throw new CutterError(`name the host to act on: one of ${names} (e.g. ${example})`);
   const spec = hostSpecs.find((s) => s.hostName === host);
   if (!spec) throw new CutterError(`no host ${show(host)}: the host files define ${names}`);

@@ -31,11 +31,18 @@ export { CutterError };
 
 /** Files the command writes must never land in a managed tree (destroy would find them, or remove them). */
 function checkOutsideTrees(cmd: ReturnType<typeof parseCommandLine>, specs: readonly StackSpec[]): void {
-  const written: Array<[string, string | undefined]> = [["--output", cmd.outputDir], ["--out", cmd.out], ["--summary", cmd.summary]];
+  const written: Array<[string, string | undefined]> = [
+    ["--output", cmd.outputDir],
+    ["--out", cmd.out],
+    ["--summary", cmd.summary],
+  ];
   for (const [option, value] of written) {
     if (value === undefined) continue;
     const inside = specs.find((s) => isInsideResolved(path.resolve(value), s.inputs.rootPath));
-    if (inside) throw new CutterError(`${option} ${value} is inside the runtime tree ${inside.inputs.rootPath} of ${describeStack(inside)}; nothing was changed. Write it outside the tree.`);
+    if (inside)
+      throw new CutterError(
+        `${option} ${value} is inside the runtime tree ${inside.inputs.rootPath} of ${describeStack(inside)}; nothing was changed. Write it outside the tree.`,
+      );
   }
 }
 

@@ -28,7 +28,10 @@ import { makeWorkDirectory, removeWorkDirectory } from "./work-directory";
 export function hasChanges(reading: any): boolean {
   const changing = (actions: unknown) => Array.isArray(actions) && actions.some((a) => a !== "no-op" && a !== "read");
   const moved = (rc: any) => typeof rc?.previous_address === "string" && rc.previous_address !== rc.address;
-  return (reading?.resource_changes ?? []).some((rc: any) => changing(rc?.change?.actions) || moved(rc)) || Object.values(reading?.output_changes ?? {}).some((oc: any) => changing(oc?.actions));
+  return (
+    (reading?.resource_changes ?? []).some((rc: any) => changing(rc?.change?.actions) || moved(rc)) ||
+    Object.values(reading?.output_changes ?? {}).some((oc: any) => changing(oc?.actions))
+  );
 }
 
 /** The command's last line when an apply did not complete: what stopped it, what the state is, what to do. */
@@ -36,7 +39,9 @@ export function applyFailure(cmd: CommandLine, spec: StackSpec, engine: Engine, 
   const again = npmCommand(cmd, cmd.verb, spec.hostName, cmd.verb === "destroy" ? ["--auto-approve"] : []);
   if (recovery) return mustFail(applied, `${engine.kind} apply of ${describeStack(spec)}`, recovery);
   if (/Saved plan is stale/.test(applied.output)) {
-    return new CutterError(`${cmd.verb} of ${describeStack(spec)} stopped: the state changed between its plan and its apply (another deploy?); nothing was changed. Run it again: ${again}`);
+    return new CutterError(
+      `${cmd.verb} of ${describeStack(spec)} stopped: the state changed between its plan and its apply (another deploy?); nothing was changed. Run it again: ${again}`,
+    );
   }
   if (applied.reasons.length > 0) {
     const what = cmd.verb === "destroy" ? "destroy" : "deploy";
@@ -72,7 +77,12 @@ export function deployOrDestroy(cmd: CommandLine, spec: StackSpec, engine: Engin
   const work = makeWorkDirectory(cmd.verb);
   try {
     const planFile = path.join(work, "plan.tfplan");
-    const planned = runEngineQuietly(engine, ["plan", "-input=false", "-no-color", `-lock-timeout=${cmd.lockTimeout}`, ...(destroy ? ["-destroy"] : []), `-out=${planFile}`], dir, env);
+    const planned = runEngineQuietly(
+      engine,
+      ["plan", "-input=false", "-no-color", `-lock-timeout=${cmd.lockTimeout}`, ...(destroy ? ["-destroy"] : []), `-out=${planFile}`],
+      dir,
+      env,
+    );
     process.stdout.write(planDisplay(planned.output));
     const errored = planned.code === 0 ? undefined : keepErroredState(spec, dir, engine.kind);
     mustSucceed(planned, `${engine.kind} plan${destroy ? " -destroy" : ""} of ${describeStack(spec)}`, dir, errored);

@@ -9,7 +9,8 @@ export const PRIVILEGES_DOC = "docs/state-backends.md (PostgreSQL privileges)";
 
 const UNREACHABLE =
   /dial tcp|connection refused|no such host|i\/o timeout|connection reset by peer|server closed the connection|driver: bad connection|the database system is (shutting down|starting up|in recovery mode)|terminating connection due to administrator command|broken pipe|unexpected EOF|SSL is not enabled on the server|connection timed out/i;
-const PRIVILEGE = /permission denied for (sequence|schema|table|database|relation)|must be owner of (table|relation|schema|sequence)|password authentication failed|role "[^"]*" does not exist|database "[^"]*" does not exist/i;
+const PRIVILEGE =
+  /permission denied for (sequence|schema|table|database|relation)|must be owner of (table|relation|schema|sequence)|password authentication failed|role "[^"]*" does not exist|database "[^"]*" does not exist/i;
 /** The pg backend's words for a lock another session holds (a local lock's are read in cli/engine.ts failureHint). */
 const LOCK_HELD = /already locked/i;
 

@@ -31,7 +31,8 @@ export interface ParsedOutput {
 
 const DIAGNOSTIC_START = /^(Error|Warning): (.*)$/;
 /** Lines that end a diagnostic block: the engine's own top-level lines. */
-const TOP_LEVEL = /^(Apply complete!|Destroy complete!|Plan: |No changes\.|Terraform will perform|Terraform used the selected|Changes to Outputs:|Outputs:|Terraform has compared|Terraform planned the following)/;
+const TOP_LEVEL =
+  /^(Apply complete!|Destroy complete!|Plan: |No changes\.|Terraform will perform|Terraform used the selected|Changes to Outputs:|Outputs:|Terraform has compared|Terraform planned the following)/;
 /** `ADDRESS[ (deposed object ID)][ (CONSTRUCT/PATH)]: ...` progress lines of the engine. */
 const PROGRESS =
   /^[a-z_][\w.[\]"-]*(?: \([^)]*\))*: (Creating\.\.\.|Creation complete after|Destroying\.\.\.|Destruction complete after|Modifying\.\.\.|Modifications complete after|Refreshing state\.\.\.|Reading\.\.\.|Read complete after|Provisioning with '|Still (creating|destroying|modifying|reading)\.\.\.)/;
@@ -117,7 +118,14 @@ export interface ApplyDisplay {
 /** Condenses an apply's plain output (see the file comment). */
 export function applyDisplay(output: string): ApplyDisplay {
   const parsed = parseEngineOutput(output);
-  const failedSteps = [...new Set(parsed.diagnostics.filter(isStepError).map((d) => d.address).filter((a): a is string => a !== undefined))];
+  const failedSteps = [
+    ...new Set(
+      parsed.diagnostics
+        .filter(isStepError)
+        .map((d) => d.address)
+        .filter((a): a is string => a !== undefined),
+    ),
+  ];
   const kept: string[] = [];
   const reasons: string[] = [];
   let closing: string | undefined;
@@ -188,4 +196,3 @@ export function applyPlanFile(engine: Engine, planFile: string, dir: string, env
   if (display.reasons.length > 0) process.stderr.write(display.reasons.join("\n") + "\n");
   return { ...result, reasons: display.reasons };
 }
-

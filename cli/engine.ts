@@ -23,7 +23,8 @@ export interface Engine {
 /** The engine of the offline environment, its kind and version asked once per engine binary (app/engine-identity.ts). */
 export function engineFromEnvironment(env: NodeJS.ProcessEnv): Engine {
   const enginePath = env.CUTTER_ENGINE_PATH;
-  if (!enginePath) throw new CutterError("no engine environment: run through the npm scripts (they use cli/with-engine.sh), or `. ~/.cache/cutter-runtime/env` first");
+  if (!enginePath)
+    throw new CutterError("no engine environment: run through the npm scripts (they use cli/with-engine.sh), or `. ~/.cache/cutter-runtime/env` first");
   const { answer, failure } = engineVersion(enginePath, env);
   if (!answer) throw new CutterError(`${enginePath} version failed: ${failure}`);
   return { path: enginePath, kind: answer.kind, version: answer.version };
@@ -34,7 +35,12 @@ export function engineFromEnvironment(env: NodeJS.ProcessEnv): Engine {
  * cutter's back: extra arguments (`-target`, `-backend-config=...`), another workspace or
  * data directory, pg backend settings that override the synthesized ones.
  */
-const OVERRIDING_VARIABLES = [/^TF_CLI_ARGS(_[a-z_]+)?$/, /^TF_WORKSPACE$/, /^TF_DATA_DIR$/, /^PG_(SCHEMA_NAME|TABLE_NAME|INDEX_NAME|SKIP_SCHEMA_CREATION|SKIP_TABLE_CREATION|SKIP_INDEX_CREATION)$/];
+const OVERRIDING_VARIABLES = [
+  /^TF_CLI_ARGS(_[a-z_]+)?$/,
+  /^TF_WORKSPACE$/,
+  /^TF_DATA_DIR$/,
+  /^PG_(SCHEMA_NAME|TABLE_NAME|INDEX_NAME|SKIP_SCHEMA_CREATION|SKIP_TABLE_CREATION|SKIP_INDEX_CREATION)$/,
+];
 
 /**
  * Refuses engine variables that would override what cutter synthesized (run before synth:
@@ -71,7 +77,8 @@ export function engineEnvironment(spec: StackSpec, env: NodeJS.ProcessEnv): Node
     );
   }
   const { problems } = checkConnectionString(value);
-  if (problems.length > 0) throw new CutterError(connectionStringError(name, problems, `${describeStack(spec)} keeps its state in PostgreSQL (schema ${spec.inputs.statePgSchema})`));
+  if (problems.length > 0)
+    throw new CutterError(connectionStringError(name, problems, `${describeStack(spec)} keeps its state in PostgreSQL (schema ${spec.inputs.statePgSchema})`));
   result[ENGINE_PG_CONN_ENV] = value;
   return result;
 }
@@ -105,9 +112,20 @@ export interface CapturedRun extends Captured {
  * tests read is what the engine printed (runEngineQuietly redacts for the operator commands).
  * A command that cannot be started (ENOENT, a timeout) throws.
  */
-export function runCaptured(command: string, args: readonly string[], options: { readonly cwd: string; readonly env: NodeJS.ProcessEnv; readonly timeoutMs?: number; readonly input?: string }): CapturedRun {
+export function runCaptured(
+  command: string,
+  args: readonly string[],
+  options: { readonly cwd: string; readonly env: NodeJS.ProcessEnv; readonly timeoutMs?: number; readonly input?: string },
+): CapturedRun {
   const start = process.hrtime.bigint();
-  const result = spawnSync(command, args, { cwd: options.cwd, env: options.env, input: options.input, encoding: "utf8", maxBuffer: 256 * 1024 * 1024, timeout: options.timeoutMs });
+  const result = spawnSync(command, args, {
+    cwd: options.cwd,
+    env: options.env,
+    input: options.input,
+    encoding: "utf8",
+    maxBuffer: 256 * 1024 * 1024,
+    timeout: options.timeoutMs,
+  });
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
   if (result.error) throw result.error;
   const stdout = result.stdout ?? "";
@@ -154,7 +172,8 @@ export function failureHint(output: string, dir?: string): string {
     if (/permission denied/i.test(flat)) {
       return ` The state could not be locked because you may not write its directory${stateFile ? ` (${path.dirname(stateFile)})` : ""}; nothing was changed. Run as the user who owns the state (root by default).`;
     }
-    if (/no space left on device/i.test(flat)) return " The state could not be locked because the filesystem holding it is full; nothing was changed. Free space, then run the command again.";
+    if (/no space left on device/i.test(flat))
+      return " The state could not be locked because the filesystem holding it is full; nothing was changed. Free space, then run the command again.";
     if (/Lock Info:|resource temporarily unavailable|already locked|lock.*held/i.test(flat)) {
       return " The state is locked by another plan or deploy of this stack: wait for it to finish (or pass --lock-timeout 5m to wait). A pg lock is released when its session ends.";
     }
@@ -176,7 +195,9 @@ export function failureHint(output: string, dir?: string): string {
 /** Throws one operator error for a failed run: what failed, the hint, and what to do about a state the engine could not write (`recovery`). */
 export function mustSucceed(result: Captured, what: string, dir?: string, recovery?: string): Captured {
   if (result.code !== 0) {
-    throw new CutterError(`${what} failed (exit ${result.code}); see the engine output above.${failureHint(result.output, dir)}${recovery ? `\n${recovery}` : ""}`);
+    throw new CutterError(
+      `${what} failed (exit ${result.code}); see the engine output above.${failureHint(result.output, dir)}${recovery ? `\n${recovery}` : ""}`,
+    );
   }
   return result;
 }

@@ -154,7 +154,8 @@ export function inspectEnvFile(file: string, configBytes?: Buffer): EnvFileFacts
     try {
       const opened = fs.fstatSync(fd);
       // The same file as stat'ed (not swapped in between), and still small.
-      if (!opened.isFile() || opened.ino !== st.ino || opened.dev !== st.dev || opened.size > MAX_ENV_FILE) return { ...facts, unreadable: "it changed while being read" };
+      if (!opened.isFile() || opened.ino !== st.ino || opened.dev !== st.dev || opened.size > MAX_ENV_FILE)
+        return { ...facts, unreadable: "it changed while being read" };
       buffer = Buffer.alloc(opened.size);
       let read = 0;
       while (read < buffer.length) {
@@ -203,21 +204,29 @@ export interface EnvWiring {
 }
 
 /** Compares the env file with the names the config points to, and the backup key's flag with the file. */
-export function envWiring(facts: EnvFileFacts, required: readonly string[], backupKeyName: string, backupKeyStatus: "provisioned" | "not-provisioned"): EnvWiring {
+export function envWiring(
+  facts: EnvFileFacts,
+  required: readonly string[],
+  backupKeyName: string,
+  backupKeyStatus: "provisioned" | "not-provisioned",
+): EnvWiring {
   const problems: string[] = [];
   const file = facts.path;
   if (facts.type === "missing") problems.push(`env file ${file}: missing; the orchestrator resolves every credential from it`);
   else if (facts.unreadable) problems.push(`env file ${file}: names not read: ${facts.unreadable}`);
   if (facts.type === "regular file") {
     if (facts.owner !== "root") problems.push(`env file ${file}: owner ${facts.owner}:${facts.group}, expected root`);
-    if (facts.mode !== undefined && (parseInt(facts.mode, 8) & 0o007) !== 0) problems.push(`env file ${file}: mode ${facts.mode}: readable or writable by others; expected no access for others (e.g. 0600 or 0640)`);
+    if (facts.mode !== undefined && (parseInt(facts.mode, 8) & 0o007) !== 0)
+      problems.push(`env file ${file}: mode ${facts.mode}: readable or writable by others; expected no access for others (e.g. 0600 or 0640)`);
   }
   const read = facts.type === "regular file" && !facts.unreadable;
   const defined = required.filter((n) => facts.defined.includes(n));
   const missing = required.filter((n) => !facts.defined.includes(n));
   if (read && missing.length > 0) {
     const empty = missing.filter((n) => facts.empty.includes(n));
-    problems.push(`env file ${file}: ${missing.length} of ${required.length} variable(s) the config names are not defined: ${missing.join(", ")}${empty.length > 0 ? ` (empty: ${empty.join(", ")})` : ""}`);
+    problems.push(
+      `env file ${file}: ${missing.length} of ${required.length} variable(s) the config names are not defined: ${missing.join(", ")}${empty.length > 0 ? ` (empty: ${empty.join(", ")})` : ""}`,
+    );
   }
   const keyDefined = facts.defined.includes(backupKeyName);
   const consistent = !read || (backupKeyStatus === "provisioned") === keyDefined;
@@ -228,5 +237,12 @@ export function envWiring(facts: EnvFileFacts, required: readonly string[], back
         : `backup key: the config flags ${backupKeyName} NOT PROVISIONED, but ${file} defines it; deploy with CUTTER_BACKUP_KEY_STATUS=provisioned (backupKeyStatus in a host file)`,
     );
   }
-  return { file: facts, required, defined, missing: read ? missing : [...required], backupKey: { name: backupKeyName, status: backupKeyStatus, defined: keyDefined, consistent }, problems };
+  return {
+    file: facts,
+    required,
+    defined,
+    missing: read ? missing : [...required],
+    backupKey: { name: backupKeyName, status: backupKeyStatus, defined: keyDefined, consistent },
+    problems,
+  };
 }

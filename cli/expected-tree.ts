@@ -53,4 +53,3 @@ export function expectedTree(inputs: RuntimeInputs, runtimeLayout: RuntimeLayout
     readme: { role: "readme", path: layout.readmePath, content: readme, sha256: sha256(readme) },
   };
 }
-

@@ -96,7 +96,8 @@ export function engineEnvironmentFor(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv 
  */
 function readPgState(inputs: RuntimeInputs, env: NodeJS.ProcessEnv, base: Omit<StateEvidence, "read">): StateEvidence {
   const connection = env[inputs.statePgConnEnv];
-  if (!connection) return { ...base, read: false, reason: `${inputs.statePgConnEnv} is not set (the connection string; set it to let the report read the state)` };
+  if (!connection)
+    return { ...base, read: false, reason: `${inputs.statePgConnEnv} is not set (the connection string; set it to let the report read the state)` };
   const engineEnv = engineEnvironmentFor(env);
   if (!engineEnv?.CUTTER_ENGINE_PATH) return { ...base, read: false, reason: "no engine environment (run `npm run setup`)" };
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cutter-state-read-"));
@@ -209,7 +210,10 @@ export function readRecords(recordDir: string, paths: readonly string[]): Map<st
   for (const p of paths) {
     let word: RecordWord | undefined;
     try {
-      const [first, recorded] = fs.readFileSync(path.join(recordDir, recordKey(p)), "utf8").split("\n")[0].split(" ");
+      const [first, recorded] = fs
+        .readFileSync(path.join(recordDir, recordKey(p)), "utf8")
+        .split("\n")[0]
+        .split(" ");
       if ((first === "created" || first === "adopted") && recorded === p) word = first;
     } catch {
       word = undefined;

@@ -96,10 +96,13 @@ export function collectEvidence(spec: StackSpec, report: VerifyReport, env: Node
   const warnings: string[] = [];
   const beyond = [...touched.database, ...touched.service];
   if (beyond.length > 0) {
-    problems.push(`mutation class: the ${state.types && Object.keys(state.types.managed).some((t) => beyond.includes(t)) ? "state" : "configuration"} holds resource types beyond the tree's directories and files: ${beyond.join(", ")}; the gate is filesystem-only`);
+    problems.push(
+      `mutation class: the ${state.types && Object.keys(state.types.managed).some((t) => beyond.includes(t)) ? "state" : "configuration"} holds resource types beyond the tree's directories and files: ${beyond.join(", ")}; the gate is filesystem-only`,
+    );
   }
   if (!state.read) warnings.push(`state (${state.location}): not read: ${state.reason}`);
-  if (!survey.found && report.rootDirectory.type === "directory") warnings.push(`survey ${survey.file}: ${survey.reason}; section 1 falls back to the ownership records`);
+  if (!survey.found && report.rootDirectory.type === "directory")
+    warnings.push(`survey ${survey.file}: ${survey.reason}; section 1 falls back to the ownership records`);
   const applied = audit.lastApplied;
   if (state.read && state.serial !== undefined && report.rootDirectory.type === "directory") {
     const last = audit.last;
@@ -159,7 +162,15 @@ export interface GateFacts {
     readonly appliedWith: string;
     readonly verified: string;
   };
-  readonly config: { readonly path: string; readonly readmePath: string; readonly fileOwner: string; readonly fileMode: string; readonly envFile: string; readonly holds: readonly string[]; readonly checked: string };
+  readonly config: {
+    readonly path: string;
+    readonly readmePath: string;
+    readonly fileOwner: string;
+    readonly fileMode: string;
+    readonly envFile: string;
+    readonly holds: readonly string[];
+    readonly checked: string;
+  };
   readonly envWiring: EnvWiring & { readonly status: "OK" | "WARN" | "FAIL" };
   readonly changes: {
     readonly createdDirs: string;
@@ -174,7 +185,14 @@ export interface GateFacts {
     readonly rollbackNeeds?: string;
     readonly rollbackNote: string;
   };
-  readonly verdict: { readonly gap5RuntimeDirs: string; readonly gap5Config: string; readonly mutationClass: string; readonly secrets: string; readonly envWiring: string; readonly g2: "PASS" | "FAIL" };
+  readonly verdict: {
+    readonly gap5RuntimeDirs: string;
+    readonly gap5Config: string;
+    readonly mutationClass: string;
+    readonly secrets: string;
+    readonly envWiring: string;
+    readonly g2: "PASS" | "FAIL";
+  };
   readonly problems: readonly string[];
   readonly warnings: readonly string[];
 }
@@ -280,18 +298,25 @@ function surveyLines(evidence: GateEvidence, inputs: RuntimeInputs, present: boo
   if (survey.found) {
     lines.push(
       `recorded by the first deploy from its plan-time observation${survey.recordedAt ? ` (${survey.recordedAt})` : ""}; kept with the ownership records: ${survey.file}` +
-        (late ? "; recorded after the tree was created (a deploy before surveys existed, or one that was stopped): paths the records say the stack created did not exist before it" : "") +
+        (late
+          ? "; recorded after the tree was created (a deploy before surveys existed, or one that was stopped): paths the records say the stack created did not exist before it"
+          : "") +
         (survey.truncated ? "; the observation was cut at its size limit: paths past it are reported from the records" : ""),
     );
   } else {
-    lines.push(`no survey recorded (${survey.reason}): the lines above come from the ownership records in ${inputs.ownershipDir} (created = did not exist; adopted = existed)`);
+    lines.push(
+      `no survey recorded (${survey.reason}): the lines above come from the ownership records in ${inputs.ownershipDir} (created = did not exist; adopted = existed)`,
+    );
   }
   return lines;
 }
 
 /** The short, human form of a problem: its path relative to the root. */
 function short(problem: string, root: string): string {
-  return problem.split(root + "/").join("").replace(new RegExp(`^${root.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}: `), "root: ");
+  return problem
+    .split(root + "/")
+    .join("")
+    .replace(new RegExp(`^${root.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}: `), "root: ");
 }
 
 function summary(problems: readonly string[], root: string): string {
@@ -341,7 +366,10 @@ export function gateFacts(spec: StackSpec, report: VerifyReport, evidence: GateE
       ? `; the state itself is stored in PostgreSQL (schema ${inputs.statePgSchema}): deploy and destroy write that one state row, nothing else in any database`
       : "; the state itself is a local file";
   const dbTouched = evidence.touched.database.length > 0 ? `TOUCHED — ${evidence.touched.database.join(", ")}` : `NONE (${treeOnly}${stateHome})`;
-  const serviceTouched = evidence.touched.service.length > 0 ? `TOUCHED — ${evidence.touched.service.join(", ")}` : "NONE (same evidence: no resource type beyond the tree's directories and files)";
+  const serviceTouched =
+    evidence.touched.service.length > 0
+      ? `TOUCHED — ${evidence.touched.service.join(", ")}`
+      : "NONE (same evidence: no resource type beyond the tree's directories and files)";
 
   const rollback = rollbackCommand(spec, env);
   const hostArg = spec.hostName ? ` -- ${spec.hostName}` : "";
@@ -349,9 +377,11 @@ export function gateFacts(spec: StackSpec, report: VerifyReport, evidence: GateE
   const rollbackNote = !present
     ? "nothing to roll back: the tree is not in place."
     : holdsData
-    ? `the tree holds ${report.entriesBelow} entr${report.entriesBelow === 1 ? "y" : "ies"} below its directories (${report.nonDirectoryFiles} non-directory file(s)): destroy stops before removing anything while they are there, and never removes data.`
-    : "the tree holds no data; this is a clean, complete rollback until the first production run writes a run sidecar." +
-      (adoptedDirs.length + adoptedFiles.length > 0 ? ` Adopted paths (${[...adoptedDirs, ...adoptedFiles].map((p) => path.posix.relative(path.posix.dirname(root), p)).join(", ")}) existed before and are left in place.` : "");
+      ? `the tree holds ${report.entriesBelow} entr${report.entriesBelow === 1 ? "y" : "ies"} below its directories (${report.nonDirectoryFiles} non-directory file(s)): destroy stops before removing anything while they are there, and never removes data.`
+      : "the tree holds no data; this is a clean, complete rollback until the first production run writes a run sidecar." +
+        (adoptedDirs.length + adoptedFiles.length > 0
+          ? ` Adopted paths (${[...adoptedDirs, ...adoptedFiles].map((p) => path.posix.relative(path.posix.dirname(root), p)).join(", ")}) existed before and are left in place.`
+          : "");
 
   const outsideTree = [
     `state ${state.location}${state.serial !== undefined ? ` (serial ${state.serial})` : ""}`,
@@ -369,9 +399,17 @@ export function gateFacts(spec: StackSpec, report: VerifyReport, evidence: GateE
   const gap5Config = configProblems.length === 0 ? "CLOSED — non-sensitive config + README authored" : `OPEN — ${summary(configProblems, root)}`;
   const beyond = [...evidence.touched.database, ...evidence.touched.service];
   const mutationClass = beyond.length === 0 ? `filesystem-only, reversible (npm run destroy${hostArg})` : `NOT filesystem-only — ${beyond.join(", ")}`;
-  const secrets = config?.type !== "regular file" ? "UNVERIFIED (no config to check)" : secretProblems.length === 0 ? "none written" : `FOUND — ${secretProblems.length} finding(s) in the config (listed under Problems)`;
+  const secrets =
+    config?.type !== "regular file"
+      ? "UNVERIFIED (no config to check)"
+      : secretProblems.length === 0
+        ? "none written"
+        : `FOUND — ${secretProblems.length} finding(s) in the config (listed under Problems)`;
   const envStatus: "OK" | "WARN" | "FAIL" = report.envWiring.problems.length === 0 ? "OK" : envFailed ? "FAIL" : "WARN";
-  const envVerdict = envStatus === "OK" ? "OK — every name defined; backup key flag agrees" : `${envStatus} — ${report.envWiring.problems.length} problem(s)${envStatus === "WARN" ? " (a FAIL with --require-env)" : ""}`;
+  const envVerdict =
+    envStatus === "OK"
+      ? "OK — every name defined; backup key flag agrees"
+      : `${envStatus} — ${report.envWiring.problems.length} problem(s)${envStatus === "WARN" ? " (a FAIL with --require-env)" : ""}`;
 
   const failedItems = [
     !treeOk ? "runtime dirs" : "",
@@ -379,7 +417,10 @@ export function gateFacts(spec: StackSpec, report: VerifyReport, evidence: GateE
     beyond.length > 0 ? "mutation class" : "",
     envFailed ? "env wiring" : "",
   ].filter(Boolean);
-  const result = g2 === "PASS" ? "G2 PASS — GAP5 CLOSED (filesystem-only, non-sensitive, reversible)" : `G2 FAIL — GAP5 OPEN (${failedItems.join(", ") || "see Problems"}; ${report.problems.length} problem(s), listed under Problems)`;
+  const result =
+    g2 === "PASS"
+      ? "G2 PASS — GAP5 CLOSED (filesystem-only, non-sensitive, reversible)"
+      : `G2 FAIL — GAP5 OPEN (${failedItems.join(", ") || "see Problems"}; ${report.problems.length} problem(s), listed under Problems)`;
 
   const dbNames = [document.database.host_env, document.database.port_env, document.database.name_env, document.database.sslmode_env];
   const roles = Object.values(document.database.roles).map((r) => abbreviateNames([r.user_env, r.password_env]));
@@ -395,16 +436,26 @@ export function gateFacts(spec: StackSpec, report: VerifyReport, evidence: GateE
       ? `content sha256 ${config.sha256 === config.expectedSha256 ? "matches what the stack writes" : "DIFFERS from what the stack writes"}; schema ${config.schemaValid ? `valid (schema_version ${document.schema_version})` : "INVALID"}; written-files guard and env-file values: ${secretProblems.length === 0 ? "no finding" : `${secretProblems.length} finding(s)`}`
       : `not checked: the config is ${config?.type ?? "missing"}`;
 
-  const commit = appliedIsLast && applied?.commit ? { ...applied.commit, from: "audit log (at deploy)" as const } : evidence.checkoutCommit ? { ...evidence.checkoutCommit, from: "this checkout" as const } : undefined;
+  const commit =
+    appliedIsLast && applied?.commit
+      ? { ...applied.commit, from: "audit log (at deploy)" as const }
+      : evidence.checkoutCommit
+        ? { ...evidence.checkoutCommit, from: "this checkout" as const }
+        : undefined;
   const providers = appliedIsLast && applied?.providers && Object.keys(applied.providers).length > 0 ? applied.providers : evidence.lockFileProviders;
-  const engine = appliedIsLast && applied?.engine ? `${applied.engine.kind} ${applied.engine.version}` : state.engineVersion ? `engine ${state.engineVersion} (wrote the state)` : undefined;
+  const engine =
+    appliedIsLast && applied?.engine
+      ? `${applied.engine.kind} ${applied.engine.version}`
+      : state.engineVersion
+        ? `engine ${state.engineVersion} (wrote the state)`
+        : undefined;
   const appliedWith = !present
     ? "nothing applied: the tree is not in place"
     : appliedIsLast
-    ? `by \`${applied!.via}\` (audit log: ${applied!.time}, ${applied!.user}@${applied!.host})`
-    : state.read && state.serial !== undefined
-      ? "by a command the audit log does not record (`cdktf deploy`, or the engine by hand: only `npm run deploy|destroy` write the audit log)"
-      : "(not applied: no state)";
+      ? `by \`${applied!.via}\` (audit log: ${applied!.time}, ${applied!.user}@${applied!.host})`
+      : state.read && state.serial !== undefined
+        ? "by a command the audit log does not record (`cdktf deploy`, or the engine by hand: only `npm run deploy|destroy` write the audit log)"
+        : "(not applied: no state)";
 
   return {
     title: GATE_TITLE,
@@ -435,14 +486,29 @@ export function gateFacts(spec: StackSpec, report: VerifyReport, evidence: GateE
       appliedWith,
       verified: verifiedLine(report),
     },
-    config: { path: layout.configPath, readmePath: layout.readmePath, fileOwner: `${inputs.owner}:${inputs.group}`, fileMode: layout.layout.fileMode, envFile: inputs.envFilePath, holds, checked },
+    config: {
+      path: layout.configPath,
+      readmePath: layout.readmePath,
+      fileOwner: `${inputs.owner}:${inputs.group}`,
+      fileMode: layout.layout.fileMode,
+      envFile: inputs.envFilePath,
+      holds,
+      checked,
+    },
     envWiring: { ...report.envWiring, status: envStatus },
     changes: {
-      createdDirs: !present ? "none (the tree is not in place)" : dirsText(createdDirs) + (unknownRecords > 0 ? ` (no ownership record for ${unknownRecords}: created or adopted is not known for those)` : ""),
+      createdDirs: !present
+        ? "none (the tree is not in place)"
+        : dirsText(createdDirs) + (unknownRecords > 0 ? ` (no ownership record for ${unknownRecords}: created or adopted is not known for those)` : ""),
       adoptedDirs: adoptedDirs.length > 0 ? `${dirsText(adoptedDirs)} (existed before; destroy leaves them in place)` : undefined,
       createdFiles,
       adoptedFiles,
-      secretsWritten: config?.type !== "regular file" ? "UNVERIFIED (no config to check)" : secretProblems.length === 0 ? "NONE" : `FOUND — ${secretProblems.length} finding(s) (listed under Problems)`,
+      secretsWritten:
+        config?.type !== "regular file"
+          ? "UNVERIFIED (no config to check)"
+          : secretProblems.length === 0
+            ? "NONE"
+            : `FOUND — ${secretProblems.length} finding(s) (listed under Problems)`,
       dbTouched,
       serviceTouched,
       outsideTree,
@@ -462,7 +528,10 @@ export function verifiedLine(r: VerifyReport): string {
   const empty = r.allowData || r.entriesBelow === 0;
   const nested = r.entriesBelow - r.nonDirectoryFiles;
   const extra = r.rootDirectory.unexpectedEntries?.length ?? 0;
-  const head = all && empty && extra === 0 ? `Verified: ${r.directoryCount} directories, all ${r.owner}:${r.group} ${r.directoryMode}` : `Found: ${r.directoriesOk} of ${r.directoryCount} directories ${r.owner}:${r.group} ${r.directoryMode}`;
+  const head =
+    all && empty && extra === 0
+      ? `Verified: ${r.directoryCount} directories, all ${r.owner}:${r.group} ${r.directoryMode}`
+      : `Found: ${r.directoriesOk} of ${r.directoryCount} directories ${r.owner}:${r.group} ${r.directoryMode}`;
   const nestedText = nested > 0 ? `, ${nested} nested director${nested === 1 ? "y" : "ies"}` : "";
   const extraText = extra > 0 ? `, ${extra} entr${extra === 1 ? "y" : "ies"} in the root the layout does not have` : "";
   return `${head}, ${r.nonDirectoryFiles} non-directory files${nestedText}${extraText}.`;
@@ -475,11 +544,15 @@ export function renderMarkdown(f: GateFacts): string {
   const stackLine = f.stack.hostName ? `host file ${f.stack.source}, stack ${f.stack.name}` : `stack ${f.stack.name}, from environment variables`;
   const providers = Object.entries(r.providers).map(([source, version]) => `provider ${source} ${version}`);
   const reviewed = [
-    r.commit ? `commit ${r.commit.id} (${r.commit.from === "this checkout" ? "this checkout; not in the audit log" : "at deploy"}${r.commit.dirty ? ", with uncommitted changes" : ", clean"})` : "commit: not known (no git checkout)",
+    r.commit
+      ? `commit ${r.commit.id} (${r.commit.from === "this checkout" ? "this checkout; not in the audit log" : "at deploy"}${r.commit.dirty ? ", with uncommitted changes" : ", clean"})`
+      : "commit: not known (no git checkout)",
     r.engine ? `engine ${r.engine.replace(/^engine /, "")}` : "engine: not recorded",
     ...(providers.length > 0 ? providers : ["provider: not recorded"]),
     r.state.serial !== undefined ? `state serial ${r.state.serial}` : `state: ${r.state.read ? "no serial" : "not read"}`,
-    ...(r.savedPlan ? [`saved plan ${r.savedPlan.file} (archive sha256 ${r.savedPlan.sha256}${r.savedPlan.planSha256 ? `, plan sha256 ${r.savedPlan.planSha256}` : ""})`] : []),
+    ...(r.savedPlan
+      ? [`saved plan ${r.savedPlan.file} (archive sha256 ${r.savedPlan.sha256}${r.savedPlan.planSha256 ? `, plan sha256 ${r.savedPlan.planSha256}` : ""})`]
+      : []),
   ];
   const tree = [
     `${f.tree.root}/ ${f.tree.owner}:${f.tree.group} ${f.tree.mode}`,
@@ -576,7 +649,12 @@ export function renderMarkdown(f: GateFacts): string {
     fence,
     ...(f.problems.length > 0 ? ["", "Problems:", "", ...f.problems.map((p) => `- ${p}`)] : []),
     ...(f.warnings.length > 0 ? ["", "Warnings (not failing):", "", ...f.warnings.map((p) => `- WARN ${p}`)] : []),
-    ...(r.auditLog.last ? ["", `Audit log: ${r.auditLog.file}, last entry: ${r.auditLog.last.time} ${r.auditLog.last.command} by \`${r.auditLog.last.via}\` → ${r.auditLog.last.result}${r.auditLog.last.reasons.length > 0 ? ` (${r.auditLog.last.reasons[0]})` : ""}.`] : []),
+    ...(r.auditLog.last
+      ? [
+          "",
+          `Audit log: ${r.auditLog.file}, last entry: ${r.auditLog.last.time} ${r.auditLog.last.command} by \`${r.auditLog.last.via}\` → ${r.auditLog.last.result}${r.auditLog.last.reasons.length > 0 ? ` (${r.auditLog.last.reasons[0]})` : ""}.`,
+        ]
+      : []),
     "",
   ].join("\n");
 }

@@ -139,7 +139,10 @@ function migrationPending(stackDir: string, backend: Record<string, Record<strin
 export function checkMigrationTarget(engine: Engine, spec: StackSpec, stackDir: string, env: NodeJS.ProcessEnv, overwrite: boolean): void {
   const backend = synthesizedBackend(stackDir);
   if (!migrationPending(stackDir, backend)) return;
-  const target = spec.inputs.stateBackend === "pg" ? `PostgreSQL schema ${spec.inputs.statePgSchema} (connection from ${spec.inputs.statePgConnEnv})` : `local state file ${spec.inputs.statePath}`;
+  const target =
+    spec.inputs.stateBackend === "pg"
+      ? `PostgreSQL schema ${spec.inputs.statePgSchema} (connection from ${spec.inputs.statePgConnEnv})`
+      : `local state file ${spec.inputs.statePath}`;
   let pulled: string;
   try {
     pulled = withBackendOnly(engine, backend, env, (dir) => {
@@ -150,7 +153,11 @@ export function checkMigrationTarget(engine: Engine, spec: StackSpec, stackDir: 
   } catch (error) {
     if (!(error instanceof BackendUnusable)) throw error;
     throw new CutterError(
-      `cannot read the migration target ${target} of ${describeStack(spec)}; nothing was changed.\n` + engineErrors(error.output).map((r) => `  engine: ${r}`).join("\n") + (stateFailureHint(error.output) ? `\n ${stateFailureHint(error.output)}` : ""),
+      `cannot read the migration target ${target} of ${describeStack(spec)}; nothing was changed.\n` +
+        engineErrors(error.output)
+          .map((r) => `  engine: ${r}`)
+          .join("\n") +
+        (stateFailureHint(error.output) ? `\n ${stateFailureHint(error.output)}` : ""),
     );
   }
   if (pulled.trim() === "") return;
@@ -158,7 +165,9 @@ export function checkMigrationTarget(engine: Engine, spec: StackSpec, stackDir: 
   try {
     state = JSON.parse(pulled);
   } catch {
-    throw new CutterError(`the migration target ${target} of ${describeStack(spec)} holds something that is not a state; nothing was changed. Look at it before migrating.`);
+    throw new CutterError(
+      `the migration target ${target} of ${describeStack(spec)} holds something that is not a state; nothing was changed. Look at it before migrating.`,
+    );
   }
   const instances = (state.resources ?? []).filter((r: any) => r.mode === "managed").reduce((n: number, r: any) => n + (r.instances?.length ?? 0), 0);
   if (instances === 0) return;

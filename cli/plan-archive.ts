@@ -115,12 +115,14 @@ export function unpackArchive(compressed: Buffer, expected: readonly string[]): 
     if (h.every((b) => b === 0)) break;
     let sum = 0;
     for (let i = 0; i < BLOCK; i++) sum += i >= 148 && i < 156 ? 32 : h[i];
-    if (parseOctal(h, 148, 8, "checksum") !== sum) throw new ArchiveError(`a member header at byte ${offset} has a bad checksum (not a tar archive, or damaged)`);
+    if (parseOctal(h, 148, 8, "checksum") !== sum)
+      throw new ArchiveError(`a member header at byte ${offset} has a bad checksum (not a tar archive, or damaged)`);
     const magic = field(h, 257, 6);
     const prefix = magic === "ustar" ? field(h, 345, 155) : "";
     const name = prefix ? `${prefix}/${field(h, 0, 100)}` : field(h, 0, 100);
     const type = String.fromCharCode(h[156] || 0x30);
-    if (type !== "0") throw new ArchiveError(`member ${shown(name)} is ${TYPE_NAMES[type] ?? `of tar type ${JSON.stringify(type)}`}; only regular files are accepted`);
+    if (type !== "0")
+      throw new ArchiveError(`member ${shown(name)} is ${TYPE_NAMES[type] ?? `of tar type ${JSON.stringify(type)}`}; only regular files are accepted`);
     if (name.startsWith("/") || name.split("/").includes("..")) throw new ArchiveError(`member ${shown(name)} has an absolute or ".." name`);
     if (!expected.includes(name)) throw new ArchiveError(`member ${shown(name)} is not part of a saved plan (expected only ${expected.join(", ")})`);
     if (members.has(name)) throw new ArchiveError(`member ${shown(name)} appears twice`);

@@ -49,11 +49,13 @@ export function readZip(zip: Buffer, allowed: readonly string[], memberLimit: nu
   const EOCD = 0x06054b50;
   const eocd = zip.length - 22;
   // Terraform and OpenTofu write no archive comment: the end record is the last 22 bytes.
-  if (eocd < 0 || zip.readUInt32LE(eocd) !== EOCD) throw new ArchiveError("it is not a zip archive with the end record last (an engine plan file has no comment or trailing data)");
+  if (eocd < 0 || zip.readUInt32LE(eocd) !== EOCD)
+    throw new ArchiveError("it is not a zip archive with the end record last (an engine plan file has no comment or trailing data)");
   const entries = zip.readUInt16LE(eocd + 10);
   const cdSize = zip.readUInt32LE(eocd + 12);
   const cdOffset = zip.readUInt32LE(eocd + 16);
-  if (zip.readUInt16LE(eocd + 4) !== 0 || zip.readUInt16LE(eocd + 6) !== 0 || zip.readUInt16LE(eocd + 8) !== entries) throw new ArchiveError("it is a multi-part zip archive");
+  if (zip.readUInt16LE(eocd + 4) !== 0 || zip.readUInt16LE(eocd + 6) !== 0 || zip.readUInt16LE(eocd + 8) !== entries)
+    throw new ArchiveError("it is a multi-part zip archive");
   if (entries === 0xffff || cdSize === 0xffffffff || cdOffset === 0xffffffff) throw new ArchiveError("it is a zip64 archive");
   if (cdOffset + cdSize !== eocd) throw new ArchiveError("its central directory is not where its end record says (data around the archive)");
   const members = new Map<string, Buffer>();
@@ -73,7 +75,8 @@ export function readZip(zip: Buffer, allowed: readonly string[], memberLimit: nu
     const name = zip.subarray(at + 46, at + 46 + nameLength).toString("utf8");
     at += 46 + nameLength + extraLength + commentLength;
     const shown = JSON.stringify(name.length > 120 ? name.slice(0, 117) + "..." : name);
-    if (!allowed.includes(name)) throw new ArchiveError(`it holds ${shown}, which is not part of the plan of a cutter stack (expected only ${allowed.join(", ")})`);
+    if (!allowed.includes(name))
+      throw new ArchiveError(`it holds ${shown}, which is not part of the plan of a cutter stack (expected only ${allowed.join(", ")})`);
     if (members.has(name)) throw new ArchiveError(`it holds ${shown} twice`);
     if (flags & 0x1) throw new ArchiveError(`${shown} is encrypted`);
     if (method !== 0 && method !== 8) throw new ArchiveError(`${shown} uses zip compression method ${method}`);

@@ -173,7 +173,6 @@ function filePathsOf(t: unknown, unknown?: unknown): string[] {
 
 const settingsIn = (t: Record<string, unknown>): Settings => ({ owner: String(t.owner), group: String(t.group), mode: String(t.mode) });
 
-
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
 /** A chunk of runtime directories (constructs/runtime-directories.ts): triggers hold a `directories` map. */
@@ -286,7 +285,8 @@ export function writeSetOf(plan: PlanJson): WriteSet {
         written.add(newPath);
       }
       if (has(rc, "delete") && oldPath && !(has(rc, "create") && oldPath === newPath)) {
-        const settings = settingsBefore.get(oldPath) ?? permissions.get(oldPath)?.settings ?? { owner: "?", group: "?", mode: String(rc.change.before.file_permission) };
+        const settings = settingsBefore.get(oldPath) ??
+          permissions.get(oldPath)?.settings ?? { owner: "?", group: "?", mode: String(rc.change.before.file_permission) };
         set.filesToRemove.push({ path: oldPath, settings });
         written.add(oldPath);
       }
@@ -318,7 +318,8 @@ export function writeSetOf(plan: PlanJson): WriteSet {
     for (const p of after?.paths ?? []) {
       const entry = { path: p, settings: after!.settings };
       if (!before || !before.paths.includes(p) || missing.has(p)) set.directoriesToCreate.push(entry);
-      else if (show(before.settings) !== show(after!.settings) || unknown === true || (isObject(unknown) && unknown[p] === true)) set.directoriesToModify.push(entry);
+      else if (show(before.settings) !== show(after!.settings) || unknown === true || (isObject(unknown) && unknown[p] === true))
+        set.directoriesToModify.push(entry);
       written.add(p);
     }
     for (const p of before?.paths ?? []) {
@@ -341,7 +342,15 @@ export function writeSetOf(plan: PlanJson): WriteSet {
     const unexplained = withoutInputChanges(message, settingsOf);
     if (unexplained !== undefined) set.drift.push(unexplained);
   }
-  for (const list of [set.directoriesToCreate, set.directoriesToModify, set.directoriesToRemove, set.directoriesLeftInPlace, set.filesToWrite, set.filesToModify, set.filesToRemove]) {
+  for (const list of [
+    set.directoriesToCreate,
+    set.directoriesToModify,
+    set.directoriesToRemove,
+    set.directoriesLeftInPlace,
+    set.filesToWrite,
+    set.filesToModify,
+    set.filesToRemove,
+  ]) {
     list.sort((a, b) => a.path.localeCompare(b.path));
   }
   if (root !== undefined) {
@@ -372,7 +381,9 @@ function settingsByPath(changes: readonly ResourceChange[]): Map<string, PathSid
     if (typeof p === "string") byPath.set(p, { beforeSha256: sha(rc.change.before?.content), afterSha256: sha(rc.change.after?.content) });
   }
   const side = (t: unknown): Settings | undefined =>
-    isObject(t) && typeof t.owner === "string" && typeof t.group === "string" && typeof t.mode === "string" ? { owner: t.owner, group: t.group, mode: t.mode } : undefined;
+    isObject(t) && typeof t.owner === "string" && typeof t.group === "string" && typeof t.mode === "string"
+      ? { owner: t.owner, group: t.group, mode: t.mode }
+      : undefined;
   for (const rc of changes) {
     const b = rc.change.before?.triggers_replace;
     const a = rc.change.after?.triggers_replace;
@@ -502,7 +513,9 @@ export function summarizePlan(plan: PlanJson, options: SummaryOptions = {}): str
     lines.push(`  inputs changed since the last deploy (as the state records it) (${w.inputChanges.length}):`);
     for (const c of w.inputChanges) {
       const names = INPUT_NAMES[c.input];
-      const where = names ? ` (${options.inputsFrom === "host file" ? `host file field ${names.field}` : options.inputsFrom === "environment" ? names.variable : `${names.variable} or host file field ${names.field}`})` : "";
+      const where = names
+        ? ` (${options.inputsFrom === "host file" ? `host file field ${names.field}` : options.inputsFrom === "environment" ? names.variable : `${names.variable} or host file field ${names.field}`})`
+        : "";
       lines.push(`    * ${c.input}: ${c.before} -> ${c.after}${where}`);
     }
   }
@@ -515,20 +528,35 @@ export function summarizePlan(plan: PlanJson, options: SummaryOptions = {}): str
   };
   const hash = (p: PlannedPath) => (p.sha256 ? `  sha256 ${p.sha256}` : "  sha256 (known after apply)");
   section(done ? "directories created" : "directories to create", "+", w.directoriesToCreate);
-  section(done ? "directories modified in place (owner/mode re-applied; nothing re-created, no data touched)" : "directories to modify in place (owner/mode re-applied; nothing re-created, no data touched)", "~", w.directoriesToModify);
+  section(
+    done
+      ? "directories modified in place (owner/mode re-applied; nothing re-created, no data touched)"
+      : "directories to modify in place (owner/mode re-applied; nothing re-created, no data touched)",
+    "~",
+    w.directoriesToModify,
+  );
   section(done ? "directories removed" : "directories to remove (only while empty; a directory holding data stops destroy)", "-", w.directoriesToRemove);
   section("directories no longer managed, left in place with their content", "=", w.directoriesLeftInPlace);
   section(done ? "files written" : "files to write", "+", w.filesToWrite, hash);
   section(done ? "files modified in place (owner/mode re-applied)" : "files to modify in place (owner/mode re-applied)", "~", w.filesToModify);
   section(done ? "files removed" : "files to remove", "-", w.filesToRemove);
-  const nothing = [w.directoriesToCreate, w.directoriesToModify, w.directoriesToRemove, w.directoriesLeftInPlace, w.filesToWrite, w.filesToModify, w.filesToRemove].every((l) => l.length === 0);
+  const nothing = [
+    w.directoriesToCreate,
+    w.directoriesToModify,
+    w.directoriesToRemove,
+    w.directoriesLeftInPlace,
+    w.filesToWrite,
+    w.filesToModify,
+    w.filesToRemove,
+  ].every((l) => l.length === 0);
   if (nothing && w.other.length === 0) lines.push("  no writes: the tree matches the configuration");
   if (w.retired.length > 0) {
     const why = "no longer configured, so none of them runs and nothing on disk changes";
     lines.push(`  steps of an earlier release ${done ? "forgotten" : "to forget"} (${w.retired.length}; ${why}):`);
     for (const r of w.retired) lines.push(`    x ${r}`);
   }
-  if (w.checks.length > 0 && !done) lines.push(`  safety checks (write nothing; a destroy guard checks the tree before destroy removes anything): ${w.checks.length}`);
+  if (w.checks.length > 0 && !done)
+    lines.push(`  safety checks (write nothing; a destroy guard checks the tree before destroy removes anything): ${w.checks.length}`);
   if (w.drift.length > 0) {
     lines.push(`  drift observed at plan (${w.drift.length})${done ? ", repaired" : ""}:`);
     for (const d of w.drift) lines.push(`    ! ${d}`);
@@ -537,11 +565,15 @@ export function summarizePlan(plan: PlanJson, options: SummaryOptions = {}): str
     lines.push("  secrets/DB/services touched: none (only the runtime tree's directories and files; no other resource type is planned)");
   } else {
     const count = w.other.length + w.outsideRoot.length;
-    lines.push(`  secrets/DB/services touched: REVIEW: ${count} change(s) outside the runtime tree's directories and files${w.root ? ` (root ${w.root})` : ""}:`);
+    lines.push(
+      `  secrets/DB/services touched: REVIEW: ${count} change(s) outside the runtime tree's directories and files${w.root ? ` (root ${w.root})` : ""}:`,
+    );
     for (const o of w.other) lines.push(`    ? ${o}`);
     for (const p of w.outsideRoot) lines.push(`    ? ${p} (written or removed outside the runtime root)`);
   }
-  const counts = done ? `engine: ${w.counts.add} added, ${w.counts.change} changed, ${w.counts.destroy} destroyed` : `engine plan: ${w.counts.add} to add, ${w.counts.change} to change, ${w.counts.destroy} to destroy`;
+  const counts = done
+    ? `engine: ${w.counts.add} added, ${w.counts.change} changed, ${w.counts.destroy} destroyed`
+    : `engine plan: ${w.counts.add} to add, ${w.counts.change} to change, ${w.counts.destroy} to destroy`;
   lines.push(`  ${counts}${w.explained.length > 0 ? ":" : ""}`);
   for (const e of w.explained) lines.push(`    ${e}`);
   return lines.join("\n") + "\n";
@@ -583,7 +615,8 @@ export function renderPlanSummary(spec: StackSpec, showJson: any, options: { don
   for (const change of showJson.resource_changes ?? []) {
     const actions: string[] = change.change?.actions ?? [];
     // A resource that only moves to a new address (moved blocks: runtime-tree.ts's short ids) is named with both.
-    if (actions.length === 1 && actions[0] === "no-op" && typeof change.previous_address === "string") lines.push(`  ${"moved".padEnd(14)} ${change.previous_address} -> ${change.address}`);
+    if (actions.length === 1 && actions[0] === "no-op" && typeof change.previous_address === "string")
+      lines.push(`  ${"moved".padEnd(14)} ${change.previous_address} -> ${change.address}`);
     if (actions.length === 1 && (actions[0] === "no-op" || actions[0] === "read")) continue;
     lines.push(`  ${actions.join("+").padEnd(14)} ${change.address}`);
   }
@@ -600,7 +633,10 @@ export function planJsonOf(stackDir: string, env: NodeJS.ProcessEnv = process.en
   const engine = engineFromEnvironment(env);
   const step = (args: string[]) => {
     const run = runEngineQuietly(engine, args, stackDir, env);
-    if (run.code !== 0) throw new Error(`${engine.kind} ${args[0]} failed (exit ${run.code}) in ${stackDir}:\n${run.output.trimEnd()}\n${failureHint(run.output, stackDir).trim()}`.trimEnd());
+    if (run.code !== 0)
+      throw new Error(
+        `${engine.kind} ${args[0]} failed (exit ${run.code}) in ${stackDir}:\n${run.output.trimEnd()}\n${failureHint(run.output, stackDir).trim()}`.trimEnd(),
+      );
     return run;
   };
   if (!fs.existsSync(path.join(stackDir, ".terraform"))) step(["init", "-input=false", "-no-color"]);
@@ -624,11 +660,20 @@ export function main(argv: readonly string[], env: NodeJS.ProcessEnv): number {
       try {
         plan = JSON.parse(fs.readFileSync(file === "-" ? 0 : file, "utf8"));
       } catch (error) {
-        throw new Error(`--plan-json ${file}: ${(error as NodeJS.ErrnoException).code ? `cannot be read (${(error as NodeJS.ErrnoException).code})` : "is not valid JSON"}; give the output of \`<engine> show -json PLANFILE\``);
+        throw new Error(
+          `--plan-json ${file}: ${(error as NodeJS.ErrnoException).code ? `cannot be read (${(error as NodeJS.ErrnoException).code})` : "is not valid JSON"}; give the output of \`<engine> show -json PLANFILE\``,
+        );
       }
       // Anything else would summarize as "no writes": a wrong file must never read as an empty plan.
       const p = plan as Record<string, unknown> | null;
-      if (typeof p !== "object" || p === null || Array.isArray(p) || typeof p.format_version !== "string" || typeof p.terraform_version !== "string" || typeof p.configuration !== "object") {
+      if (
+        typeof p !== "object" ||
+        p === null ||
+        Array.isArray(p) ||
+        typeof p.format_version !== "string" ||
+        typeof p.terraform_version !== "string" ||
+        typeof p.configuration !== "object"
+      ) {
         throw new Error(`--plan-json ${file} is not a plan (no format_version, terraform_version and configuration of \`<engine> show -json PLANFILE\`)`);
       }
       process.stdout.write(summarizePlan(plan as PlanJson));

@@ -36,7 +36,16 @@ import { CommandLine, CutterError, describeStack, selectStack } from "./command-
 import { stateFailureHint } from "./engine-failures";
 import { Engine, engineEnvironment, init, mustSucceed, recoveryDirectory, runEngineQuietly, stackDirectory } from "./engine";
 import { applyPlanFile, planDisplay } from "./engine-output";
-import { ArchiveError, MAX_ARCHIVE_BYTES, MAX_EXPANDED_BYTES, MAX_MEMBER_BYTES, packArchive, readRegularFile, unpackArchive, writeFileReplacing } from "./plan-archive";
+import {
+  ArchiveError,
+  MAX_ARCHIVE_BYTES,
+  MAX_EXPANDED_BYTES,
+  MAX_MEMBER_BYTES,
+  packArchive,
+  readRegularFile,
+  unpackArchive,
+  writeFileReplacing,
+} from "./plan-archive";
 import { PLAN_FILE_MEMBERS, backendDifferences, isRootModuleOnly, planFacts, readZip } from "./plan-file";
 import { PlanCounts, countPlan, renderPlanSummary } from "./plan-summary";
 import { checkStateWritable } from "./pg-state";
@@ -72,7 +81,8 @@ const hostArg = (spec: StackSpec) => (spec.hostName ? `${spec.hostName} ` : "");
 /** `<engine> show -json PLANFILE`: the engine's own reading of a plan file. */
 export function showJson(engine: Engine, planFile: string, cwd: string, env: NodeJS.ProcessEnv): any {
   const show = runEngineQuietly(engine, ["show", "-json", "-no-color", planFile], cwd, env);
-  if (show.code !== 0) throw new CutterError(`${engine.kind} show -json ${path.basename(planFile)} failed; nothing was changed:\n${show.stderr || show.stdout}`);
+  if (show.code !== 0)
+    throw new CutterError(`${engine.kind} show -json ${path.basename(planFile)} failed; nothing was changed:\n${show.stderr || show.stdout}`);
   return JSON.parse(show.stdout);
 }
 
@@ -108,7 +118,10 @@ export function plan(cmd: CommandLine, spec: StackSpec, engine: Engine, env: Nod
         counts: countPlan(reading),
         createdAt: new Date().toISOString(),
       };
-      const archive = packArchive([{ name: MEMBER.manifest, data: Buffer.from(JSON.stringify(manifest, null, 2) + "\n") }, ...Object.entries(members).map(([name, data]) => ({ name, data }))]);
+      const archive = packArchive([
+        { name: MEMBER.manifest, data: Buffer.from(JSON.stringify(manifest, null, 2) + "\n") },
+        ...Object.entries(members).map(([name, data]) => ({ name, data })),
+      ]);
       const out = path.resolve(cmd.out);
       fs.mkdirSync(path.dirname(out), { recursive: true, mode: 0o700 });
       writeArchive(cmd.out, out, archive);
@@ -159,7 +172,8 @@ export function jsonDifferences(before: unknown, after: unknown, limit = 8, at =
 
 /** How two engine readings of a plan differ: per resource address first (actions, values), then the rest. */
 export function readingDifferences(expected: any, actual: any, limit = 8): string[] {
-  const byAddress = (reading: any) => new Map<string, any>((reading?.resource_changes ?? []).map((rc: any) => [`${rc.address}${rc.deposed ? ` (deposed ${rc.deposed})` : ""}`, rc]));
+  const byAddress = (reading: any) =>
+    new Map<string, any>((reading?.resource_changes ?? []).map((rc: any) => [`${rc.address}${rc.deposed ? ` (deposed ${rc.deposed})` : ""}`, rc]));
   const a = byAddress(expected);
   const b = byAddress(actual);
   const found: string[] = [];
@@ -214,10 +228,18 @@ export function keepPlanErroredState(spec: StackSpec, workDir: string, engine: E
   if (!st?.isFile()) return undefined;
   const dir = recoveryDirectory(spec.inputs);
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const stamp = new Date().toISOString().replace(/[-:]/g, "").replace(/\.\d{3}/, "");
+  const stamp = new Date()
+    .toISOString()
+    .replace(/[-:]/g, "")
+    .replace(/\.\d{3}/, "");
   const kept = path.join(dir, `${spec.stackName}-${stamp}-${randomBytes(2).toString("hex")}-errored.tfstate`);
   writeNew(kept, fs.readFileSync(errored));
-  const vars = [env.TF_CLI_CONFIG_FILE ? `TF_CLI_CONFIG_FILE=${shellQuote(env.TF_CLI_CONFIG_FILE)}` : "", spec.inputs.stateBackend === "pg" ? `${ENGINE_PG_CONN_ENV}="$${spec.inputs.statePgConnEnv}"` : ""].filter(Boolean).join(" ");
+  const vars = [
+    env.TF_CLI_CONFIG_FILE ? `TF_CLI_CONFIG_FILE=${shellQuote(env.TF_CLI_CONFIG_FILE)}` : "",
+    spec.inputs.stateBackend === "pg" ? `${ENGINE_PG_CONN_ENV}="$${spec.inputs.statePgConnEnv}"` : "",
+  ]
+    .filter(Boolean)
+    .join(" ");
   const run = (args: string) => `env ${vars} ${shellQuote(engine.path)} ${args}`.replace(/ +/g, " ");
   const command = `cd ${shellQuote(stackDirectory(outputDir, spec))} && ${run("init -input=false -no-color")} && ${run(`state push ${shellQuote(kept)}`)}`;
   return (
@@ -244,7 +266,11 @@ export function savedPlanRecord(file: string): { sha256: string; planSha256?: st
   try {
     const manifest = JSON.parse(unpackArchive(archive, MEMBERS).get(MEMBER.manifest)!.toString("utf8"));
     const planSha256 = manifest?.sha256?.[MEMBER.plan];
-    return { sha256: digest, planSha256: typeof planSha256 === "string" ? planSha256 : undefined, hostName: typeof manifest?.hostName === "string" ? manifest.hostName : undefined };
+    return {
+      sha256: digest,
+      planSha256: typeof planSha256 === "string" ? planSha256 : undefined,
+      hostName: typeof manifest?.hostName === "string" ? manifest.hostName : undefined,
+    };
   } catch {
     return { sha256: digest };
   }
@@ -309,11 +335,16 @@ export function deploySavedPlan(cmd: CommandLine, opened: OpenedPlan, engine: En
   const { given, digest, members, manifest, spec } = opened;
   const member = (name: string) => members.get(name)!;
   if (manifest.engine?.kind !== engine.kind || manifest.engine?.version !== engine.version) {
-    refuse(given, `it was made with ${manifest.engine?.kind} ${manifest.engine?.version}, this is ${engine.kind} ${engine.version}; plan again with this engine`);
+    refuse(
+      given,
+      `it was made with ${manifest.engine?.kind} ${manifest.engine?.version}, this is ${engine.kind} ${engine.version}; plan again with this engine`,
+    );
   }
   const stackEnv = engineEnvironment(spec, env);
   if (cmd.sha256 === undefined) {
-    process.stdout.write(`No --sha256 given: ${given} (sha256 ${digest}) is checked against the code, the configuration and the state now, but not tied to a review.\n`);
+    process.stdout.write(
+      `No --sha256 given: ${given} (sha256 ${digest}) is checked against the code, the configuration and the state now, but not tied to a review.\n`,
+    );
   }
 
   // 3. One configuration: synthesized now = archived = inside the engine's plan file.
@@ -347,7 +378,12 @@ export function deploySavedPlan(cmd: CommandLine, opened: OpenedPlan, engine: En
   }
   const plannedConfig = inside.get("tfconfig/m-/cdk.tf.json")!;
   if (!plannedConfig.equals(current)) {
-    refuse(given, "the engine's plan file holds another configuration than the one synthesized now (the engine applies the configuration inside its plan file; synthesized -> in the plan file)", spec, differences(current, plannedConfig));
+    refuse(
+      given,
+      "the engine's plan file holds another configuration than the one synthesized now (the engine applies the configuration inside its plan file; synthesized -> in the plan file)",
+      spec,
+      differences(current, plannedConfig),
+    );
   }
   let modules: unknown;
   try {
@@ -356,7 +392,8 @@ export function deploySavedPlan(cmd: CommandLine, opened: OpenedPlan, engine: En
     modules = undefined;
   }
   if (!isRootModuleOnly(modules)) refuse(given, "the engine's plan file has modules besides the root module", spec);
-  if (!inside.get(".terraform.lock.hcl")!.equals(member(MEMBER.lock))) refuse(given, "the engine's plan file pins other providers than the archived lock file", spec);
+  if (!inside.get(".terraform.lock.hcl")!.equals(member(MEMBER.lock)))
+    refuse(given, "the engine's plan file pins other providers than the archived lock file", spec);
 
   // 4. A whole, normal plan of that configuration, for this stack's own state.
   let facts;
@@ -368,8 +405,10 @@ export function deploySavedPlan(cmd: CommandLine, opened: OpenedPlan, engine: En
   }
   if (facts.mode !== "normal") refuse(given, `it is a ${facts.mode} plan; deploy applies only normal plans (npm run destroy is the rollback)`, spec);
   if (facts.errored) refuse(given, "the engine marked the plan as errored", spec);
-  if (facts.narrowing.length > 0) refuse(given, `the plan is narrowed or parameterised (${facts.narrowing.join(", ")}); cutter plans the whole configuration`, spec);
-  if (facts.engineVersion !== engine.version) refuse(given, `the engine's plan file was made by version ${facts.engineVersion || "(none)"}, this is ${engine.version}`, spec);
+  if (facts.narrowing.length > 0)
+    refuse(given, `the plan is narrowed or parameterised (${facts.narrowing.join(", ")}); cutter plans the whole configuration`, spec);
+  if (facts.engineVersion !== engine.version)
+    refuse(given, `the engine's plan file was made by version ${facts.engineVersion || "(none)"}, this is ${engine.version}`, spec);
   const synthesizedBackend = JSON.parse(current.toString("utf8"))?.terraform?.backend;
   const backendProblems = backendDifferences(facts, synthesizedBackend);
   if (backendProblems.length > 0) refuse(given, "the plan is for another state than the one synthesized now", spec, backendProblems);
@@ -393,7 +432,12 @@ export function deploySavedPlan(cmd: CommandLine, opened: OpenedPlan, engine: En
       refuse(given, `its ${MEMBER.review} is not JSON`, spec);
     }
     if (JSON.stringify(saved) !== JSON.stringify(reviewed)) {
-      refuse(given, `the engine reads its plan file differently from the review record (${MEMBER.review}) the summary was made from (reviewed -> plan file)`, spec, readingDifferences(reviewed, saved));
+      refuse(
+        given,
+        `the engine reads its plan file differently from the review record (${MEMBER.review}) the summary was made from (reviewed -> plan file)`,
+        spec,
+        readingDifferences(reviewed, saved),
+      );
     }
 
     // 6. Made from the current state, and what the reviewed code would do now.
@@ -413,7 +457,12 @@ export function deploySavedPlan(cmd: CommandLine, opened: OpenedPlan, engine: En
       );
     }
     const freshFile = path.join(work, "now.tfplan");
-    mustSucceed(echoIfFailed(runEngineQuietly(engine, ["plan", "-input=false", "-no-color", `-lock-timeout=${cmd.lockTimeout}`, `-out=${freshFile}`], stackDir, stackEnv)), `${engine.kind} plan (the check of the saved plan against now)`);
+    mustSucceed(
+      echoIfFailed(
+        runEngineQuietly(engine, ["plan", "-input=false", "-no-color", `-lock-timeout=${cmd.lockTimeout}`, `-out=${freshFile}`], stackDir, stackEnv),
+      ),
+      `${engine.kind} plan (the check of the saved plan against now)`,
+    );
     const fresh = showJson(engine, freshFile, stackDir, stackEnv);
     if (JSON.stringify(timeless(saved)) !== JSON.stringify(timeless(fresh))) {
       refuse(
@@ -437,14 +486,20 @@ export function deploySavedPlan(cmd: CommandLine, opened: OpenedPlan, engine: En
       return;
     }
     const kept = keepPlanErroredState(spec, stackDir, engine, env, cmd.outputDir);
-    if (kept) throw new CutterError(`${engine.kind} apply of the saved plan failed (exit ${applied.code}); see the engine output above.${stateFailureHint(applied.output)}\n${kept}`);
+    if (kept)
+      throw new CutterError(
+        `${engine.kind} apply of the saved plan failed (exit ${applied.code}); see the engine output above.${stateFailureHint(applied.output)}\n${kept}`,
+      );
     if (/Saved plan is stale/.test(applied.output)) {
       throw new CutterError(
         `refusing to apply ${given}: the state changed since the plan was made (another deploy, or a change out of band), so the engine rejected the plan as stale; nothing was changed.\n` +
           `  Plan again (npm run plan -- ${hostArg(spec)}--out FILE), review it, and deploy that plan.`,
       );
     }
-    if (applied.reasons.length > 0) throw new CutterError(`deploy of the saved plan ${given} for ${describeStack(spec)} stopped by the step above (exit ${applied.code}); plan again once that is dealt with.`);
+    if (applied.reasons.length > 0)
+      throw new CutterError(
+        `deploy of the saved plan ${given} for ${describeStack(spec)} stopped by the step above (exit ${applied.code}); plan again once that is dealt with.`,
+      );
     mustSucceed(applied, `${engine.kind} apply of the saved plan`);
   } finally {
     removeWorkDirectory(work);

@@ -18,7 +18,17 @@ import { StackSpec, resolveStackSpecs } from "../constructs/host-files";
 import { selectStack } from "./command-line";
 import * as os from "os";
 import * as path from "path";
-import { BACKUP_KEY_ENV_NAME, CONTENT_RULES, DEFAULT_STATE_DIR, ENV_VAR_NAME, INPUT_VARIABLES, RuntimeInputs, RuntimeLayout, checkWrittenFile, formatMode } from "../constructs";
+import {
+  BACKUP_KEY_ENV_NAME,
+  CONTENT_RULES,
+  DEFAULT_STATE_DIR,
+  ENV_VAR_NAME,
+  INPUT_VARIABLES,
+  RuntimeInputs,
+  RuntimeLayout,
+  checkWrittenFile,
+  formatMode,
+} from "../constructs";
 import { isInsideResolved } from "../constructs/path-inside";
 import { TreeFinding, verifyProblem } from "../constructs/tree-findings";
 import { EnvWiring, envWiring, inspectEnvFile, nameOf, typeOf } from "./env-wiring";
@@ -137,7 +147,8 @@ function hasAcl(p: string): boolean {
 
 function checkOwnerMode(p: string, st: fs.Stats, owner: string, group: string, mode: string, findings: TreeFinding[]) {
   const found = { owner: nameOf("passwd", st.uid), group: nameOf("group", st.gid), mode: formatMode(st.mode & 0o7777) };
-  if (`${found.owner}:${found.group}` !== `${owner}:${group}`) findings.push({ kind: "owner", path: p, found: `${found.owner}:${found.group}`, expected: `${owner}:${group}` });
+  if (`${found.owner}:${found.group}` !== `${owner}:${group}`)
+    findings.push({ kind: "owner", path: p, found: `${found.owner}:${found.group}`, expected: `${owner}:${group}` });
   if (found.mode !== formatMode(parseInt(mode, 8))) findings.push({ kind: "mode", path: p, found: found.mode, expected: formatMode(parseInt(mode, 8)) });
   if (hasAcl(p)) findings.push({ kind: "acl", path: p });
   return found;
@@ -159,7 +170,11 @@ function inspectDirectory(p: string, expected: ExpectedTree, isRoot: boolean, al
     const known = new Set([...expected.layout.directories, expected.config, expected.readme].map((e) => path.posix.basename(e.path)));
     const unexpected = names.filter((n) => !known.has(n)).sort();
     if (unexpected.length > 0) {
-      const shown = unexpected.slice(0, 10).map((n) => JSON.stringify(n)).join(", ") + (unexpected.length > 10 ? `, … (${unexpected.length - 10} more)` : "");
+      const shown =
+        unexpected
+          .slice(0, 10)
+          .map((n) => JSON.stringify(n))
+          .join(", ") + (unexpected.length > 10 ? `, … (${unexpected.length - 10} more)` : "");
       const text = `holds ${unexpected.length} entr${unexpected.length === 1 ? "y" : "ies"} the layout does not have: ${shown}; the gate expects only its ${expected.layout.directories.length} directories, the config and the README (move them out; destroy refuses while they are there)`;
       findings.push({ kind: "other", path: p, text });
     }
@@ -197,7 +212,12 @@ function inspectFile(expected: ExpectedTree, file: ExpectedFile, envFile: string
     const document = JSON.parse(bytes.toString("utf8"));
     const validate = new Ajv({ allErrors: true }).compile(JSON.parse(fs.readFileSync(SCHEMA_PATH, "utf8")));
     schemaValid = validate(document) === true;
-    if (!schemaValid) findings.push({ kind: "other", path: p, text: `not schema-valid: ${(validate.errors ?? []).map((e) => `${e.instancePath || "/"} ${e.message}`).join("; ")}` });
+    if (!schemaValid)
+      findings.push({
+        kind: "other",
+        path: p,
+        text: `not schema-valid: ${(validate.errors ?? []).map((e) => `${e.instancePath || "/"} ${e.message}`).join("; ")}`,
+      });
   } catch (error) {
     findings.push({ kind: "other", path: p, text: `not valid JSON (${(error as Error).message})` });
   }
@@ -227,17 +247,22 @@ export function verifyTree(inputs: RuntimeInputs, options: VerifyOptions = {}): 
   const root = inspectDirectory(expected.layout.root, expected, true, allowData);
   const rootOk = root.type === "directory";
   const directories = expected.layout.directories.map((d): DirectoryFinding =>
-    rootOk ? inspectDirectory(d.path, expected, false, allowData) : { path: d.path, type: "missing", ...withProblems([{ kind: "missing", path: d.path, pathKind: "directory" }]) },
+    rootOk
+      ? inspectDirectory(d.path, expected, false, allowData)
+      : { path: d.path, type: "missing", ...withProblems([{ kind: "missing", path: d.path, pathKind: "directory" }]) },
   );
   let envFacts: ReturnType<typeof inspectEnvFile> | undefined;
   const files = [expected.config, expected.readme].map((f): FileFinding => {
-    if (!rootOk) return { role: f.role, path: f.path, type: "missing", expectedSha256: f.sha256, ...withProblems([{ kind: "missing", path: f.path, pathKind: "file" }]) };
+    if (!rootOk)
+      return { role: f.role, path: f.path, type: "missing", expectedSha256: f.sha256, ...withProblems([{ kind: "missing", path: f.path, pathKind: "file" }]) };
     const inspected = inspectFile(expected, f, inputs.envFilePath);
     envFacts = inspected.envFacts ?? envFacts;
     return inspected.finding;
   });
   // The names the config points to, from what the stack writes: DB wiring; the backup key on its own.
-  const required = [...expected.config.content.matchAll(/"[a-z_]+_env": "([^"]*)"/g)].map((m) => m[1]).filter((n) => ENV_VAR_NAME.test(n) && n !== BACKUP_KEY_ENV_NAME);
+  const required = [...expected.config.content.matchAll(/"[a-z_]+_env": "([^"]*)"/g)]
+    .map((m) => m[1])
+    .filter((n) => ENV_VAR_NAME.test(n) && n !== BACKUP_KEY_ENV_NAME);
   const wiring = envWiring(envFacts ?? inspectEnvFile(inputs.envFilePath), [...new Set(required)], BACKUP_KEY_ENV_NAME, inputs.backupKeyStatus);
   const nonDirectoryFiles = directories.reduce((n, d) => n + (d.nonDirectoryFiles ?? 0), 0);
   const entriesBelow = directories.reduce((n, d) => n + (d.entriesBelow ?? 0), 0);
@@ -376,7 +401,8 @@ export function parseArgs(argv: readonly string[]): CliOptions {
       options.markdown = file;
     } else if (a.startsWith("--markdown=")) options.markdown = a.slice("--markdown=".length);
     else if (!a.startsWith("-") && options.host === undefined) options.host = a;
-    else throw new UsageError(`unknown argument ${JSON.stringify(a)}; use [host] --json, --markdown FILE, --allow-data, --require-env (npm run verify -- --help)`);
+    else
+      throw new UsageError(`unknown argument ${JSON.stringify(a)}; use [host] --json, --markdown FILE, --allow-data, --require-env (npm run verify -- --help)`);
   }
   return options;
 }
@@ -385,7 +411,9 @@ export function parseArgs(argv: readonly string[]): CliOptions {
 export function checkReportPath(file: string, root: string): string {
   const absolute = path.resolve(file);
   if (isInsideResolved(absolute, root)) {
-    throw new UsageError(`--markdown: ${JSON.stringify(file)} is inside the managed tree ${root}; verify never writes into the tree. Write the report outside it, e.g. --markdown /tmp/cutter-gate-report.md`);
+    throw new UsageError(
+      `--markdown: ${JSON.stringify(file)} is inside the managed tree ${root}; verify never writes into the tree. Write the report outside it, e.g. --markdown /tmp/cutter-gate-report.md`,
+    );
   }
   const dir = path.dirname(absolute);
   if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {

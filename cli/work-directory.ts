@@ -27,7 +27,11 @@ export function removeWorkDirectoriesOnExit(): void {
   if (installed) return;
   installed = true;
   process.on("exit", removeLive);
-  for (const [signal, number] of [["SIGINT", 2], ["SIGTERM", 15], ["SIGHUP", 1]] as const) {
+  for (const [signal, number] of [
+    ["SIGINT", 2],
+    ["SIGTERM", 15],
+    ["SIGHUP", 1],
+  ] as const) {
     process.on(signal, () => {
       removeLive();
       process.stderr.write(`cutter: stopped by ${signal}; temporary files removed\n`);

@@ -39,7 +39,6 @@ export interface DestroyGuardProps {
   readonly survey?: TreeSurvey;
 }
 
-
 /**
  * The destroy guard: a `terraform_data` that depends on every managed resource,
  * so destroy removes it first, and whose destroy-time check fails the destroy

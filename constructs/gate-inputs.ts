@@ -15,7 +15,9 @@ export const DEFAULT_BACKUP_KEY_STATUS: BackupKeyStatus = "not-provisioned";
 export const MAX_REPORT_REFERENCE_LENGTH = 200;
 
 export function backupKeyStatusRule(value: unknown): string | undefined {
-  return BACKUP_KEY_STATUSES.includes(value as BackupKeyStatus) ? undefined : `must be one of ${BACKUP_KEY_STATUSES.join(", ")} (whether BACKUP_GPG_FPR is provisioned on the host)`;
+  return BACKUP_KEY_STATUSES.includes(value as BackupKeyStatus)
+    ? undefined
+    : `must be one of ${BACKUP_KEY_STATUSES.join(", ")} (whether BACKUP_GPG_FPR is provisioned on the host)`;
 }
 
 /**
@@ -28,7 +30,8 @@ export function reportReferenceRule(value: unknown): string | undefined {
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(value)) return "must be one line of printable text (no newline, tab or control character)";
   const findings = brokenRules(value, "report reference");
-  if (findings.length > 0) return `looks like it holds a secret or the execution switch (${findings.join(", ")}); the report is read by reviewers: give a reference, never a value`;
+  if (findings.length > 0)
+    return `looks like it holds a secret or the execution switch (${findings.join(", ")}); the report is read by reviewers: give a reference, never a value`;
   return undefined;
 }
 

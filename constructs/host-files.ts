@@ -68,7 +68,9 @@ export function hostsDirectory(env: Record<string, string | undefined>, cwd: str
   if (setting !== undefined && setting !== "") {
     const dir = path.resolve(cwd, setting);
     if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
-      throw new Error(`cutter-runtime inputs: ${HOSTS_DIR_VARIABLE}: ${show(setting)} is not a directory; nothing was changed. Point it at the directory holding <host>.json files, or set it to "none" for the single stack from environment variables.`);
+      throw new Error(
+        `cutter-runtime inputs: ${HOSTS_DIR_VARIABLE}: ${show(setting)} is not a directory; nothing was changed. Point it at the directory holding <host>.json files, or set it to "none" for the single stack from environment variables.`,
+      );
     }
     return checkHostsDirectory(dir, setting);
   }
@@ -87,7 +89,9 @@ function checkHostsDirectory(dir: string, shown: string): string {
         ? `is writable by others (mode ${(st.mode & 0o7777).toString(8).padStart(4, "0")})`
         : undefined;
   if (problem) {
-    throw new Error(`cutter-runtime inputs: the hosts directory ${show(shown)} ${problem}; anyone who can add a host file there decides where root writes. Nothing was changed. Check its files, then make it yours and not writable by others (chmod go-w).`);
+    throw new Error(
+      `cutter-runtime inputs: the hosts directory ${show(shown)} ${problem}; anyone who can add a host file there decides where root writes. Nothing was changed. Check its files, then make it yours and not writable by others (chmod go-w).`,
+    );
   }
   return dir;
 }
@@ -118,8 +122,12 @@ function readHostFileText(file: string): { text: string } | { problem: string } 
   if (st.isSymbolicLink()) return { problem: "is a symbolic link; host files are read only as regular files (copy the file itself into the hosts directory)" };
   if (!st.isFile()) return { problem: "is not a regular file; a host file is a JSON file" };
   const uid = process.getuid?.() ?? 0;
-  if (st.uid !== uid && st.uid !== 0) return { problem: `is owned by uid ${st.uid}, not by you (uid ${uid}) or root; a host file decides where root writes: check it, then chown it` };
-  if ((st.mode & 0o022) !== 0) return { problem: `is writable by others (mode ${(st.mode & 0o7777).toString(8).padStart(4, "0")}); a host file decides where root writes: check it, then chmod go-w it` };
+  if (st.uid !== uid && st.uid !== 0)
+    return { problem: `is owned by uid ${st.uid}, not by you (uid ${uid}) or root; a host file decides where root writes: check it, then chown it` };
+  if ((st.mode & 0o022) !== 0)
+    return {
+      problem: `is writable by others (mode ${(st.mode & 0o7777).toString(8).padStart(4, "0")}); a host file decides where root writes: check it, then chmod go-w it`,
+    };
   if (st.size > MAX_HOST_FILE_BYTES) return { problem: `is ${st.size} bytes; a host file is at most ${MAX_HOST_FILE_BYTES} bytes` };
   let fd: number;
   try {
@@ -183,7 +191,8 @@ export function readHostFile(file: string, problems: Problems, cwd = process.cwd
     else if (value === null || typeof value !== "object") problems.add(`${shown}: ${labelOf(key)}`, value, "must be a string");
     else problems.addAll([`${shown}: ${labelOf(key)}: must be a string, not ${jsonKind(value)}`]);
   };
-  const unknown = (field: string, fields: string) => problems.addAll([`${shown}: ${showKey(field)} is not a known field (its value is not shown); the fields are ${fields}`]);
+  const unknown = (field: string, fields: string) =>
+    problems.addAll([`${shown}: ${showKey(field)} is not a known field (its value is not shown); the fields are ${fields}`]);
   for (const [field, value] of data) {
     if (field === "state") continue;
     if (knownField(HOST_FIELDS, field)) take(HOST_FIELDS[field], value);
@@ -238,11 +247,26 @@ function checkNothingShared(specs: readonly StackSpec[], problems: Problems): vo
     for (let j = 0; j < i; j++) {
       const [a, b] = [local[i], local[j]];
       if (isInsideResolved(a.inputs.ownershipDir, b.inputs.ownershipDir) || isInsideResolved(b.inputs.ownershipDir, a.inputs.ownershipDir)) {
-        problems.add(`${a.source}: state.ownershipDir`, a.inputs.ownershipDir, `is (or overlaps) the ownership record of ${b.source}${resolvesNote(a.inputs.ownershipDir)}; give each host its own`);
+        problems.add(
+          `${a.source}: state.ownershipDir`,
+          a.inputs.ownershipDir,
+          `is (or overlaps) the ownership record of ${b.source}${resolvesNote(a.inputs.ownershipDir)}; give each host its own`,
+        );
       }
-      for (const [x, y] of [[a, b], [b, a]]) {
-        for (const [field, p] of [["state.path", x.inputs.statePath], ["state.ownershipDir", x.inputs.ownershipDir]]) {
-          if (isInsideResolved(p, y.inputs.rootPath)) problems.add(`${x.source}: ${field}`, p, `is inside the runtime root of ${y.source} (${y.inputs.rootPath})${resolvesNote(p)}; its destroy would remove it`);
+      for (const [x, y] of [
+        [a, b],
+        [b, a],
+      ]) {
+        for (const [field, p] of [
+          ["state.path", x.inputs.statePath],
+          ["state.ownershipDir", x.inputs.ownershipDir],
+        ]) {
+          if (isInsideResolved(p, y.inputs.rootPath))
+            problems.add(
+              `${x.source}: ${field}`,
+              p,
+              `is inside the runtime root of ${y.source} (${y.inputs.rootPath})${resolvesNote(p)}; its destroy would remove it`,
+            );
         }
       }
     }
@@ -252,9 +276,17 @@ function checkNothingShared(specs: readonly StackSpec[], problems: Problems): vo
 /** Reads every `<host>.json` in `dir` (sorted); throws one error naming every bad file and field. */
 export function readHostFiles(dir: string, cwd = process.cwd()): StackSpec[] {
   const problems = new Problems();
-  const files = fs.readdirSync(dir).filter((name) => name.endsWith(".json")).sort();
+  const files = fs
+    .readdirSync(dir)
+    .filter((name) => name.endsWith(".json"))
+    .sort();
   const specs: StackSpec[] = [];
-  if (files.length === 0) problems.add(display(dir, cwd), dir, "holds no <host>.json files; add one per host, or set CUTTER_HOSTS_DIR=none for the single stack from environment variables");
+  if (files.length === 0)
+    problems.add(
+      display(dir, cwd),
+      dir,
+      "holds no <host>.json files; add one per host, or set CUTTER_HOSTS_DIR=none for the single stack from environment variables",
+    );
   for (const name of files) {
     const spec = readHostFile(path.join(dir, name), problems, cwd);
     if (spec) specs.push(spec);

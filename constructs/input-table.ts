@@ -167,7 +167,8 @@ export const INPUT_TABLE = {
     defaultDoc: `\`${DEFAULT_STATE_DIR}/<root>.<hash>.tfstate\` (host file: \`${DEFAULT_STATE_DIR}/<host>.tfstate\`)`,
     ruleDoc: "local backend only; absolute, normalised, outside the managed tree",
     // With a bad root there is no default state path to check; the root's problem is reported.
-    fallback: (c) => (c.hostName !== undefined ? path.posix.join(DEFAULT_STATE_DIR, `${c.hostName}.tfstate`) : c.ok("rootPath") ? defaultStatePath(c.text.rootPath) : ""),
+    fallback: (c) =>
+      c.hostName !== undefined ? path.posix.join(DEFAULT_STATE_DIR, `${c.hostName}.tfstate`) : c.ok("rootPath") ? defaultStatePath(c.text.rootPath) : "",
     rule: absolutePathRule,
     relation: (value, c) =>
       c.ok("rootPath") && isInsideResolved(value, c.text.rootPath)
@@ -205,10 +206,19 @@ export const INPUT_TABLE = {
     defaultDoc: "`<state file>.ownership` (pg: `/var/lib/cutter-runtime/ownership/<root>.<hash>`)",
     ruleDoc: "absolute, normalised, outside the managed tree (see [docs/safety.md](docs/safety.md))",
     // Next to the local state file; with pg state, one directory per root on the host.
-    fallback: (c) => (c.text.stateBackend === "local" ? (c.text.statePath ? `${c.text.statePath}.ownership` : "") : c.ok("rootPath") ? defaultOwnershipDirectory(c.text.rootPath) : ""),
+    fallback: (c) =>
+      c.text.stateBackend === "local"
+        ? c.text.statePath
+          ? `${c.text.statePath}.ownership`
+          : ""
+        : c.ok("rootPath")
+          ? defaultOwnershipDirectory(c.text.rootPath)
+          : "",
     rule: absolutePathRule,
     relation: (value, c) =>
-      c.ok("rootPath") && overlapsResolved(value, c.text.rootPath) ? `overlaps the managed tree ${c.text.rootPath}${resolvesNote(value)}; keep it outside (next to the state file)` : undefined,
+      c.ok("rootPath") && overlapsResolved(value, c.text.rootPath)
+        ? `overlaps the managed tree ${c.text.rootPath}${resolvesNote(value)}; keep it outside (next to the state file)`
+        : undefined,
     parse: text,
   }),
   adoptExisting: row({

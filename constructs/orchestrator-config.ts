@@ -8,7 +8,6 @@ import { OwnershipRecord } from "./ownership-record";
 import { DEFAULT_ENV_FILE } from "./runtime-inputs";
 import { Problems, absolutePathRule } from "./validation";
 
-
 /**
  * Names of the environment variables the orchestrator reads its database wiring
  * and backup key from. Only names: no value ever appears in the config.
@@ -51,7 +50,11 @@ function backupKeyNote(status: BackupKeyStatus): string {
 }
 
 /** Builds the non-sensitive config document. Key order is fixed, so output is deterministic. */
-export function buildOrchestratorConfig(layout: ResolvedLayout, envFilePath: string = DEFAULT_ENV_FILE, backupKeyStatus: BackupKeyStatus = DEFAULT_BACKUP_KEY_STATUS) {
+export function buildOrchestratorConfig(
+  layout: ResolvedLayout,
+  envFilePath: string = DEFAULT_ENV_FILE,
+  backupKeyStatus: BackupKeyStatus = DEFAULT_BACKUP_KEY_STATUS,
+) {
   return {
     schema_version: CONFIG_SCHEMA_VERSION,
     generated_by: "cutter-runtime (CDKTF); edits are reported by verify and kept by destroy",

@@ -134,7 +134,11 @@ export class PermissionCommand extends Construct {
           environment(() => ({ ...perFile((f) => f.path), CUTTER_OWNER: owner, CUTTER_GROUP: group, CUTTER_MODE: props.mode })),
         ),
         // From the state (a destroy-time step may read only `self`): the files this resource was created for.
-        scriptProvisioner("check-parent", environment(() => perFile((_, i) => `\${self.input.files[${i}]}`)), "destroy"),
+        scriptProvisioner(
+          "check-parent",
+          environment(() => perFile((_, i) => `\${self.input.files[${i}]}`)),
+          "destroy",
+        ),
       ],
     });
     for (const f of props.files ?? []) this.addFile(f);

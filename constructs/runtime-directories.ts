@@ -30,8 +30,6 @@ export interface RuntimeDirectoriesProps extends PermissionProps {
   readonly description?: string;
 }
 
-
-
 /**
  * Runtime directories, created and repaired with owner and mode (see
  * scripts/create-or-repair-directories.sh: no link followed, setuid/setgid cleared,

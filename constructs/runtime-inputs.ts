@@ -60,7 +60,11 @@ export function resolveRuntimeInputs(raw: RawRuntimeInputs, labels: InputLabels,
       if (text.stateBackend !== row.backend) {
         if (given(rawValue)) {
           const fix = row.backend === "local" ? "remove it" : `remove it or choose ${row.backend}`;
-          problems.add(labels[key], rawValue, `is for the ${row.backend} backend, but the state backend is ${text.stateBackend} (${labels.stateBackend}); ${fix}`);
+          problems.add(
+            labels[key],
+            rawValue,
+            `is for the ${row.backend} backend, but the state backend is ${text.stateBackend} (${labels.stateBackend}); ${fix}`,
+          );
         }
         continue;
       }

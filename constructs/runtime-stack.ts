@@ -23,7 +23,10 @@ export interface RuntimeStackProps {
  * cdktf.out, a plan archive or the repository. (cdktf's PgBackend requires connStr.)
  */
 class PgSchemaBackend extends TerraformBackend {
-  constructor(scope: Construct, private readonly schemaName: string) {
+  constructor(
+    scope: Construct,
+    private readonly schemaName: string,
+  ) {
     super(scope, "backend", "pg");
   }
 

@@ -99,7 +99,13 @@ export class RuntimeTree extends Construct {
     const directoryPaths = [rootPath, ...this.layout.directories.map((d) => d.path)];
     this.remover = new TreeRemover(this, "Remover", { rootPath, directories: directoryPaths, files: fileNames, ownership });
     // Everything depends on the root, and the root on the remover: created first, destroyed last.
-    this.root = new RuntimeDirectories(this, "Root", { paths: [rootPath], ...ids, mode: directoryMode, dependsOn: [this.remover.resource], description: `the runtime root ${rootPath}` });
+    this.root = new RuntimeDirectories(this, "Root", {
+      paths: [rootPath],
+      ...ids,
+      mode: directoryMode,
+      dependsOn: [this.remover.resource],
+      description: `the runtime root ${rootPath}`,
+    });
     // Below the root, everything waits for it: when drift repair re-creates a
     // missing root, it is in place (with owner and mode) before anything inside it.
     const inRoot = [...this.root.resources];
@@ -137,7 +143,14 @@ export class RuntimeTree extends Construct {
     const directorySets = [this.root, this.directories];
     const expected: ExpectedPath[] = [
       ...directorySets.flatMap((set) => set.paths.map((p) => ({ path: p, kind: PathKind.DIRECTORY, owner: set.owner, group: set.group, mode: set.mode }))),
-      ...files.map((f) => ({ path: f.path, kind: PathKind.FILE, owner: f.permissions.owner, group: f.permissions.group, mode: f.permissions.mode, contentSha256: f.contentSha256 })),
+      ...files.map((f) => ({
+        path: f.path,
+        kind: PathKind.FILE,
+        owner: f.permissions.owner,
+        group: f.permissions.group,
+        mode: f.permissions.mode,
+        contentSha256: f.contentSha256,
+      })),
     ];
     this.observation = new TreeObservation(this, "Observation", { paths: expected, ownership });
     for (const set of directorySets) for (const p of set.paths) set.repairOnDrift(p, this.observation.repairExpression(p, set.inSync));

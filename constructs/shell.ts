@@ -18,19 +18,12 @@ export const SHELL = "/bin/sh";
 
 /** The scripts in constructs/scripts/ (file name without `.sh`). */
 export type ScriptName =
-  | "create-or-repair-directories"
-  | "remove-tree"
-  | "apply-permissions"
-  | "guard-write"
-  | "check-parent"
-  | "check-before-destroy"
-  | "observe"
-  | "survey";
+  "create-or-repair-directories" | "remove-tree" | "apply-permissions" | "guard-write" | "check-parent" | "check-before-destroy" | "observe" | "survey";
 
 /** constructs/scripts, from the sources or from the compiled tree (dist/constructs -> constructs). */
-export const SCRIPTS_DIR = [path.join(__dirname, "scripts"), path.resolve(__dirname, "..", "..", "constructs", "scripts")].find((d) =>
-  fs.existsSync(path.join(d, "lib.sh")),
-) ?? path.join(__dirname, "scripts");
+export const SCRIPTS_DIR =
+  [path.join(__dirname, "scripts"), path.resolve(__dirname, "..", "..", "constructs", "scripts")].find((d) => fs.existsSync(path.join(d, "lib.sh"))) ??
+  path.join(__dirname, "scripts");
 
 const texts = new Map<string, string>();
 

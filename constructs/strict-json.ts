@@ -86,7 +86,11 @@ export function parseStrictJson(text: string, limits: StrictJsonLimits = {}): Js
       return c === "{" ? parseObject(depth + 1, keyPath) : parseArray(depth + 1, keyPath);
     }
     if (c === '"') return parseString();
-    for (const [word, value] of [["true", true], ["false", false], ["null", null]] as const) {
+    for (const [word, value] of [
+      ["true", true],
+      ["false", false],
+      ["null", null],
+    ] as const) {
       if (text.startsWith(word, at)) {
         at += word.length;
         return value;

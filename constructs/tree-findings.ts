@@ -12,7 +12,12 @@
 export type FindingContext = "plan" | "verify";
 
 export type TreeFinding =
-  | { readonly kind: "missing"; readonly path: string; readonly pathKind: "directory" | "file"; /** plan: a parent whose POSIX ACL a new directory would inherit */ readonly aclParent?: string }
+  | {
+      readonly kind: "missing";
+      readonly path: string;
+      readonly pathKind: "directory" | "file";
+      /** plan: a parent whose POSIX ACL a new directory would inherit */ readonly aclParent?: string;
+    }
   | { readonly kind: "type"; readonly path: string; readonly found: string; readonly expected: "directory" | "file" }
   | { readonly kind: "owner"; readonly path: string; readonly found: string; readonly expected: string }
   | { readonly kind: "mode"; readonly path: string; readonly found: string; readonly expected: string }
@@ -72,7 +77,7 @@ export function parseDriftMessage(message: string): { readonly path: string; rea
   // run of pieces that reads as one finding is that finding (a piece alone otherwise).
   const pieces = m[2].split("; ");
   const findings: TreeFinding[] = [];
-  for (let i = 0; i < pieces.length; ) {
+  for (let i = 0; i < pieces.length;) {
     let j = pieces.length;
     let finding = parseDetail(path, pieces.slice(i, j).join("; "));
     while (finding.kind === "other" && j > i + 1) finding = parseDetail(path, pieces.slice(i, --j).join("; "));
@@ -95,8 +100,10 @@ function parseDetail(path: string, detail: string): TreeFinding {
   if ((m = /^mode (\S+), expected (\S+)$/.exec(detail))) candidates.push({ kind: "mode", path, found: m[1], expected: m[2] });
   if ((m = /^content sha256 (\S+), expected (\S+) /.exec(detail))) candidates.push({ kind: "content", path, found: m[1], expected: m[2] });
   if ((m = /^(\d+) hard links: /.exec(detail))) candidates.push({ kind: "hard-links", path, links: m[1] });
-  if ((m = /^is a (.+), expected a (directory|regular file);/.exec(detail))) candidates.push({ kind: "type", path, found: m[1], expected: m[2] === "directory" ? "directory" : "file" });
-  if ((m = /^missing \(deploy creates it; (\S+) carries a POSIX ACL/.exec(detail))) candidates.push({ kind: "missing", path, pathKind: "directory", aclParent: m[1] });
+  if ((m = /^is a (.+), expected a (directory|regular file);/.exec(detail)))
+    candidates.push({ kind: "type", path, found: m[1], expected: m[2] === "directory" ? "directory" : "file" });
+  if ((m = /^missing \(deploy creates it; (\S+) carries a POSIX ACL/.exec(detail)))
+    candidates.push({ kind: "missing", path, pathKind: "directory", aclParent: m[1] });
   candidates.push({ kind: "missing", path, pathKind: "directory" }, { kind: "missing", path, pathKind: "file" }, { kind: "acl", path });
   return candidates.find((f) => findingText(f, "plan") === detail) ?? { kind: "other", path, text: detail };
 }

@@ -31,7 +31,6 @@ export interface TreeObservationProps {
   readonly ownership?: OwnershipRecord;
 }
 
-
 /**
  * The real state of every managed path, read at plan time, and per path a text of
  * what differs from the stack ("" when in sync).
@@ -88,13 +87,21 @@ export class TreeObservation extends Construct {
     this.paths = props.paths;
 
     const stack = TerraformStack.of(this);
-    const prefix = this.node.path.split("/").slice(1).join("_").replace(/[^A-Za-z0-9_]/g, "_");
+    const prefix = this.node.path
+      .split("/")
+      .slice(1)
+      .join("_")
+      .replace(/[^A-Za-z0-9_]/g, "_");
     this.driftLocalNames = new Map(this.paths.map((p, i) => [p.path, `${prefix}_drift_${i}`]));
 
     const parents = [...new Set(this.paths.map((p) => path.posix.dirname(p.path)))];
     const hashed = this.paths.filter((p) => p.contentSha256 !== undefined).map((p) => p.path);
     const records = props.ownership ? ["--", props.ownership.directory, ...this.paths.map((p) => recordKey(p.path))] : [];
-    this.command = new DataLocalCommand(this, "Observe", scriptCommand("observe", [...this.paths.map((p) => p.path), "--", ...parents, "--", ...hashed, ...records]));
+    this.command = new DataLocalCommand(
+      this,
+      "Observe",
+      scriptCommand("observe", [...this.paths.map((p) => p.path), "--", ...parents, "--", ...hashed, ...records]),
+    );
 
     // stdout is null, not "", when the command prints nothing (every path missing).
     const stdout = `data.local_command.${stack.getLogicalId(this.command)}.stdout`;

@@ -107,7 +107,8 @@ export function runtimeRootRule(value: unknown): string | undefined {
   const rule = `a runtime root must be a directory named ${RUNTIME_ROOT_NAME_PREFIX}* strictly below ${bases.join(", ")} (e.g. /var/lib/cutter, /srv/cutter-staging), so the stack never creates, chowns or adopts a system or package directory`;
   if (!name.startsWith(RUNTIME_ROOT_NAME_PREFIX)) return `is not allowed: its name "${name}" does not start with "${RUNTIME_ROOT_NAME_PREFIX}"; ${rule}`;
   if (!bases.some((base) => isBelow(text, base))) return `is not allowed: it is not below an allowed directory; ${rule}`;
-  if (text === STACK_DATA_DIR || isBelow(text, STACK_DATA_DIR)) return `is not allowed: ${STACK_DATA_DIR} holds cutter-runtime's own state and ownership records; ${rule}`;
+  if (text === STACK_DATA_DIR || isBelow(text, STACK_DATA_DIR))
+    return `is not allowed: ${STACK_DATA_DIR} holds cutter-runtime's own state and ownership records; ${rule}`;
   return undefined;
 }
 

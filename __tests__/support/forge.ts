@@ -162,8 +162,7 @@ function rawFields(buf: Buffer): Array<{ number: number; raw: Buffer }> {
     else if (wire === 2) {
       const length = readVarint();
       at += length;
-    }
-    else if (wire === 1) at += 8;
+    } else if (wire === 1) at += 8;
     else if (wire === 5) at += 4;
     out.push({ number: Math.floor(key / 8), raw: buf.subarray(start, at) });
   }
@@ -182,7 +181,12 @@ export function pbVarint(number: number, value: number): Buffer {
 
 /** tfplan with the given top-level fields dropped and `extra` (encoded fields) appended. */
 export function rewriteTfplan(tfplan: Buffer, drop: number[], extra: Buffer[] = []): Buffer {
-  return Buffer.concat([...rawFields(tfplan).filter((f) => !drop.includes(f.number)).map((f) => f.raw), ...extra]);
+  return Buffer.concat([
+    ...rawFields(tfplan)
+      .filter((f) => !drop.includes(f.number))
+      .map((f) => f.raw),
+    ...extra,
+  ]);
 }
 
 /** msgpack of a flat map of strings and nulls (what a backend's settings are). */
@@ -216,7 +220,8 @@ export function forgeArchive(original: Buffer, replace: Record<string, Buffer>):
   const members = archiveMembers(original);
   for (const [name, data] of Object.entries(replace)) members.set(name, data);
   const manifest = JSON.parse(members.get("manifest.json")!.toString("utf8"));
-  for (const name of ARCHIVE_MEMBERS.filter((n) => n !== "manifest.json")) manifest.sha256[name] = createHash("sha256").update(members.get(name)!).digest("hex");
+  for (const name of ARCHIVE_MEMBERS.filter((n) => n !== "manifest.json"))
+    manifest.sha256[name] = createHash("sha256").update(members.get(name)!).digest("hex");
   if (!replace["manifest.json"]) members.set("manifest.json", Buffer.from(JSON.stringify(manifest, null, 2) + "\n"));
   return packArchive(ARCHIVE_MEMBERS.map((name) => ({ name, data: members.get(name)! })));
 }

@@ -39,7 +39,12 @@ export function clean(text: string): string {
 
 /** A command (the engine, the CLI, npm) in the engine's environment, through the project's one runner (cli/engine.ts runCaptured). */
 export function run(command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number } = {}): RunResult {
-  const result = runCaptured(command, args, { cwd: options.cwd ?? REPO, env: options.env ?? engineEnv(), input: options.input, timeoutMs: options.timeoutMs ?? 300_000 });
+  const result = runCaptured(command, args, {
+    cwd: options.cwd ?? REPO,
+    env: options.env ?? engineEnv(),
+    input: options.input,
+    timeoutMs: options.timeoutMs ?? 300_000,
+  });
   return { code: result.code, stdout: result.stdout, stderr: result.stderr, output: clean(result.stdout + "\n" + result.stderr) };
 }
 
@@ -47,7 +52,8 @@ export function run(command: string, args: string[], options: { cwd?: string; en
  * The CDK CLI of the CDK the suite runs on: cdktf, or CDK Terrain's cdktn with CUTTER_CDK=cdktn
  * (its Node 22 is first on PATH then: cli/with-engine.sh puts it there).
  */
-export const CDK_CLI = cdkFlavourOf(process.env) === "cdktn" ? path.join(TERRAIN_DIR, "node_modules", ".bin", "cdktn") : path.join(REPO, "node_modules", ".bin", "cdktf");
+export const CDK_CLI =
+  cdkFlavourOf(process.env) === "cdktn" ? path.join(TERRAIN_DIR, "node_modules", ".bin", "cdktn") : path.join(REPO, "node_modules", ".bin", "cdktf");
 export const STACK = "cutter-runtime";
 
 /** A temporary host: its own root, state and output dir. */

@@ -92,7 +92,18 @@ export class TempPostgres {
   /** Starts the server (again) on the same port and data directory. */
   public startServer(): void {
     const options = `-c listen_addresses=127.0.0.1 -p ${this.port} -k ${this.dataDir} -c fsync=off`;
-    const started = this.asServerUser(binary("pg_ctl"), ["-D", this.dataDir, "-l", path.join(this.dir, "server.log"), "-o", options, "-w", "-t", "60", "start"]);
+    const started = this.asServerUser(binary("pg_ctl"), [
+      "-D",
+      this.dataDir,
+      "-l",
+      path.join(this.dir, "server.log"),
+      "-o",
+      options,
+      "-w",
+      "-t",
+      "60",
+      "start",
+    ]);
     if (started.code !== 0) {
       const log = fs.existsSync(path.join(this.dir, "server.log")) ? fs.readFileSync(path.join(this.dir, "server.log"), "utf8") : "";
       throw new Error(`pg_ctl start failed:\n${started.output}\n${log}`);

@@ -50,7 +50,9 @@ export function stateAddresses(host: TempHost): string[] {
 /** Addresses of the managed resources the synthesized stack declares (what a complete state holds). */
 export function synthesizedAddresses(host: TempHost): string[] {
   const resources: Record<string, Record<string, unknown>> = host.synthesized.resource ?? {};
-  return Object.entries(resources).flatMap(([type, byName]) => Object.keys(byName).map((name) => `${type}.${name}`)).sort();
+  return Object.entries(resources)
+    .flatMap(([type, byName]) => Object.keys(byName).map((name) => `${type}.${name}`))
+    .sort();
 }
 
 /** Synthesizes through the CLI and runs `init` in the stack dir, so the engine can be run directly. */

@@ -42,7 +42,17 @@ function spawn(argv: string[], env: Record<string, string>): ScriptRun {
 }
 
 /** Names validation would refuse in a managed path, but which data in the tree may carry. */
-export const HOSTILE_NAMES: readonly string[] = ["with space", "new\nline", "-leading-dash", "glob*?[x]", `quo'te"s`, "nön-ascii-ü", "$(touch pwned)", "back\\slash", ".hidden"];
+export const HOSTILE_NAMES: readonly string[] = [
+  "with space",
+  "new\nline",
+  "-leading-dash",
+  "glob*?[x]",
+  `quo'te"s`,
+  "nön-ascii-ü",
+  "$(touch pwned)",
+  "back\\slash",
+  ".hidden",
+];
 
 export function sha256(text: string): string {
   return createHash("sha256").update(text, "utf8").digest("hex");

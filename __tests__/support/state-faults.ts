@@ -19,12 +19,18 @@ export interface BackgroundCli {
 
 /** `node dist/cli/cutter.js ARGS --output <host's out dir>` in a new process group, not waited for. */
 export function startCli(host: TempHost, args: string[], extraEnv: Record<string, string> = {}): BackgroundCli {
-  const child = spawn(process.execPath, [CUTTER_JS, ...args, "--output", host.outDir], { env: host.env(extraEnv), detached: true, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [CUTTER_JS, ...args, "--output", host.outDir], {
+    env: host.env(extraEnv),
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let stdout = "";
   let stderr = "";
   child.stdout!.on("data", (d) => (stdout += d));
   child.stderr!.on("data", (d) => (stderr += d));
-  const done = new Promise<RunResult>((resolve) => child.on("close", (code, signal) => resolve({ code: code ?? (signal ? -1 : null), stdout, stderr, output: clean(stdout + "\n" + stderr) })));
+  const done = new Promise<RunResult>((resolve) =>
+    child.on("close", (code, signal) => resolve({ code: code ?? (signal ? -1 : null), stdout, stderr, output: clean(stdout + "\n" + stderr) })),
+  );
   return {
     child,
     done,

@@ -19,7 +19,8 @@ export const TERRAIN_STAMP = path.join(TERRAIN_DIR, "build", ".terrain-stamp");
  */
 export function needsTerrain(): { skip?: string } {
   if (fs.existsSync(TERRAIN_STAMP)) return {};
-  if (process.env.CUTTER_REQUIRE_TERRAIN === "1") throw new Error(`CUTTER_REQUIRE_TERRAIN=1 but CDK Terrain is not installed (${TERRAIN_STAMP} is missing): run \`CUTTER_CDK=cdktn npm run setup\``);
+  if (process.env.CUTTER_REQUIRE_TERRAIN === "1")
+    throw new Error(`CUTTER_REQUIRE_TERRAIN=1 but CDK Terrain is not installed (${TERRAIN_STAMP} is missing): run \`CUTTER_CDK=cdktn npm run setup\``);
   return { skip: "CDK Terrain is not installed: `CUTTER_CDK=cdktn npm run setup` installs it" };
 }
 
@@ -39,6 +40,9 @@ export function rawCli(host: TempHost, cdk: CdkFlavour, verb: "plan" | "deploy" 
   // Neither CUTTER_CDK nor CDK Terrain's Node in the caller's environment: the wrapper brings both.
   const env = host.env(extraEnv);
   delete env.CUTTER_CDK;
-  env.PATH = (env.PATH ?? "").split(":").filter((dir) => !dir.startsWith(TERRAIN_DIR)).join(":");
+  env.PATH = (env.PATH ?? "")
+    .split(":")
+    .filter((dir) => !dir.startsWith(TERRAIN_DIR))
+    .join(":");
   return run(TERRAIN_CLI, args, { env });
 }

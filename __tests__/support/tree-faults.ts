@@ -139,7 +139,14 @@ export class Shims {
   public arm(base: NodeJS.ProcessEnv, command: ShimmedCommand, args: string, nth = 1): NodeJS.ProcessEnv {
     fs.rmSync(this.state, { recursive: true, force: true });
     fs.mkdirSync(this.state);
-    return { ...base, PATH: `${this.dir}:${base.PATH}`, CUTTER_FAULT_CMD: command, CUTTER_FAULT_ARGS: args, CUTTER_FAULT_NTH: String(nth), CUTTER_FAULT_STATE: this.state };
+    return {
+      ...base,
+      PATH: `${this.dir}:${base.PATH}`,
+      CUTTER_FAULT_CMD: command,
+      CUTTER_FAULT_ARGS: args,
+      CUTTER_FAULT_NTH: String(nth),
+      CUTTER_FAULT_STATE: this.state,
+    };
   }
 
   /** What the stopped call was (`PWD ARGS`), once reached. */
@@ -210,7 +217,10 @@ export class EngineHost extends TempHost {
 
   /** Every managed path and record is gone; the root's parent (and anything beside the root) is left as it was. */
   public assertTreeGone(what: string): void {
-    const left = () => snapshot(this.layout.root).map((e) => `${e.type} ${e.path}`).join("\n");
+    const left = () =>
+      snapshot(this.layout.root)
+        .map((e) => `${e.type} ${e.path}`)
+        .join("\n");
     assert.equal(fs.existsSync(this.layout.root), false, `${what}: the root is removed; left:\n${left()}`);
     assert.deepEqual([...this.records().keys()], [], `${what}: no ownership record is left`);
     const records = fs.existsSync(this.ownershipDir) ? fs.readdirSync(this.ownershipDir) : [];

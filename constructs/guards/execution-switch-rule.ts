@@ -2,7 +2,10 @@ import { GuardRule, lineOf, parseJson } from "./rule";
 
 /** Lowercase letters and digits only, after Unicode compatibility folding (fullwidth, ligatures). */
 export function fold(text: string): string {
-  return text.normalize("NFKC").toLowerCase().replace(/[^a-z0-9]/g, "");
+  return text
+    .normalize("NFKC")
+    .toLowerCase()
+    .replace(/[^a-z0-9]/g, "");
 }
 
 const SWITCH = "executionenabled";

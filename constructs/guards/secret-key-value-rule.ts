@@ -37,7 +37,8 @@ export const SECRET_KEY_VALUE_RULE: GuardRule = {
       return findings;
     }
     for (const m of file.content.matchAll(TEXT_ASSIGNMENT)) {
-      if (isSecretKey(m[1]) && !ENV_VAR_NAME.test(m[2])) findings.push(`line ${lineOf(file.content, m.index ?? 0)}: ${m[1]} = ${hint(m[2])}, not an environment-variable name`);
+      if (isSecretKey(m[1]) && !ENV_VAR_NAME.test(m[2]))
+        findings.push(`line ${lineOf(file.content, m.index ?? 0)}: ${m[1]} = ${hint(m[2])}, not an environment-variable name`);
     }
     return findings;
   },

@@ -27,7 +27,9 @@ export function writtenFileOf(node: File | SensitiveFile): WrittenFile {
 /** Every finding of every rule for one file, as error lines. */
 export function checkWrittenFile(file: WrittenFile, rules: readonly GuardRule[] = WRITTEN_FILE_RULES): string[] {
   return rules.flatMap((rule) =>
-    rule.check(file).map((finding) => `${rule.id} ${file.path}: ${finding}. Rule: ${rule.what} (${rule.why}). Nothing was written; fix the value that reached this file.`),
+    rule
+      .check(file)
+      .map((finding) => `${rule.id} ${file.path}: ${finding}. Rule: ${rule.what} (${rule.why}). Nothing was written; fix the value that reached this file.`),
   );
 }
 
