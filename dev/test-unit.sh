@@ -43,11 +43,19 @@ chmod 755 "$shims"/*
 files=()
 for name in "${UNIT_TESTS[@]}"; do files+=("dist/__tests__/$name.test.js"); done
 status=0
-mkdir "$shims/no-setup"
-PATH="$shims:$PATH" TERRAFORM_BINARY_NAME=terraform CUTTER_ENGINE_PATH="$shims/terraform" CUTTER_CACHE_DIR="$shims/no-setup" node --test --test-reporter="${TEST_REPORTER:-spec}" "${files[@]}" || status=$?
+mkdir "$shims/no-setup" "$shims/tmp"
+# The tests' temporary directory is a private one: whatever a test leaves there (cdktf's output
+# directories of a synth that threw were such a leak) fails the run, by name.
+PATH="$shims:$PATH" TMPDIR="$shims/tmp" TERRAFORM_BINARY_NAME=terraform CUTTER_ENGINE_PATH="$shims/terraform" CUTTER_CACHE_DIR="$shims/no-setup" \
+  node --test --test-reporter="${TEST_REPORTER:-spec}" "${files[@]}" || status=$?
 if [ -s "$log" ]; then
   echo "test:unit: a listed test file started the engine or PostgreSQL; move it out of UNIT_TESTS in dev/test-unit.sh:" >&2
   sed 's/^/  /' "$log" >&2
+  exit 1
+fi
+left=$(find "$shims/tmp" -mindepth 1 -maxdepth 1 -printf '  %f\n')
+if [ -n "$left" ]; then
+  printf 'test:unit: the tests left these in the temporary directory (each test removes what it makes):\n%s\n' "$left" >&2
   exit 1
 fi
 exit "$status"

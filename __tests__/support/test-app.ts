@@ -24,7 +24,18 @@ export function testApp(): App {
   return Testing.app({ outdir: scratchDirectory() });
 }
 
-/** `Testing.fullSynth(stack)` (validations and all), its output directory removed after. */
+/**
+ * `Testing.fullSynth(stack)` (validations and all), its output directory removed after. cdktf makes
+ * that directory in os.tmpdir() before it synthesizes, so a synth that throws (a refused stack) would
+ * leave it behind: TMPDIR points into the scratch directory meanwhile, which goes when the process exits.
+ */
 export function fullSynth(stack: TerraformStack): void {
-  fs.rmSync(Testing.fullSynth(stack), { recursive: true, force: true });
+  const tmpdir = process.env.TMPDIR;
+  process.env.TMPDIR = scratchDirectory();
+  try {
+    fs.rmSync(Testing.fullSynth(stack), { recursive: true, force: true });
+  } finally {
+    if (tmpdir === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = tmpdir;
+  }
 }
