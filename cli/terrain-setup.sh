@@ -34,7 +34,7 @@ esac
 src=${BASH_SOURCE[0]}
 case $src in */*) here=${src%/*} ;; *) here=. ;; esac
 case $here in /*) ;; *) here=$PWD/$here ;; esac
-project=${here%/dev}
+project=${here%/cli}
 terrain=$project/terrain
 stamp=$terrain/build/.terrain-stamp
 # Everything the installed and compiled flavour is made from.

@@ -93,7 +93,7 @@ fi
 # its stamp holds; its Node 22 and its `cdktn` go first on PATH.
 if [ "${CUTTER_CDK-}" = cdktn ]; then
   CUTTER_SETUP_QUIET=${CUTTER_SETUP_QUIET-1} bash "$here/terrain-setup.sh"
-  export PATH="${here%/dev}/terrain/node_modules/.bin:$PATH"
+  export PATH="${here%/cli}/terrain/node_modules/.bin:$PATH"
 fi
 export FORCE_COLOR=${FORCE_COLOR:-0}
 # The cdktf CLI redraws its "N Stacks deploying" status line on every update unless CI is
