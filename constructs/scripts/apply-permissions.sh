@@ -9,17 +9,9 @@
 # A link swapped in at any moment is refused or misses: its target is never touched.
 # It prints one line when it changed anything (`set P to root:root 0640 (was 0644)`), none otherwise.
 set -eu
-case $CUTTER_FILE_COUNT in "" | *[!0-9]*) fail "CUTTER_FILE_COUNT must be a number, not '$CUTTER_FILE_COUNT'" ;; esac
-i=0 p=""
-while [ "$i" -lt "$CUTTER_FILE_COUNT" ]; do
-  i=$((i + 1))
-  # One value per file (CUTTER_PATH_1, …), so any name reaches the script whole; only the number is interpolated.
-  eval "p=\$CUTTER_PATH_$i"
-  # A subshell per file: its `cd`, descriptor and `fail` stay its own; a failure stops the step (set -e).
+# A subshell per file: its `cd`, descriptor and `fail` stay its own; a failure stops the step (set -e).
+apply_to_file() {
   (
-    parent=${p%/*}
-    parent=${parent:-/}
-    name=${p##*/}
     what="refusing to change owner/mode of $p"
     enter_real_dir "$parent" "$what"
     if [ -L "$name" ]; then fail "$what: it is a symbolic link; nothing was changed (remove the link; deploy writes the real file)"; fi
@@ -52,4 +44,5 @@ STAT
     if [ "$acl_before" = 1 ]; then was="$was, with a POSIX ACL"; fi
     if [ -n "$was" ]; then echo "set $p to $CUTTER_OWNER:$CUTTER_GROUP $CUTTER_MODE (was ${was# })"; fi
   )
-done
+}
+for_each_file apply_to_file

@@ -13,17 +13,11 @@
 # It prints the one line that says which write follows (`writing P (new file)`), and nothing
 # for a file the stack wrote that already holds the content to write (no write follows).
 set -eu
-case $CUTTER_FILE_COUNT in "" | *[!0-9]*) fail "CUTTER_FILE_COUNT must be a number, not '$CUTTER_FILE_COUNT'" ;; esac
-i=0 p="" sha="" key=""
-while [ "$i" -lt "$CUTTER_FILE_COUNT" ]; do
-  i=$((i + 1))
-  # One value per file (CUTTER_PATH_1, …), so any name reaches the script whole; only the number is interpolated.
-  eval "p=\$CUTTER_PATH_$i sha=\$CUTTER_SHA256_$i key=\$CUTTER_RECORD_KEY_$i"
-  # A subshell per file: its `cd` and `exit` stay its own; a failure stops the step (set -e).
+# A subshell per file: its `cd` and `exit` stay its own; a failure stops the step (set -e).
+guard_file() {
   (
-    parent=${p%/*}
-    parent=${parent:-/}
-    name=${p##*/}
+    sha="" key=""
+    eval "sha=\$CUTTER_SHA256_$i key=\$CUTTER_RECORD_KEY_$i"
     what="refusing to write $p"
     enter_real_dir "$parent" "$what"
     if [ -L "$name" ]; then fail "$what: it is a symbolic link; nothing was written (remove the link and deploy again)"; fi
@@ -78,4 +72,5 @@ while [ "$i" -lt "$CUTTER_FILE_COUNT" ]; do
     record "$key" adopted "$p" "sha256=$sha" "original=$key.original" "mode=$original_mode" "owner=$original_owner"
     echo "adopted pre-existing $p: its original (owner $original_owner, mode $original_mode) is kept at $backup (0600); destroy puts it back"
   )
-done
+}
+for_each_file guard_file

@@ -35,6 +35,22 @@ fail() { echo "cutter-runtime: $*" >&2; exit 1; }
 problems=0
 problem() { echo "cutter-runtime: $*" >&2; problems=$((problems + 1)); }
 stop_if_problems() { [ "$problems" -eq 0 ] || fail "$*"; }
+# Runs FUNCTION once per file of a step that handles several (CUTTER_FILE_COUNT, CUTTER_PATH_1, …),
+# with i, p (the path), parent and name set. One value per file, so any name reaches the script
+# whole; only the number is interpolated. A failing FUNCTION stops the step (set -e).
+for_each_file() {
+  case $CUTTER_FILE_COUNT in "" | *[!0-9]*) fail "CUTTER_FILE_COUNT must be a number, not '$CUTTER_FILE_COUNT'" ;; esac
+  i=0 p=""
+  while [ "$i" -lt "$CUTTER_FILE_COUNT" ]; do
+    i=$((i + 1))
+    eval "p=\$CUTTER_PATH_$i"
+    parent=${p%/*}
+    parent=${parent:-/}
+    # shellcheck disable=SC2034 # read by FUNCTION (the caller's)
+    name=${p##*/}
+    "$1"
+  done
+}
 enter_real_dir() {
   cd -P -- "$1" 2>/dev/null || fail "$2: $1 is missing or not a directory; nothing was changed"
   [ "$PWD" = "$1" ] || fail "$2: $1 resolves to $PWD (a symbolic link in the path); nothing was changed. Replace the link with the real directory."
